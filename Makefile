@@ -1,0 +1,51 @@
+# Two commands set everything up on a fresh clone: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install demo test test-fast lint format synth bench clean
+
+$(PY_STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(PY_STAMP) $(NODE_STAMP)
+
+demo: $(PY_STAMP)
+	$(VENV)/bin/tandem demo
+
+# Every tier: unit, integration (moto), infra (template, cdk-nag, cfn-lint), flows.
+test: install
+	$(PY) -m pytest -n 2 --dist loadfile
+
+test-fast: $(PY_STAMP)
+	$(PY) -m pytest -m "not slow"
+
+lint: $(PY_STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+format: $(PY_STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+synth: install
+	npx cdk synth --quiet $(CDK_ARGS)
+	$(PY) -m infra.asset_report cdk.out
+
+bench: $(PY_STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf cdk.out .build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Deployable runtime code for Tandem's Lambda functions."""

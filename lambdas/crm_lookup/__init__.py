@@ -1,0 +1,1 @@
+"""CRM lookup: who is calling, in one fast, fail-soft call."""

@@ -1,0 +1,1 @@
+"""Code shared by every Tandem function: contracts, observability, AWS clients."""

@@ -1,0 +1,63 @@
+"""The response contract of every Connect-facing handler.
+
+Connect's STRING_MAP response must be a flat string map under 32 KB; anything else sends the flow
+down its Error branch. Every handler builds its answer through `flat_response`, so the contract is
+enforced in exactly one place.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from typing import Any
+
+MAX_RESPONSE_BYTES = 32 * 1024
+# Leave head-room under the hard limit for Connect's own envelope.
+RESPONSE_BUDGET_BYTES = MAX_RESPONSE_BYTES - 1024
+MAX_VALUE_CHARS = 1024
+
+
+class Status(str, Enum):
+    OK = "OK"
+    NOT_FOUND = "NOT_FOUND"
+    DEGRADED = "DEGRADED"
+    INVALID_INPUT = "INVALID_INPUT"
+
+
+def to_flow_value(value: Any) -> str:
+    """Render a value the way a flow can speak or compare it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, separators=(",", ":"), default=str)
+    # Control characters confuse text-to-speech and attribute copies.
+    text = "".join(ch if ch.isprintable() else " " for ch in str(value))
+    return text[:MAX_VALUE_CHARS]
+
+
+def flat_response(status: Status, fields: dict[str, Any] | None = None) -> dict[str, str]:
+    """Build the flat `dict[str, str]` a flow receives, always under the size budget.
+
+    Values that would push the response over budget are dropped (largest first), never the
+    status, so the flow can still branch.
+    """
+    response: dict[str, str] = {}
+    for key, value in (fields or {}).items():
+        if key == "status" or value is None:
+            continue
+        response[str(key)] = to_flow_value(value)
+    response["status"] = status.value
+    while _size(response) > RESPONSE_BUDGET_BYTES:
+        largest = max((k for k in response if k != "status"), key=lambda k: len(response[k]))
+        del response[largest]
+    return response
+
+
+def _size(response: dict[str, str]) -> int:
+    return len(json.dumps(response, ensure_ascii=False).encode("utf-8"))
