@@ -6,16 +6,39 @@ name or an email; the correlation id is the call's initial contact id.
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 
 NAMESPACE = "Tandem"
+
+__all__ = ["NAMESPACE", "MetricUnit", "get_logger", "get_metrics"]
+
+
+class _CurrentStdout:
+    """Writes to whatever `sys.stdout` is at write time.
+
+    Lambda collects stdout either way; the local sandbox swaps `sys.stdout` per invocation to
+    capture a handler's log lines and EMF metrics without touching the handler.
+    """
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
 
 
 def get_logger(service: str) -> Logger:
     # POWERTOOLS_LOGGER_LOG_EVENT stays off: the event carries the caller's number.
-    return Logger(service=service, level=os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"))
+    return Logger(
+        service=service,
+        level=os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
+        logger_handler=logging.StreamHandler(_CurrentStdout()),  # type: ignore[arg-type]
+    )
 
 
 def get_metrics(service: str) -> Metrics:

@@ -1,0 +1,68 @@
+"""The one place a Connect-facing handler turns any outcome into a valid flow response.
+
+Connect retries a failed block up to three times and then takes the Error branch, with the caller
+in silence throughout, so a handler must never raise: a malformed event answers INVALID_INPUT,
+any unexpected failure answers DEGRADED with the handler's safe defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from lambdas.shared.event import ContactEvent, InvalidEvent, parse_contact_event
+from lambdas.shared.response import Status, flat_response
+
+Logic = Callable[[ContactEvent, Any], dict[str, str]]
+Fallback = Callable[[Status, str], dict[str, str]]
+
+_PER_CALL_KEYS = ["contact_id", "channel", "initiation_method"]
+
+
+def run_connect_handler(
+    raw_event: Any,
+    context: Any,
+    *,
+    logger: Logger,
+    metrics: Metrics,
+    logic: Logic,
+    fallback: Fallback,
+) -> dict[str, str]:
+    try:
+        try:
+            event = parse_contact_event(raw_event)
+        except InvalidEvent as problem:
+            logger.warning("invalid event", extra={"problem": str(problem)})
+            metrics.add_metric(name="InvalidEvents", unit=MetricUnit.Count, value=1)
+            return fallback(Status.INVALID_INPUT, "INVALID_EVENT")
+        logger.set_correlation_id(event.correlation_id)
+        logger.append_keys(
+            contact_id=event.contact_id, channel=event.channel, initiation_method=event.initiation_method
+        )
+        return logic(event, context)
+    except Exception as error:
+        # Type only: exception messages from dependencies can echo request data.
+        logger.error("handler failed", extra={"error_type": type(error).__name__}, exc_info=False)
+        metrics.add_metric(name="HandlerErrors", unit=MetricUnit.Count, value=1)
+        return _safe_fallback(fallback)
+    finally:
+        _flush(metrics, logger)
+        logger.remove_keys(_PER_CALL_KEYS)
+        logger.set_correlation_id(None)
+
+
+def _safe_fallback(fallback: Fallback) -> dict[str, str]:
+    try:
+        return fallback(Status.DEGRADED, "INTERNAL_ERROR")
+    except Exception:
+        return flat_response(Status.DEGRADED, {"degradedReason": "INTERNAL_ERROR"})
+
+
+def _flush(metrics: Metrics, logger: Logger) -> None:
+    try:
+        metrics.flush_metrics()
+    except Exception as error:  # metrics must never cost the caller an answer
+        logger.warning("metrics flush failed", extra={"error_type": type(error).__name__})

@@ -1,0 +1,1 @@
+"""Tandem's local tooling: the CLI, the moto-backed sandbox, flow tools and reports."""

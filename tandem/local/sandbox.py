@@ -1,0 +1,177 @@
+"""`tandem.local.sandbox()`: the whole system in-process on moto, with no AWS account.
+
+The demo, the integration tests and the benchmarks all run through this one object, so there is
+exactly one way to run Tandem locally. Fake credentials and a region are set before anything
+creates a client, so nothing can reach real AWS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import ModuleType
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+from lambdas.shared.tables import CUSTOMERS
+from tandem.local.demo_data import seed_customers
+from tandem.local.tables import create_tables
+
+FUNCTIONS = ("crm_lookup",)
+DEFAULT_REGION = "us-east-1"
+FAKE_ACCOUNT = "123456789012"
+FUNCTION_TIMEOUT_MS = 3000  # matches the deployed functions' timeout
+
+FAKE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": DEFAULT_REGION,
+    "AWS_REGION": DEFAULT_REGION,
+    "MOTO_ACCOUNT_ID": FAKE_ACCOUNT,
+    "CRM_ADAPTER": "dynamodb",
+    "DEFAULT_COUNTRY": "US",
+    "POWERTOOLS_METRICS_NAMESPACE": "Tandem",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+}
+# Variables that could point a client at a real account; removed for the sandbox's lifetime.
+UNSAFE_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+              "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB")
+
+
+class UnknownFunction(ValueError):
+    pass
+
+
+@dataclass
+class FakeLambdaContext:
+    """The parts of the Lambda context object the handlers and Powertools read."""
+
+    function_name: str
+    timeout_ms: int = FUNCTION_TIMEOUT_MS
+    memory_limit_in_mb: int = 512
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def __post_init__(self) -> None:
+        self._started = datetime.now(UTC)
+        self.invoked_function_arn = f"arn:aws:lambda:{DEFAULT_REGION}:{FAKE_ACCOUNT}:function:{self.function_name}"
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = "sandbox"
+
+    def get_remaining_time_in_millis(self) -> int:
+        elapsed = (datetime.now(UTC) - self._started).total_seconds() * 1000
+        return max(int(self.timeout_ms - elapsed), 0)
+
+
+@dataclass
+class Invocation:
+    function_name: str
+    event: Any
+    response: dict[str, str]
+    aws_calls: list[str]  # "service.Operation", in order
+    log_lines: list[dict[str, Any]]
+    metrics: list[dict[str, Any]]  # EMF documents
+
+
+@dataclass
+class Sandbox:
+    region: str
+    table_names: dict[str, str]  # env var → physical name
+    now: datetime
+    invocations: list[Invocation] = field(default_factory=list)
+    _aws_calls: list[str] = field(default_factory=list)
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+
+    def invoke(self, function_name: str, event: Any) -> dict[str, str]:
+        """Call the real handler with a Lambda context; capture its logs, metrics and AWS calls."""
+        module = handler_module(function_name)
+        calls_before = len(self._aws_calls)
+        output = io.StringIO()
+        with contextlib.redirect_stdout(output):
+            response = module.lambda_handler(event, FakeLambdaContext(function_name))
+        log_lines, metrics = _split_output(output.getvalue())
+        self.invocations.append(
+            Invocation(function_name, event, response, self._aws_calls[calls_before:], log_lines, metrics)
+        )
+        return response  # type: ignore[no-any-return]
+
+    @property
+    def last(self) -> Invocation:
+        return self.invocations[-1]
+
+    def cold_start(self, function_name: str | None = None) -> None:
+        """Forget warm-container state (clients, caches), as a new Lambda container would."""
+        for name in [function_name] if function_name else list(FUNCTIONS):
+            handler_module(name).CONTAINER.reset()
+
+    def _count_call(self, event_name: str, **_: Any) -> None:
+        # event_name is "before-send.<service>.<Operation>"
+        self._aws_calls.append(event_name.split(".", 1)[1])
+
+
+def handler_module(function_name: str) -> ModuleType:
+    if function_name not in FUNCTIONS:
+        raise UnknownFunction(f"unknown function {function_name!r}; expected one of {', '.join(FUNCTIONS)}")
+    return importlib.import_module(f"lambdas.{function_name}.handler")
+
+
+@contextlib.contextmanager
+def sandbox(*, seed: bool = True, env: dict[str, str] | None = None) -> Iterator[Sandbox]:
+    """Stand Tandem up on moto: tables, demo data, environment; restore everything on exit."""
+    saved = dict(os.environ)
+    try:
+        for name in UNSAFE_ENV:
+            os.environ.pop(name, None)
+        os.environ.update(FAKE_ENV)
+        with mock_aws():
+            boto3.setup_default_session(region_name=DEFAULT_REGION)
+            dynamodb = boto3.client("dynamodb", region_name=DEFAULT_REGION)
+            names = create_tables(dynamodb)
+            os.environ.update(names)
+            os.environ.update(env or {})
+            now = datetime.now(UTC)
+            if seed:
+                seed_customers(dynamodb, names[CUSTOMERS.env_var], now)
+            box = Sandbox(region=DEFAULT_REGION, table_names=names, now=now)
+            # Count every request any client sends from here on (clients copy the session's hooks).
+            boto3.DEFAULT_SESSION._session.register("before-send", box._count_call)  # type: ignore[union-attr]
+            box.cold_start()
+            try:
+                yield box
+            finally:
+                box.cold_start()
+                boto3.DEFAULT_SESSION = None
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _split_output(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    logs: list[dict[str, Any]] = []
+    metrics: list[dict[str, Any]] = []
+    for line in text.splitlines():
+        try:
+            document = json.loads(line)
+        except ValueError:
+            logs.append({"message": line})
+            continue
+        if not isinstance(document, dict):
+            logs.append({"message": line})
+        elif "_aws" in document:
+            metrics.append(document)
+        else:
+            logs.append(document)
+    return logs, metrics
