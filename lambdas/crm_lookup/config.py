@@ -30,7 +30,9 @@ class LookupConfig:
         adapter = choice(env, "CRM_ADAPTER", "dynamodb", ADAPTERS)
         country = env.get("DEFAULT_COUNTRY", "US").strip().upper()
         if len(country) != 2 or not country.isalpha():
-            raise ConfigError(f"environment variable DEFAULT_COUNTRY must be an ISO country code, got {country!r}")
+            raise ConfigError(
+                f"environment variable DEFAULT_COUNTRY must be an ISO country code, got {country!r}"
+            )
         return cls(
             adapter=adapter,
             customers_table=required(env, CUSTOMERS.env_var) if adapter == "dynamodb" else "",

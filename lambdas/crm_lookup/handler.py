@@ -61,7 +61,9 @@ CONTAINER.warm()  # clients are created in the init phase, which runs at full CP
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, str]:
-    return run_connect_handler(event, context, logger=logger, metrics=metrics, logic=_lookup, fallback=_fallback)
+    return run_connect_handler(
+        event, context, logger=logger, metrics=metrics, logic=_lookup, fallback=_fallback
+    )
 
 
 def _lookup(event: ContactEvent, context: Any) -> dict[str, str]:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import phonenumbers
 
 
-class CallerKind(str, Enum):
+class CallerKind(StrEnum):
     PHONE = "PHONE"  # a usable E.164 number
     WITHHELD = "WITHHELD"  # anonymous, restricted, private or empty
     NON_PHONE = "NON_PHONE"  # chat, task, email: the endpoint is not a phone number
@@ -57,6 +57,8 @@ def normalise_caller(
     known (a UK line hears UK national numbers), else in `default_country`.
     """
     text = (address or "").strip()
+    if not text and channel.upper() not in ("VOICE", ""):
+        return Caller(CallerKind.NON_PHONE)  # chat, task and email contacts have no number
     if text.lower().strip("<>\"' ") in WITHHELD_WORDS:
         return Caller(CallerKind.WITHHELD)
     if endpoint_type.upper() in NON_PHONE_TYPES or "@" in text:
@@ -66,6 +68,8 @@ def normalise_caller(
         return Caller(CallerKind.NON_PHONE if channel.upper() != "VOICE" else CallerKind.INVALID)
     if text.startswith("00"):
         text = "+" + text[2:]  # international dialling prefix used across Europe and Asia
+    if text.startswith("+") and "+" + "".join(c for c in text if c.isdigit()) in WITHHELD_SENTINELS:
+        return Caller(CallerKind.WITHHELD)
     region = _region_of(dialled_number) or _valid_country(default_country)
     try:
         number = phonenumbers.parse(text, None if text.startswith("+") else region)
@@ -76,7 +80,16 @@ def normalise_caller(
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if e164 in WITHHELD_SENTINELS:
         return Caller(CallerKind.WITHHELD)
-    return Caller(CallerKind.PHONE, e164=e164, country=phonenumbers.region_code_for_number(number) or "")
+    return Caller(CallerKind.PHONE, e164=e164, country=_country_of(number))
+
+
+def _country_of(number: phonenumbers.PhoneNumber) -> str:
+    """The number's country; for ranges not assigned to a line (test and drama numbers), the
+    main country of its calling code."""
+    region = phonenumbers.region_code_for_number(number)
+    if not region and number.country_code:
+        region = phonenumbers.region_code_for_country_code(number.country_code)
+    return "" if region in (None, "ZZ", "001") else str(region)
 
 
 def _region_of(number: str) -> str:
@@ -86,7 +99,7 @@ def _region_of(number: str) -> str:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
         return ""
-    return phonenumbers.region_code_for_number(parsed) or ""
+    return _country_of(parsed)
 
 
 def _valid_country(code: str) -> str | None:

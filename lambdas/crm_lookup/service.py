@@ -88,7 +88,9 @@ def _degraded(
     else:
         fields = unknown_caller_fields(caller)
     fields["degradedReason"] = problem
-    return LookupOutcome(Status.DEGRADED, fields, caller, source="stale-cache" if hit else "none", problem=problem)
+    return LookupOutcome(
+        Status.DEGRADED, fields, caller, source="stale-cache" if hit else "none", problem=problem
+    )
 
 
 def customer_fields(record: CustomerRecord, caller: Caller, now: datetime, source: str) -> dict[str, Any]:

@@ -28,7 +28,8 @@ class ClientLimits:
         return Config(
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
-            retries={"mode": "standard", "max_attempts": self.max_attempts},
+            # `total_max_attempts` counts the first request; botocore's `max_attempts` would not.
+            retries={"mode": "standard", "total_max_attempts": self.max_attempts},
         )
 
 

@@ -7,6 +7,7 @@ A configuration error is kept, not raised, so the handler can still answer the f
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -37,10 +38,9 @@ class Container(Generic[D]):
 
     def warm(self) -> None:
         """Build now if possible; swallow errors (the first invocation reports them)."""
-        try:
+        # Reported on the first invocation instead, where the handler can still answer the flow.
+        with contextlib.suppress(Exception):
             self.get()
-        except Exception:  # noqa: S110 - reported on first invocation, where it can be answered
-            pass
 
     def reset(self) -> None:
         with self._lock:

@@ -8,7 +8,7 @@ enforced in exactly one place.
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 MAX_RESPONSE_BYTES = 32 * 1024
@@ -17,7 +17,7 @@ RESPONSE_BUDGET_BYTES = MAX_RESPONSE_BYTES - 1024
 MAX_VALUE_CHARS = 1024
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     OK = "OK"
     NOT_FOUND = "NOT_FOUND"
     DEGRADED = "DEGRADED"

@@ -24,6 +24,7 @@ from moto import mock_aws
 
 from lambdas.shared.tables import CUSTOMERS
 from tandem.local.demo_data import seed_customers
+from tandem.local.faults import Fault, FaultInjector
 from tandem.local.tables import create_tables
 
 FUNCTIONS = ("crm_lookup",)
@@ -45,8 +46,14 @@ FAKE_ENV = {
     "POWERTOOLS_LOG_LEVEL": "INFO",
 }
 # Variables that could point a client at a real account; removed for the sandbox's lifetime.
-UNSAFE_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
-              "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB")
+UNSAFE_ENV = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+)
 
 
 class UnknownFunction(ValueError):
@@ -65,7 +72,9 @@ class FakeLambdaContext:
 
     def __post_init__(self) -> None:
         self._started = datetime.now(UTC)
-        self.invoked_function_arn = f"arn:aws:lambda:{DEFAULT_REGION}:{FAKE_ACCOUNT}:function:{self.function_name}"
+        self.invoked_function_arn = (
+            f"arn:aws:lambda:{DEFAULT_REGION}:{FAKE_ACCOUNT}:function:{self.function_name}"
+        )
         self.log_group_name = f"/aws/lambda/{self.function_name}"
         self.log_stream_name = "sandbox"
 
@@ -90,6 +99,7 @@ class Sandbox:
     table_names: dict[str, str]  # env var → physical name
     now: datetime
     invocations: list[Invocation] = field(default_factory=list)
+    faults: FaultInjector = field(default_factory=FaultInjector)
     _aws_calls: list[str] = field(default_factory=list)
 
     def client(self, service: str) -> Any:
@@ -116,6 +126,19 @@ class Sandbox:
         """Forget warm-container state (clients, caches), as a new Lambda container would."""
         for name in [function_name] if function_name else list(FUNCTIONS):
             handler_module(name).CONTAINER.reset()
+
+    @contextlib.contextmanager
+    def fault(self, fault: Fault) -> Iterator[Fault]:
+        """Inject a fault into every matching AWS request until the block exits."""
+        self.faults.add(fault)
+        try:
+            yield fault
+        finally:
+            self.faults.remove(fault)
+
+    def crm_outage(self) -> contextlib.AbstractContextManager[Fault]:
+        """The embedded CRM's DynamoDB answers 503 to every request; warm containers stay warm."""
+        return self.fault(Fault("dynamodb", "Query"))
 
     def _count_call(self, event_name: str, **_: Any) -> None:
         # event_name is "before-send.<service>.<Operation>"
@@ -146,8 +169,10 @@ def sandbox(*, seed: bool = True, env: dict[str, str] | None = None) -> Iterator
             if seed:
                 seed_customers(dynamodb, names[CUSTOMERS.env_var], now)
             box = Sandbox(region=DEFAULT_REGION, table_names=names, now=now)
-            # Count every request any client sends from here on (clients copy the session's hooks).
-            boto3.DEFAULT_SESSION._session.register("before-send", box._count_call)  # type: ignore[union-attr]
+            # Clients copy the session's hooks when created, so these see every later client.
+            session = boto3.DEFAULT_SESSION._session  # type: ignore[union-attr]
+            session.get_component("event_emitter").register_first("before-send", box.faults.before_send)
+            session.register("before-send", box._count_call)
             box.cold_start()
             try:
                 yield box

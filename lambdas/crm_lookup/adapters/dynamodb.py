@@ -72,12 +72,14 @@ def record_from_items(items: list[dict[str, Any]]) -> CustomerRecord | None:
         open_complaints=sum(
             1
             for i in mine
-            if str(i.get("sk", "")).startswith(COMPLAINT_PREFIX) and str(i.get("status", "")).upper() == "OPEN"
+            if str(i.get("sk", "")).startswith(COMPLAINT_PREFIX)
+            and str(i.get("status", "")).upper() == "OPEN"
         ),
         contact_times=tuple(
             moment
             for i in mine
-            if str(i.get("sk", "")).startswith(CONTACT_PREFIX) and (moment := _instant(i.get("at"))) is not None
+            if str(i.get("sk", "")).startswith(CONTACT_PREFIX)
+            and (moment := _instant(i.get("at"))) is not None
         ),
     )
 

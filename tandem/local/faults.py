@@ -1,0 +1,63 @@
+"""Real fault injection for the sandbox: AWS answers with an error, or slowly, on demand.
+
+moto never throttles or fails, so the sandbox registers one hook inside botocore's send path
+(`before-send`, ahead of moto's own). While a fault is active the hook answers matching
+requests itself, after an optional real delay, so client timeouts, SDK retries and the
+handlers' budgets all behave as they would against a failing service.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.awsrequest import AWSResponse
+from moto.core.botocore_stubber import MockRawResponse
+
+
+@dataclass(frozen=True)
+class Fault:
+    service: str  # botocore service id, hyphenated: "dynamodb", "secrets-manager", "ssm"
+    operation: str | None = None  # None: every operation of the service
+    error_code: str | None = "ServiceUnavailable"  # None: delay only, then let moto answer
+    status: int = 503
+    delay_seconds: float = 0.0
+
+    def matches(self, service: str, operation: str) -> bool:
+        return service == self.service and self.operation in (None, operation)
+
+
+class FaultInjector:
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self.injected = 0  # requests answered or delayed by a fault
+
+    def add(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    def remove(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.remove(fault)
+
+    def before_send(self, request: Any, event_name: str, **_: Any) -> AWSResponse | None:
+        _hook, service, operation = event_name.split(".", 2)
+        with self._lock:
+            fault = next((f for f in self._faults if f.matches(service, operation)), None)
+        if fault is None:
+            return None
+        self.injected += 1
+        if fault.delay_seconds:
+            time.sleep(fault.delay_seconds)
+        if fault.error_code is None:
+            return None
+        body = json.dumps({"__type": fault.error_code, "message": "injected by the Tandem sandbox"})
+        headers: dict[str, str] = {
+            "x-amzn-ErrorType": fault.error_code,
+            "Content-Type": "application/x-amz-json-1.0",
+        }
+        return AWSResponse(request.url, fault.status, headers, MockRawResponse(body))  # type: ignore[arg-type]

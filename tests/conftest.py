@@ -1,0 +1,42 @@
+"""Fixtures shared by every test tier."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tandem.local import Sandbox, sandbox
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
+OWN_EVENTS = REPO / "tests" / "events"
+
+
+def shared_fixture(relative: str) -> Path:
+    """A file from ../shared/fixtures; skip the test on a clone without ../shared."""
+    path = SHARED_FIXTURES / relative
+    if not path.exists():
+        pytest.skip(f"shared fixture {relative} not available (../shared is absent)")
+    return path
+
+
+def load_event(name: str) -> dict[str, Any]:
+    return json.loads((OWN_EVENTS / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def box() -> Iterator[Sandbox]:
+    with sandbox() as running:
+        yield running
+
+
+def assert_flow_contract(response: Any) -> None:
+    """What every Connect-facing handler promises for any input."""
+    assert isinstance(response, dict)
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in response.items()), response
+    assert response["status"] in {"OK", "NOT_FOUND", "DEGRADED", "INVALID_INPUT"}
+    assert len(json.dumps(response, ensure_ascii=False).encode("utf-8")) < 32 * 1024
