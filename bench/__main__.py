@@ -1,0 +1,19 @@
+"""`make bench`: run every benchmark and print its figures."""
+
+from __future__ import annotations
+
+import argparse
+
+from bench import bench_crm_lookup
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--runs", type=int, default=15, help="fresh interpreters per import measurement")
+    args = parser.parse_args()
+    print("Tandem benchmarks (ratios are robust to a noisy machine; absolute times are not)")
+    bench_crm_lookup.main(runs=args.runs)
+
+
+if __name__ == "__main__":
+    main()
