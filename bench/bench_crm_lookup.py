@@ -28,10 +28,8 @@ def main(runs: int = 15) -> None:
         miss = len(box.last.aws_calls)
         box.invoke("crm_lookup", known)
         hit = len(box.last.aws_calls)
-        print(
-            f"AWS calls per invocation: cache miss {miss} (budget {MISS_BUDGET}: {verdict(miss, MISS_BUDGET)}), "
-            f"cache hit {hit} (budget {HIT_BUDGET}: {verdict(hit, HIT_BUDGET)})"
-        )
+        print(f"AWS calls per invocation, cache miss: {miss} (budget {MISS_BUDGET}: {verdict(miss, 1)})")
+        print(f"AWS calls per invocation, cache hit: {hit} (budget {HIT_BUDGET}: {verdict(hit, HIT_BUDGET)})")
 
         warm: list[float] = []
         for _ in range(200):
