@@ -28,8 +28,8 @@ def main(runs: int = 15) -> None:
         miss = len(box.last.aws_calls)
         box.invoke("crm_lookup", known)
         hit = len(box.last.aws_calls)
-        print(f"AWS calls per invocation, cache miss: {miss} (budget {MISS_BUDGET}: {verdict(miss, 1)})")
-        print(f"AWS calls per invocation, cache hit: {hit} (budget {HIT_BUDGET}: {verdict(hit, HIT_BUDGET)})")
+        for label, calls, budget in (("cache miss", miss, MISS_BUDGET), ("cache hit", hit, HIT_BUDGET)):
+            print(f"AWS calls per invocation, {label}: {calls} (budget {budget}: {verdict(calls, budget)})")
 
         warm: list[float] = []
         for _ in range(200):
