@@ -102,7 +102,7 @@ def customer_fields(record: CustomerRecord, caller: Caller, now: datetime, sourc
         "tier": record.tier,
         "language": record.language,
         "latestOrderId": order.order_id if order else "",
-        "latestOrderStatus": order.status if order else "",
+        "latestOrderStatus": status_code(order.status) if order else "",
         "latestOrderEta": order.eta if order else "",
         "openComplaints": record.open_complaints,
         "recentContacts72h": record.recent_contacts(now),
@@ -129,6 +129,11 @@ def unknown_caller_fields(caller: Caller) -> dict[str, Any]:
         "phoneCountry": caller.country,
         "crmSource": "none",
     }
+
+
+def status_code(status: str) -> str:
+    """Order statuses as one comparable code, whatever the CRM's spelling: "in transit" → IN_TRANSIT."""
+    return "_".join(re.sub(r"[^\w ]+", " ", status or "").upper().split())
 
 
 def speakable_name(name: str) -> str:

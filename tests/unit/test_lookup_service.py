@@ -10,7 +10,7 @@ import pytest
 from lambdas.crm_lookup.adapters.dynamodb import record_from_items
 from lambdas.crm_lookup.config import LookupConfig
 from lambdas.crm_lookup.model import CrmUnavailable, CustomerRecord, Order
-from lambdas.crm_lookup.service import lookup_caller, speakable_name
+from lambdas.crm_lookup.service import lookup_caller, speakable_name, status_code
 from lambdas.shared.budget import Deadline
 from lambdas.shared.cache import TtlCache
 from lambdas.shared.config import ConfigError
@@ -201,7 +201,7 @@ def test_items_assemble_into_one_customer_with_the_latest_order() -> None:
     record = record_from_items(items)
     assert record is not None
     assert record.tier == "gold"
-    assert record.latest_order == Order("2", "SHIPPED", "2026-11-20", "")
+    assert record.latest_order == Order("2", "shipped", "2026-11-20", "")
     assert record.open_complaints == 1
     assert len(record.contact_times) == 1
 
@@ -233,3 +233,17 @@ def test_no_profile_means_no_customer_and_shared_numbers_resolve_stably() -> Non
 def test_configuration_errors_name_the_variable(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         LookupConfig.from_env(env)
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("SHIPPED", "SHIPPED"),
+        ("shipped", "SHIPPED"),
+        ("In transit", "IN_TRANSIT"),
+        ("out-for-delivery", "OUT_FOR_DELIVERY"),
+        ("", ""),
+    ],
+)
+def test_order_statuses_become_one_comparable_code(raw: str, code: str) -> None:
+    assert status_code(raw) == code

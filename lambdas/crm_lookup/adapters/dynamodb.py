@@ -62,7 +62,7 @@ def record_from_items(items: list[dict[str, Any]]) -> CustomerRecord | None:
         latest_order=(
             Order(
                 order_id=str(latest.get("orderId", "")),
-                status=str(latest.get("status", "")).upper(),
+                status=str(latest.get("status", "")),
                 placed_at=str(latest.get("placedAt", "")),
                 eta=str(latest.get("eta", "")),
             )
