@@ -1,0 +1,41 @@
+"""Build the CDK app from context: typed config, the stack, the cdk-nag packs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import App, Environment, Tags
+
+from infra.config import TandemConfig
+from infra.nag import register_nag
+from infra.stack import TandemStack
+
+STACK_NAME = "Tandem"
+
+
+def build(app: App, config: TandemConfig) -> TandemStack:
+    """Add Tandem to `app`. Needs no AWS credentials: nothing is looked up at synth."""
+    env = None
+    if config.existing_instance is not None:
+        # The instance decides where everything else must live.
+        env = Environment(account=config.existing_instance.account, region=config.existing_instance.region)
+    stack = TandemStack(
+        app,
+        STACK_NAME,
+        config=config,
+        env=env,
+        description="Tandem: smart IVR decisions, CRM lookup and escalation for Amazon Connect",
+    )
+    Tags.of(stack).add("project", "tandem")
+    register_nag(app)
+    return stack
+
+
+def create_app(
+    context: Mapping[str, Any] | None = None, outdir: str | None = None
+) -> tuple[App, TandemStack]:
+    """A fresh app for tests and tools; raises infra.config.ConfigError on bad context."""
+    app = App(context=dict(context or {}), outdir=outdir)
+    config = TandemConfig.from_context(app.node.try_get_context)
+    return app, build(app, config)

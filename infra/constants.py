@@ -1,0 +1,50 @@
+"""Fixed facts the infrastructure relies on; change them here, not in the constructs."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# The InvokeLambdaFunction block's InvocationTimeLimitSeconds used by every Tandem flow. Connect
+# allows 1 to 8 s for synchronous calls; 4 s keeps a slow lookup from holding a caller in silence.
+FLOW_BLOCK_TIME_LIMIT_SECONDS: Final = 4
+
+# A function must give up (and answer with a fallback) before the block does, or Connect takes
+# the Error branch with nothing to say. Checked at synth: FUNCTION_TIMEOUT_SECONDS < the limit.
+FUNCTION_TIMEOUT_SECONDS: Final = 3
+FUNCTION_MEMORY_MB: Final = 512
+LOOKUP_BUDGET_MS: Final = 2000  # crm_lookup's own budget, well inside the timeout
+
+# Functions run on Graviton; packaging installs wheels for the same platform.
+LAMBDA_ARCHITECTURE: Final = "arm64"
+PIP_PLATFORM: Final = "manylinux2014_aarch64"
+
+METRICS_NAMESPACE: Final = "Tandem"
+DEFAULT_INSTANCE_ALIAS: Final = "tandem-demo"
+DEFAULT_TIME_ZONE: Final = "America/New_York"
+DEFAULT_LOG_RETENTION_DAYS: Final = 30
+DEFAULT_COUNTRY: Final = "US"
+
+# Queues created in the instance; flows refer to them as {{queue:<name>}}.
+QUEUE_NAMES: Final = ("general", "priority", "callback")
+
+# Hours of operation created in the instance; flows refer to them as {{hours:<name>}}.
+HOURS_NAMES: Final = ("main",)
+
+# Flow file name (without .json) → AWS::Connect::ContactFlow Type. Type is create-only (a change
+# replaces the flow and its ARN), so it is decided here once rather than guessed from content.
+FLOW_TYPES: Final[dict[str, str]] = {}
+DEFAULT_FLOW_TYPE: Final = "CONTACT_FLOW"
+
+# CloudFormation's limit on AWS::Connect::ContactFlow Content.
+FLOW_CONTENT_MAX_CHARS: Final = 256_000
+
+# Hours of operation "main": (day, (start hour, minute), (end hour, minute)) in the configured
+# time zone. Days not listed are closed.
+BUSINESS_HOURS: Final = (
+    ("MONDAY", (8, 0), (18, 0)),
+    ("TUESDAY", (8, 0), (18, 0)),
+    ("WEDNESDAY", (8, 0), (18, 0)),
+    ("THURSDAY", (8, 0), (18, 0)),
+    ("FRIDAY", (8, 0), (18, 0)),
+    ("SATURDAY", (9, 0), (13, 0)),
+)

@@ -1,0 +1,102 @@
+"""Deploy every flows/*.json as an AWS::Connect::ContactFlow with its placeholders resolved."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from aws_cdk import Stack
+from aws_cdk import aws_connect as connect
+from constructs import Construct
+
+from infra import constants
+from infra.flow_placeholders import (
+    PlaceholderError,
+    find_placeholders,
+    find_reference_cycle,
+    resolve_placeholders,
+)
+
+_FLOW_FILE = re.compile(r"^[a-z][a-z0-9_]*$")  # usable as a {{flow:<name>}} placeholder name
+
+
+def flow_display_name(file_stem: str) -> str:
+    """ "inbound_main" → "Tandem Inbound Main"."""
+    return "Tandem " + " ".join(word.capitalize() for word in file_stem.split("_"))
+
+
+def load_flows(flows_dir: Path) -> dict[str, object]:
+    """File stem → parsed document, for every flows/*.json, in name order."""
+    documents: dict[str, object] = {}
+    for path in sorted(flows_dir.glob("*.json")):
+        source = f"{flows_dir.name}/{path.name}"
+        if not _FLOW_FILE.match(path.stem):
+            raise PlaceholderError(f"{source}: flow file names must be lower_snake_case")
+        text = path.read_text(encoding="utf-8")
+        if len(text) > constants.FLOW_CONTENT_MAX_CHARS:
+            raise PlaceholderError(f"{source}: {len(text)} characters, over Connect's 256000 limit")
+        try:
+            documents[path.stem] = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise PlaceholderError(f"{source}: not valid JSON ({error})") from None
+    return documents
+
+
+class Flows(Construct):
+    """One CfnContactFlow per file; `{{type:name}}` placeholders become CDK tokens (Fn::Join)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        flows_dir: Path,
+        instance_arn: str,
+        lambdas: Mapping[str, str],
+        queues: Mapping[str, str],
+        hours: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        documents = load_flows(flows_dir)
+        sources = {stem: f"{flows_dir.name}/{stem}.json" for stem in documents}
+        references = {
+            stem: {p.name for p in find_placeholders(doc, source=sources[stem]) if p.type == "flow"}
+            for stem, doc in documents.items()
+        }
+        cycle = find_reference_cycle(references)
+        if cycle:
+            raise PlaceholderError(
+                f"{sources[cycle[0]]}: flows reference each other in a cycle "
+                f"({' → '.join(cycle)}); CloudFormation cannot create them"
+            )
+
+        # Create every flow first so any flow's ARN can be handed to the others, then fill in
+        # the content. Content is a JSON string; to_json_string turns embedded tokens into a
+        # Fn::Join instead of escaping them as text.
+        self.flows: dict[str, connect.CfnContactFlow] = {}
+        for stem in documents:
+            self.flows[stem] = connect.CfnContactFlow(
+                self,
+                stem,
+                instance_arn=instance_arn,
+                name=flow_display_name(stem),
+                type=constants.FLOW_TYPES.get(stem, constants.DEFAULT_FLOW_TYPE),
+                content="{}",  # replaced below, once every flow ARN exists
+                description=f"Tandem flow from flows/{stem}.json",
+            )
+        values = {
+            "lambda": dict(lambdas),
+            "queue": dict(queues),
+            "hours": dict(hours),
+            "flow": {stem: flow.attr_contact_flow_arn for stem, flow in self.flows.items()},
+        }
+        stack = Stack.of(self)
+        for stem, document in documents.items():
+            resolved = resolve_placeholders(document, values, source=sources[stem])
+            self.flows[stem].content = stack.to_json_string(resolved)
+
+    @property
+    def flow_arns(self) -> dict[str, str]:
+        return {stem: flow.attr_contact_flow_arn for stem, flow in self.flows.items()}

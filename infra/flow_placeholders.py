@@ -1,0 +1,148 @@
+"""Resolve `{{type:name}}` placeholders in flow-language documents.
+
+Flows in `flows/` never hold environment-specific ARNs; they name what they need, e.g.
+`{{lambda:crm_lookup}}` or `{{queue:general}}`, and the flows construct swaps in CDK tokens. This
+module is pure (no CDK) so its rules can be tested in isolation: a placeholder whose type or name
+is unknown, or anything placeholder-like left over, is an error naming the file and the text,
+because a flow with a dangling reference only fails at deploy time (or mid-call).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+PLACEHOLDER_TYPES = ("lambda", "queue", "flow", "hours")
+
+_DELIMITED = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_WELL_FORMED = re.compile(r"^(?P<type>[a-z]+):(?P<name>[A-Za-z0-9_-]+)$")
+# Leftovers that look like an unresolved placeholder: stray delimiters, or Fn::Sub-style ${X}
+# copied from another template. Connect's own `$.Attributes.x` references never match.
+_LEFTOVER = re.compile(r"\{\{|\}\}|\$\{")
+_LITERAL_ARN = re.compile(r"\barn:aws[a-z-]*:", re.IGNORECASE)
+
+
+class PlaceholderError(ValueError):
+    """A flow cannot be resolved; the message names the file, the location and the text."""
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    type: str
+    name: str
+    text: str  # as written, e.g. "{{lambda:crm_lookup}}"
+    path: str  # JSON location, e.g. "Actions[1].Parameters.LambdaFunctionARN"
+
+
+def find_placeholders(document: object, *, source: str) -> list[Placeholder]:
+    """Every well-formed placeholder in the document; malformed ones raise PlaceholderError."""
+    found: list[Placeholder] = []
+    for path, text in _strings(document, ""):
+        found.extend(_parse(text, path, source))
+    return found
+
+
+def resolve_placeholders(document: object, values: Mapping[str, Mapping[str, str]], *, source: str) -> object:
+    """A copy of `document` with each `{{type:name}}` replaced by `values[type][name]`.
+
+    Values are opaque strings (CDK tokens in the stack, plain ARNs in tests). Literal ARNs are
+    rejected too: they tie a flow to one account and bypass the checks above.
+    """
+
+    def resolve_string(text: str, path: str) -> str:
+        if _LITERAL_ARN.search(text):
+            raise PlaceholderError(
+                f"{source}: literal ARN at {path}; use a {{{{type:name}}}} placeholder instead"
+            )
+        for placeholder in _parse(text, path, source):
+            known = values.get(placeholder.type, {})
+            if placeholder.name not in known:
+                names = ", ".join(sorted(known)) or "none"
+                raise PlaceholderError(
+                    f"{source}: unknown placeholder {placeholder.text} at {path}: "
+                    f"no {placeholder.type} named {placeholder.name!r} (known: {names})"
+                )
+            text = text.replace(placeholder.text, known[placeholder.name])
+        return text
+
+    return _map_strings(document, "", resolve_string)
+
+
+def find_reference_cycle(references: Mapping[str, set[str]]) -> list[str] | None:
+    """A cycle in flow → referenced flows, e.g. ["a", "b", "a"], or None.
+
+    CloudFormation cannot create two flows that each need the other's ARN (nor a flow that needs
+    its own), so the flows construct refuses such sets at synth.
+    """
+    state: dict[str, str] = {}  # "visiting" or "done"
+
+    def visit(flow: str, trail: list[str]) -> list[str] | None:
+        if state.get(flow) == "visiting":
+            return [*trail[trail.index(flow) :], flow]
+        if state.get(flow) == "done":
+            return None
+        state[flow] = "visiting"
+        for target in sorted(references.get(flow, set())):
+            cycle = visit(target, [*trail, flow])
+            if cycle:
+                return cycle
+        state[flow] = "done"
+        return None
+
+    for flow in sorted(references):
+        cycle = visit(flow, [])
+        if cycle:
+            return cycle
+    return None
+
+
+def _parse(text: str, path: str, source: str) -> Iterator[Placeholder]:
+    for match in _DELIMITED.finditer(text):
+        well_formed = _WELL_FORMED.match(match.group(1))
+        if well_formed is None:
+            raise PlaceholderError(
+                f"{source}: malformed placeholder {match.group(0)!r} at {path}; "
+                f"expected {{{{type:name}}}} with type one of {', '.join(PLACEHOLDER_TYPES)}"
+            )
+        if well_formed["type"] not in PLACEHOLDER_TYPES:
+            raise PlaceholderError(
+                f"{source}: unknown placeholder type {well_formed['type']!r} in {match.group(0)} at "
+                f"{path}; expected one of {', '.join(PLACEHOLDER_TYPES)}"
+            )
+        yield Placeholder(well_formed["type"], well_formed["name"], match.group(0), path)
+    rest = _DELIMITED.sub("", text)
+    leftover = _LEFTOVER.search(rest)
+    if leftover:
+        fragment = rest[max(0, leftover.start() - 20) : leftover.end() + 20]
+        raise PlaceholderError(
+            f"{source}: malformed placeholder {fragment!r} at {path}; expected {{{{type:name}}}}"
+        )
+
+
+def _strings(node: object, path: str) -> Iterator[tuple[str, str]]:
+    """(path, text) for every string in the document, object keys included."""
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            child = f"{path}.{key}" if path else str(key)
+            yield child, str(key)
+            yield from _strings(value, child)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, f"{path}[{index}]")
+
+
+def _map_strings(node: object, path: str, fn: Callable[[str, str], str]) -> object:
+    if isinstance(node, str):
+        return fn(node, path)
+    if isinstance(node, dict):
+        out: dict[str, object] = {}
+        for key, value in node.items():
+            child = f"{path}.{key}" if path else str(key)
+            out[fn(str(key), child)] = _map_strings(value, child, fn)
+        return out
+    if isinstance(node, list):
+        return [_map_strings(value, f"{path}[{index}]", fn) for index, value in enumerate(node)]
+    return node

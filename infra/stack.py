@@ -1,0 +1,46 @@
+"""The one Tandem stack: it only composes the capability constructs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import Stack
+from constructs import Construct
+
+from infra.config import TandemConfig
+from infra.constructs.connect import ConnectInstance
+from infra.constructs.ctr_pipeline import CtrPipeline
+from infra.constructs.data import Data
+from infra.constructs.flows import Flows
+from infra.constructs.functions import Functions
+from infra.packaging import REPO_ROOT
+
+
+class TandemStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: TandemConfig,
+        flows_dir: Path = REPO_ROOT / "flows",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.config = config
+        self.data = Data(self, "Data", retain_all=config.data_removal_policy == "retain")
+        self.functions = Functions(self, "Functions", config=config, data=self.data)
+        self.connect = ConnectInstance(self, "Connect", config=config)
+        for fn in self.functions.flow_invoked:
+            self.connect.allow_flow_invocation(fn)
+        self.flows = Flows(
+            self,
+            "Flows",
+            flows_dir=flows_dir,
+            instance_arn=self.connect.instance_arn,
+            lambdas={fn.name: fn.function.function_arn for fn in self.functions.flow_invoked},
+            queues=self.connect.queue_arns,
+            hours=self.connect.hours_arns,
+        )
+        self.ctr = CtrPipeline(self, "CtrPipeline", instance_arn=self.connect.instance_arn)

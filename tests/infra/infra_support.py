@@ -1,0 +1,84 @@
+"""Shared constants and helpers for the infra tests (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Node 20 is past jsii's support window on this image; its banner would land in every stderr
+# the tests inspect. Set before aws_cdk starts the jsii kernel, which inherits the environment.
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+INSTANCE_ID = "0a1b2c3d-1111-2222-3333-444455556666"
+ACCOUNT = "123456789012"
+REGION = "eu-west-2"
+EXISTING_INSTANCE_ARN = f"arn:aws:connect:{REGION}:{ACCOUNT}:instance/{INSTANCE_ID}"
+SECRET_ARN = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:tandem/crm-AbCdEf"
+
+# Mode (a): an existing instance, with the HTTP CRM adapter so both adapters are covered by two
+# synths. Mode (b): no ARN, the stack creates the instance; DynamoDB adapter (the default).
+EXISTING_CONTEXT: dict[str, Any] = {
+    "connectInstanceArn": EXISTING_INSTANCE_ARN,
+    "crmAdapter": "http",
+    "crmBaseUrl": "https://crm.example.com/api",
+    "crmSecretArn": SECRET_ARN,
+}
+NEW_INSTANCE_CONTEXT: dict[str, Any] = {}
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """The feature flags the CLI passes from cdk.json, so tests synthesize what `cdk synth` does."""
+    context: dict[str, Any] = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    return context
+
+
+@dataclass
+class Synthesized:
+    app: Any  # aws_cdk.App
+    stack: Any  # infra.stack.TandemStack
+    template: dict[str, Any]
+    assembly_dir: Path
+
+    def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.template["Resources"].items() if v["Type"] == resource_type}
+
+    def only(self, resource_type: str) -> tuple[str, dict[str, Any]]:
+        found = self.resources(resource_type)
+        assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
+        return next(iter(found.items()))
+
+    def assertions(self) -> Any:
+        from aws_cdk.assertions import Template
+
+        return Template.from_json(self.template)
+
+
+def synthesize(context: dict[str, Any], outdir: Path) -> Synthesized:
+    from infra.application import STACK_NAME, create_app
+
+    app, stack = create_app({**cdk_json_context(), **context}, outdir=str(outdir))
+    assembly = app.synth()
+    template = assembly.get_stack_by_name(STACK_NAME).template
+    return Synthesized(app=app, stack=stack, template=template, assembly_dir=Path(assembly.directory))
+
+
+def resolve_join(value: Any, token: str = "<TOKEN>") -> str:
+    """Flatten a string or Fn::Join into text, with every intrinsic replaced by `token`."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(resolve_join(part, token) for part in parts)
+    return token
+
+
+def join_tokens(value: Any) -> list[Any]:
+    """The intrinsics (GetAtt, Ref, …) embedded in a string or Fn::Join, in order."""
+    if isinstance(value, dict) and "Fn::Join" in value:
+        return [part for part in value["Fn::Join"][1] if not isinstance(part, str)]
+    return [] if isinstance(value, str) else [value]
