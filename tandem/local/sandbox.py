@@ -26,8 +26,9 @@ from lambdas.shared.tables import CUSTOMERS
 from tandem.local.demo_data import seed_customers
 from tandem.local.faults import Fault, FaultInjector
 from tandem.local.tables import create_tables
+from tandem.rules_store import SANDBOX_CONFIG_PATH, seed_defaults
 
-FUNCTIONS = ("crm_lookup",)
+FUNCTIONS = ("crm_lookup", "ivr_decision")
 DEFAULT_REGION = "us-east-1"
 FAKE_ACCOUNT = "123456789012"
 FUNCTION_TIMEOUT_MS = 3000  # matches the deployed functions' timeout
@@ -42,6 +43,8 @@ FAKE_ENV = {
     "MOTO_ACCOUNT_ID": FAKE_ACCOUNT,
     "CRM_ADAPTER": "dynamodb",
     "DEFAULT_COUNTRY": "US",
+    "IVR_CONFIG_PATH": SANDBOX_CONFIG_PATH,
+    "TIME_ZONE": "America/New_York",
     "POWERTOOLS_METRICS_NAMESPACE": "Tandem",
     "POWERTOOLS_LOG_LEVEL": "INFO",
 }
@@ -136,6 +139,19 @@ class Sandbox:
         finally:
             self.faults.remove(fault)
 
+    @contextlib.contextmanager
+    def clock(self, moment: datetime) -> Iterator[datetime]:
+        """Decide as of `moment` (aware): opening hours and holidays follow it; restored on exit."""
+        if moment.tzinfo is None:
+            raise ValueError("clock needs an aware datetime, e.g. datetime(2026, 12, 25, 10, tzinfo=UTC)")
+        module = handler_module("ivr_decision")
+        saved = module.clock  # type: ignore[attr-defined]
+        module.clock = lambda: moment  # type: ignore[attr-defined]
+        try:
+            yield moment
+        finally:
+            module.clock = saved  # type: ignore[attr-defined]
+
     def crm_outage(self) -> contextlib.AbstractContextManager[Fault]:
         """The embedded CRM's DynamoDB answers 503 to every request; warm containers stay warm."""
         return self.fault(Fault("dynamodb", "Query"))
@@ -168,6 +184,9 @@ def sandbox(*, seed: bool = True, env: dict[str, str] | None = None) -> Iterator
             now = datetime.now(UTC)
             if seed:
                 seed_customers(dynamodb, names[CUSTOMERS.env_var], now)
+            # The routing rules, content and calendar, as CDK deploys them; always seeded, since
+            # ivr_decision cannot serve a store that was never written (it would use its bundle).
+            seed_defaults(boto3.client("ssm", region_name=DEFAULT_REGION), SANDBOX_CONFIG_PATH)
             box = Sandbox(region=DEFAULT_REGION, table_names=names, now=now)
             # Clients copy the session's hooks when created, so these see every later client.
             session = boto3.DEFAULT_SESSION._session  # type: ignore[union-attr]

@@ -1,0 +1,78 @@
+"""The decision: pure, explainable, and the same on a laptop as in Lambda.
+
+The first matching rule decides the route, queue and priority. `reasons` lists the reason of
+every rule that matched, the deciding one first, so a person taking the call (and escalation's
+priority) sees the whole picture — VIP_CUSTOMER,COMPLAINT,NEGATIVE_SENTIMENT — not just the rule
+that happened to come first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lambdas.ivr_decision.documents import Documents
+from lambdas.ivr_decision.ruleset import Action, Route
+from lambdas.ivr_decision.signals import DecisionContext
+
+MAX_REASONS = 8
+DEFAULT_RULE_ID = "default"
+NO_ANSWER_REASON = "NO_ANSWER_CONTENT"
+CLOSED_MESSAGES = {"EMERGENCY": "CLOSED_EMERGENCY", "HOLIDAY": "CLOSED_HOLIDAY"}
+
+
+@dataclass(frozen=True)
+class Decision:
+    route: Route
+    rule_id: str
+    reasons: tuple[str, ...]
+    queue: str
+    priority_change: int
+    answer: str  # what the flow speaks; empty when a person takes over straight away
+
+
+def decide(context: DecisionContext, documents: Documents) -> Decision:
+    rules = documents.rules
+    facts = context.facts
+    matched = [rule for rule in rules.rules if rule.matches(facts)]
+    if matched:
+        winner = matched[0]
+        rule_id, action = winner.id, winner.action
+    else:
+        rule_id, action = DEFAULT_RULE_ID, rules.default_action
+    reasons = _unique([r.reason for r in matched] or [rules.default_reason])
+    language = facts["language"] or documents.content.default_language
+    content = documents.content
+
+    if action.route is Route.SELF_SERVICE:
+        answer = (
+            content.answer(facts["intent"], language, context.order)
+            if content.has_answer(facts["intent"])
+            else ""
+        )
+        if not answer:
+            # A rule sent the caller to self-service but there is nothing to say: a person, not silence.
+            fallback = rules.default_action
+            return _decision(rule_id, Action(Route.AGENT, fallback.queue), [NO_ANSWER_REASON, *reasons], "")
+        return _decision(rule_id, action, reasons, answer)
+    if action.route is Route.CLOSED:
+        key = CLOSED_MESSAGES.get(facts["hours"], "CLOSED_AFTER_HOURS")
+        name = context.closure.name(language, content.default_language) if context.closure else ""
+        return _decision(rule_id, action, reasons, content.message(key, language, name))
+    if action.route is Route.CALLBACK:
+        return _decision(rule_id, action, reasons, content.message("CALLBACK", language))
+    return _decision(rule_id, action, reasons, "")
+
+
+def _decision(rule_id: str, action: Action, reasons: list[str], answer: str) -> Decision:
+    return Decision(
+        route=action.route,
+        rule_id=rule_id,
+        reasons=tuple(_unique(reasons)[:MAX_REASONS]),
+        queue=action.queue,
+        priority_change=action.priority_change,
+        answer=answer,
+    )
+
+
+def _unique(codes: list[str]) -> list[str]:
+    return list(dict.fromkeys(codes))

@@ -1,0 +1,205 @@
+"""Connect-facing entry point: `lambdas.ivr_decision.handler.lambda_handler`.
+
+Thin on purpose: refresh the documents when due, build the context, decide, record, answer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from lambdas.ivr_decision.config import DecisionConfig
+from lambdas.ivr_decision.decide import Decision, decide
+from lambdas.ivr_decision.documents import Documents, bundled_defaults
+from lambdas.ivr_decision.recorder import interaction_item, to_dynamodb
+from lambdas.ivr_decision.ruleset import Route
+from lambdas.ivr_decision.signals import DecisionContext, build_context
+from lambdas.ivr_decision.store import DocumentStore, RefreshOutcome, fetch_parameters
+from lambdas.shared.aws import ClientLimits, make_client
+from lambdas.shared.budget import Deadline, run_within
+from lambdas.shared.config import ConfigError
+from lambdas.shared.connect_handler import run_connect_handler
+from lambdas.shared.container import Container
+from lambdas.shared.event import ContactEvent
+from lambdas.shared.observability import MetricUnit, get_logger, get_metrics
+from lambdas.shared.response import Status, flat_response, to_flow_value
+
+SERVICE = "ivr_decision"
+# One attempt each: a slow store read is retried on a later call, never while a caller waits.
+SSM_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=1)
+DYNAMODB_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=2)
+FALLBACK_QUEUE = "general"
+
+logger = get_logger(SERVICE)
+metrics = get_metrics(SERVICE)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# Replaced by the sandbox and tests to decide "as of" a given moment (holidays, opening hours).
+clock: Callable[[], datetime] = utc_now
+
+
+@dataclass(frozen=True)
+class DecisionDeps:
+    config: DecisionConfig
+    store: DocumentStore
+    dynamodb: Any
+
+
+def build_deps() -> DecisionDeps:
+    config = DecisionConfig.from_env()
+    ssm = make_client("ssm", SSM_LIMITS)
+    store = DocumentStore(
+        fetch=lambda: fetch_parameters(ssm, config.config_path),
+        path=config.config_path,
+        bundled=bundled_defaults(),
+        max_age_seconds=config.max_age_seconds,
+        retry_after_failure_seconds=config.retry_after_failure_seconds,
+    )
+    _report_refresh(store.refresh())  # in the init phase, so the first caller does not wait for it
+    return DecisionDeps(config, store, make_client("dynamodb", DYNAMODB_LIMITS))
+
+
+CONTAINER = Container(build_deps)
+CONTAINER.warm()
+
+
+def lambda_handler(event: Any, context: Any) -> dict[str, str]:
+    return run_connect_handler(
+        event, context, logger=logger, metrics=metrics, logic=_decide, fallback=_fallback
+    )
+
+
+def _decide(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
+    started = time.perf_counter()
+    try:
+        deps = CONTAINER.get()
+    except ConfigError as problem:
+        logger.error("configuration invalid", extra={"problem": str(problem)})
+        return _fallback(Status.DEGRADED, "CONFIG")
+    deadline = Deadline.after_ms(deps.config.budget_ms, lambda_context)
+    if deps.store.due():
+        _report_refresh(deps.store.refresh(read=lambda fetch: run_within(deadline, fetch)))
+    documents = deps.store.documents()
+    now = clock()
+    context = build_context(event, documents.rules, documents.calendar, now, deps.config.time_zone)
+    decision = decide(context, documents)
+    recorded = _record(
+        deps, deadline=deadline, event=event, context=context, decision=decision, documents=documents, now=now
+    )
+    elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+    facts = context.facts
+    logger.info(
+        "ivr decision",
+        extra={
+            "route": decision.route.value,
+            "rule_id": decision.rule_id,
+            "reasons": list(decision.reasons),
+            "intent": facts["intent"],
+            "intent_source": facts["intentSource"],
+            "confidence": facts["confidence"],
+            "sentiment": facts["sentiment"],
+            "tier": facts["tier"],
+            "hours": facts["hours"],
+            "signal_problems": context.problems,
+            "rules_revision": documents.revision,
+            "rules_source": documents.sources["rules"],
+            "recorded": recorded,
+            "elapsed_ms": elapsed_ms,
+        },
+    )
+    metrics.add_metric(name="Decisions", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(
+        name=f"Route{decision.route.value.title().replace('_', '')}", unit=MetricUnit.Count, value=1
+    )
+    metrics.add_metric(name="DecisionLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
+    if context.problems:
+        metrics.add_metric(name="MalformedSignals", unit=MetricUnit.Count, value=len(context.problems))
+    return flat_response(Status.OK, response_fields(context, decision, documents, recorded))
+
+
+def response_fields(
+    context: DecisionContext, decision: Decision, documents: Documents, recorded: bool
+) -> dict[str, Any]:
+    """What the flow gets: the decision, why, and the facts escalation builds on."""
+    facts = context.facts
+    passed_on = (
+        "intent", "intentSource", "confidence", "asksForAgent", "sentiment", "failedAttempts", "tier",
+        "customerFound", "recentContacts72h", "openComplaints", "language", "callbackPossible",
+        "agentsAvailable", "contactsInQueue", "estimatedWaitSeconds", "hours",
+    )  # fmt: skip
+    return {
+        "route": decision.route,
+        "ruleId": decision.rule_id,
+        "reasons": ",".join(decision.reasons),
+        "queue": decision.queue,
+        "priorityChange": decision.priority_change,
+        "answer": decision.answer,
+        **{name: to_flow_value(facts[name]) for name in passed_on},
+        "closureName": context.closure.name(facts["language"] or "en") if context.closure else "",
+        "rulesRevision": documents.revision,
+        "rulesSource": documents.sources["rules"],
+        "signalProblems": ",".join(context.problems),
+        "interactionRecorded": recorded,
+    }
+
+
+def _record(
+    deps: DecisionDeps,
+    *,
+    deadline: Deadline,
+    event: ContactEvent,
+    context: DecisionContext,
+    decision: Decision,
+    documents: Documents,
+    now: datetime,
+) -> bool:
+    item = interaction_item(
+        event, context, decision, documents, now=now, ttl_days=deps.config.interaction_ttl_days
+    )
+    try:
+        run_within(
+            deadline,
+            lambda: deps.dynamodb.put_item(TableName=deps.config.interactions_table, Item=to_dynamodb(item)),
+        )
+    except Exception as error:  # the caller still gets the decision; the gap is counted
+        logger.warning("interaction not recorded", extra={"error_type": type(error).__name__})
+        metrics.add_metric(name="InteractionWriteFailures", unit=MetricUnit.Count, value=1)
+        return False
+    return True
+
+
+def _report_refresh(outcome: RefreshOutcome) -> None:
+    if outcome.failed:
+        logger.warning(
+            "rules store unreachable; serving the documents held", extra={"error_type": outcome.failed}
+        )
+        metrics.add_metric(name="RulesStoreFailures", unit=MetricUnit.Count, value=1)
+    for document, problem in outcome.refused:
+        logger.error("rules store document refused; the last valid one keeps serving",
+                     extra={"document": document, "problem": problem})  # fmt: skip
+        metrics.add_metric(name="RulesRefused", unit=MetricUnit.Count, value=1)
+    if outcome.changed:
+        logger.info("rules store documents loaded", extra={"documents": outcome.changed})
+
+
+def _fallback(status: Status, reason: str) -> dict[str, str]:
+    """A person, when nothing better can be decided: never silence, never an Error branch."""
+    return flat_response(
+        status,
+        {
+            "route": Route.AGENT,
+            "ruleId": "fallback",
+            "reasons": reason,
+            "queue": FALLBACK_QUEUE,
+            "priorityChange": 0,
+            "answer": "",
+            "degradedReason" if status is Status.DEGRADED else "invalidReason": reason,
+        },
+    )

@@ -1,0 +1,88 @@
+"""Every decision becomes an interaction event, for metrics and for replaying new rules on old calls.
+
+One item per decision in the Interactions table, under the contact's partition. The item holds
+the facts the rules saw — never the transcript, the caller's number, name or customer id — plus
+the rule, route and the revisions of the documents used, so a replay knows what decided.
+The key is derived from the decision itself, so Connect retrying the block overwrites the same
+item instead of counting the decision twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from lambdas.ivr_decision.decide import Decision
+from lambdas.ivr_decision.documents import Documents
+from lambdas.ivr_decision.signals import DecisionContext
+from lambdas.shared.event import ContactEvent
+from lambdas.shared.tables import INTERACTIONS
+
+ITEM_TYPE = "DECISION"
+
+
+def interaction_key(event: ContactEvent, context: DecisionContext) -> dict[str, str]:
+    facts = context.facts
+    attempt = int(facts["failedAttempts"])
+    return {
+        INTERACTIONS.partition_key.name: f"CONTACT#{event.correlation_id}",
+        INTERACTIONS.sort_key.name: f"{ITEM_TYPE}#{event.contact_id}#{attempt:03d}#{facts['intent']}",  # type: ignore[union-attr]
+    }
+
+
+def interaction_item(
+    event: ContactEvent,
+    context: DecisionContext,
+    decision: Decision,
+    documents: Documents,
+    *,
+    now: datetime,
+    ttl_days: int,
+) -> dict[str, Any]:
+    """The item as plain Python values; `to_dynamodb` types it for the low-level client."""
+    return {
+        **interaction_key(event, context),
+        "type": ITEM_TYPE,
+        "contactId": event.contact_id,
+        "initialContactId": event.correlation_id,
+        "channel": event.channel,
+        "decidedAt": now.isoformat(timespec="milliseconds"),
+        "route": decision.route.value,
+        "ruleId": decision.rule_id,
+        "reasons": list(decision.reasons),
+        "queue": decision.queue,
+        "priorityChange": decision.priority_change,
+        "context": {k: v for k, v in context.facts.items() if v is not None},
+        "signalProblems": list(context.problems),
+        "revisions": {
+            "rules": documents.rules.revision,
+            "content": documents.content.revision,
+            "calendar": documents.calendar.revision,
+        },
+        "sources": dict(documents.sources),
+        INTERACTIONS.ttl_attribute or "expiresAt": int((now + timedelta(days=ttl_days)).timestamp()),
+    }
+
+
+def to_dynamodb(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _typed(value) for key, value in item.items() if _keep(value)}
+
+
+def _keep(value: Any) -> bool:
+    # DynamoDB rejects empty sets and, in keys, empty strings; empty lists and maps are fine.
+    return value is not None
+
+
+def _typed(value: Any) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, (int, float)):
+        return {"N": format(value, "g") if isinstance(value, float) else str(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, Mapping):
+        return {"M": {str(k): _typed(v) for k, v in value.items() if _keep(v)}}
+    if isinstance(value, (list, tuple)):
+        return {"L": [_typed(v) for v in value if _keep(v)]}
+    raise TypeError(f"cannot store a {type(value).__name__} in an interaction item")

@@ -1,0 +1,139 @@
+"""How the IVR documents (rules, content, calendar) are laid out in SSM Parameter Store.
+
+A Standard-tier parameter holds at most 4 KB and costs nothing; a rule set is larger. So each
+document is split into numbered parts under `<path>/<document>/NN`, and a small head parameter
+`<path>/<document>` names the part count and the SHA-256 of the whole text. Writers put the parts
+first and the head last; a reader that catches a push half-way sees a hash mismatch and keeps
+serving the set it had. The Lambda reads every document with one `GetParametersByPath` call.
+
+Pure (no boto3): the Lambda, `tandem rules push`, the sandbox and the CDK construct share it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DOCUMENT_NAMES = ("rules", "content", "calendar")
+PARAMETER_MAX_BYTES = 4096  # Standard tier limit, in UTF-8 bytes
+MAX_PARTS = 16  # 64 KB per document; keeps a full read to a handful of pages
+# 3 heads + a few parts fit one GetParametersByPath page (10 results) for the shipped defaults.
+READ_PAGE_SIZE = 10
+
+
+class StorageFormatError(ValueError):
+    """The stored layout is inconsistent (missing part, bad head, hash mismatch)."""
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    name: str  # one of DOCUMENT_NAMES
+    text: str
+    sha256: str
+
+
+def head_name(path: str, document: str) -> str:
+    return f"{path.rstrip('/')}/{document}"
+
+
+def part_name(path: str, document: str, index: int) -> str:
+    return f"{head_name(path, document)}/{index:02d}"
+
+
+def compact_json(document: Mapping[str, object]) -> str:
+    """The canonical text stored for a document: compact, key order kept, UTF-8 as is."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def split_parts(text: str, max_bytes: int = PARAMETER_MAX_BYTES) -> list[str]:
+    """Split into parts of at most `max_bytes` UTF-8 bytes, never inside a character."""
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for char in text:
+        width = len(char.encode("utf-8"))
+        if size + width > max_bytes:
+            parts.append("".join(current))
+            current, size = [], 0
+        current.append(char)
+        size += width
+    if current or not parts:
+        parts.append("".join(current))
+    return parts
+
+
+def encode_document(path: str, document: str, text: str) -> dict[str, str]:
+    """Parameter name → value for one document: its parts and, last in order, its head."""
+    if document not in DOCUMENT_NAMES:
+        raise StorageFormatError(
+            f"unknown document {document!r}; expected one of {', '.join(DOCUMENT_NAMES)}"
+        )
+    parts = split_parts(text)
+    if len(parts) > MAX_PARTS:
+        size_kb = len(text.encode("utf-8")) / 1024
+        raise StorageFormatError(
+            f"{document} document is {size_kb:.1f} KB; the store holds at most "
+            f"{MAX_PARTS * PARAMETER_MAX_BYTES // 1024} KB per document"
+        )
+    encoded = {part_name(path, document, i + 1): part for i, part in enumerate(parts)}
+    head = {"parts": len(parts), "sha256": sha256_of(text)}
+    encoded[head_name(path, document)] = json.dumps(head, separators=(",", ":"))
+    return encoded
+
+
+def sha256_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def decode_documents(
+    path: str, parameters: Mapping[str, str]
+) -> dict[str, StoredDocument | StorageFormatError]:
+    """Reassemble each document found under `path`; a broken one maps to its error.
+
+    Documents with no head are absent from the result (never pushed): the caller keeps its
+    bundled default for them.
+    """
+    result: dict[str, StoredDocument | StorageFormatError] = {}
+    for document in DOCUMENT_NAMES:
+        head_text = parameters.get(head_name(path, document))
+        if head_text is None:
+            continue
+        try:
+            result[document] = _decode_one(path, document, head_text, parameters)
+        except StorageFormatError as problem:
+            result[document] = problem
+    return result
+
+
+def _decode_one(path: str, document: str, head_text: str, parameters: Mapping[str, str]) -> StoredDocument:
+    try:
+        head = json.loads(head_text)
+        count = int(head["parts"])
+        expected = str(head["sha256"])
+    except (ValueError, KeyError, TypeError):
+        raise StorageFormatError(f"{head_name(path, document)}: head is not {{parts, sha256}}") from None
+    if not 1 <= count <= MAX_PARTS:
+        raise StorageFormatError(f"{head_name(path, document)}: part count {count} out of range")
+    pieces: list[str] = []
+    for index in range(1, count + 1):
+        name = part_name(path, document, index)
+        if name not in parameters:
+            raise StorageFormatError(f"{name}: part missing (a push may be in progress)")
+        pieces.append(parameters[name])
+    text = "".join(pieces)
+    if sha256_of(text) != expected:
+        raise StorageFormatError(f"{head_name(path, document)}: parts do not match the head's hash")
+    return StoredDocument(document, text, expected)
+
+
+def stale_parts(path: str, document: str, keep: int, existing: list[str]) -> list[str]:
+    """Names of parts beyond `keep` left behind by a longer earlier push (deleted last)."""
+    prefix = head_name(path, document) + "/"
+    stale = []
+    for name in existing:
+        suffix = name[len(prefix) :] if name.startswith(prefix) else ""
+        if suffix.isdigit() and int(suffix) > keep:
+            stale.append(name)
+    return sorted(stale)
