@@ -9,24 +9,27 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from tandem.commands import demo, rules
+
+COMMANDS = (demo, rules)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tandem", description="Tandem: Amazon Connect, machine and human.")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo = commands.add_parser("demo", help="run the local demo on the moto sandbox")
-    demo.add_argument("--format", choices=("table", "json"), default="table")
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(subcommands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        from tandem import demo
-
-        return demo.run(args.format)
-    parser.print_help(sys.stderr)
-    return 2
+    run = getattr(args, "run", None)
+    if run is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return int(run(args))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,181 @@
+"""`tandem rules validate FILE...` and `tandem rules push FILE...`: IVR documents without a deploy.
+
+Works on all three documents (rules, content, calendar); the `kind` inside each file says which.
+Validation is the Lambda's own parser, so a file that validates here is one the function serves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from lambdas.ivr_decision.calendar import Calendar
+from lambdas.ivr_decision.content import Content
+from lambdas.ivr_decision.documents import Parsed, parse_file
+from lambdas.ivr_decision.ruleset import RuleSet
+from lambdas.ivr_decision.storage_format import StorageFormatError, split_parts
+from lambdas.ivr_decision.validation import DocumentError
+from tandem.output import emit_json, table
+
+PATH_VAR = "TANDEM_IVR_CONFIG_PATH"
+
+
+def register(subcommands: Any) -> None:
+    parser = subcommands.add_parser("rules", help="validate or push IVR rules, content and calendar")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    validate = actions.add_parser("validate", help="check documents against the schema; nothing is written")
+    validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    validate.add_argument("--format", choices=("table", "json"), default="table")
+    validate.set_defaults(run=run_validate)
+
+    push = actions.add_parser("push", help="validate, then write documents to the sandbox or an account")
+    push.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    push.add_argument("--target", choices=("sandbox", "aws"), default="sandbox")
+    push.add_argument(
+        "--path",
+        default=os.environ.get(PATH_VAR, ""),
+        help=f"SSM path for --target aws: the stack output IvrConfigPath (or set {PATH_VAR})",
+    )
+    push.add_argument("--region", default=None, help="AWS region for --target aws (default: your AWS config)")
+    push.add_argument("--format", choices=("table", "json"), default="table")
+    push.set_defaults(run=run_push)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    checked = _check_files(args.files)
+    if checked is None:
+        return 2
+    parsed, problems = checked
+    if args.format == "json":
+        emit_json(
+            {"valid": not problems, "documents": [_summary(f, p) for f, p in parsed], "problems": problems}
+        )
+    else:
+        if parsed:
+            rows = [list(_summary(f, p).values()) for f, p in parsed]
+            print(table(["file", "document", "revision", "contents", "bytes", "parameters"], rows))
+        for line in problems:
+            print(line, file=sys.stderr)
+    return 1 if problems else 0
+
+
+def run_push(args: argparse.Namespace) -> int:
+    if args.target == "aws" and not _valid_path(args.path):
+        print(
+            f"tandem rules push: --target aws needs --path like /tandem/Tandem/ivr (or {PATH_VAR})",
+            file=sys.stderr,
+        )
+        return 2
+    checked = _check_files(args.files)
+    if checked is None:
+        return 2
+    parsed, problems = checked
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        print("tandem rules push: nothing was written", file=sys.stderr)
+        return 1
+    documents = [p for _, p in parsed]
+    if args.target == "aws":
+        return _push_to_account(documents, args.path, args.region, args.format)
+    return _push_to_sandbox(documents, args.format)
+
+
+def _check_files(files: list[Path]) -> tuple[list[tuple[Path, Parsed]], list[str]] | None:
+    """Parsed documents and problem lines (`FILE: where: what`); None after a usage error."""
+    parsed: list[tuple[Path, Parsed]] = []
+    problems: list[str] = []
+    names: dict[str, Path] = {}
+    for file in files:
+        if not file.is_file():
+            print(f"tandem rules: {file}: no such file", file=sys.stderr)
+            return None
+        try:
+            document = parse_file(file)
+        except DocumentError as error:
+            problems += [f"{file}: {problem}" for problem in error.problems]
+            continue
+        if document.name in names:
+            print(
+                f"tandem rules: {file}: a second {document.name} document (first: {names[document.name]})",
+                file=sys.stderr,
+            )
+            return None
+        names[document.name] = file
+        parsed.append((file, document))
+    return parsed, problems
+
+
+def _summary(file: Path, parsed: Parsed) -> dict[str, Any]:
+    return {
+        "file": str(file),
+        "document": parsed.name,
+        "revision": parsed.revision,
+        "contents": _contents(parsed.value),
+        "bytes": len(parsed.canonical_text.encode("utf-8")),
+        "parameters": len(split_parts(parsed.canonical_text)) + 1,
+    }
+
+
+def _contents(value: RuleSet | Content | Calendar) -> str:
+    if isinstance(value, RuleSet):
+        return f"{len(value.rules)} rules, {len(value.intents)} intents, {len(value.menu)} menu keys"
+    if isinstance(value, Content):
+        languages = sorted(value.order_phrases)
+        return (
+            f"{len(value.answers)} answers, {len(value.messages)} messages, languages {'/'.join(languages)}"
+        )
+    days = sum(1 for intervals in value.weekly.values() if intervals)
+    return f"open {days} days a week, {len(value.closures)} closures"
+
+
+def _push_to_sandbox(documents: list[Parsed], output_format: str) -> int:
+    from tandem.local import sandbox
+    from tandem.rules_store import SANDBOX_CONFIG_PATH, push_document
+
+    with sandbox() as box:
+        results = [push_document(box.client("ssm"), SANDBOX_CONFIG_PATH, d) for d in documents]
+        persistent = bool(getattr(box, "persistent", False))
+    note = (
+        "pushed to the running sandbox server; its functions pick the change up within the max age"
+        if persistent
+        else "no sandbox server is running: pushed to a throw-away in-process sandbox, which proves the "
+        "documents load but keeps nothing; run `tandem sandbox up` to keep state between commands"
+    )
+    return _report(results, SANDBOX_CONFIG_PATH, note, output_format)
+
+
+def _push_to_account(documents: list[Parsed], path: str, region: str | None, output_format: str) -> int:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from tandem.rules_store import push_document
+
+    try:
+        ssm = boto3.client("ssm", region_name=region) if region else boto3.client("ssm")
+        results = [push_document(ssm, path, d) for d in documents]
+    except (BotoCoreError, ClientError, StorageFormatError) as error:
+        print(f"tandem rules push: {path}: {error}", file=sys.stderr)
+        return 1
+    return _report(
+        results, path, "pushed; each ivr_decision container picks it up within its max age", output_format
+    )
+
+
+def _report(results: list[Any], path: str, note: str, output_format: str) -> int:
+    if output_format == "json":
+        emit_json({"path": path, "pushed": [asdict(r) for r in results], "note": note})
+        return 0
+    rows = [[r.document, r.revision, r.size_bytes, r.parameters, r.removed, r.sha256[:12]] for r in results]
+    print(table(["document", "revision", "bytes", "parameters", "stale removed", "sha256"], rows))
+    print(f"\n{path}: {note}")
+    return 0
+
+
+def _valid_path(path: str) -> bool:
+    return path.startswith("/") and not path.endswith("/") and "//" not in path
