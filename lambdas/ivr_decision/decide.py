@@ -1,9 +1,10 @@
 """The decision: pure, explainable, and the same on a laptop as in Lambda.
 
-The first matching rule decides the route, queue and priority. `reasons` lists the reason of
-every rule that matched, the deciding one first, so a person taking the call (and escalation's
-priority) sees the whole picture — VIP_CUSTOMER,COMPLAINT,NEGATIVE_SENTIMENT — not just the rule
-that happened to come first.
+The first matching rule decides the route, queue and priority. `reasons` starts with the deciding
+rule's reason and goes on with the reasons of the other matching rules on the same side of the
+line — people (AGENT, CALLBACK, CLOSED) or machine (SELF_SERVICE) — so the person taking the call
+(and escalation's priority) sees the whole picture, VIP_CUSTOMER,COMPLAINT,NEGATIVE_SENTIMENT,
+not just the rule that happened to come first, and never a machine reason for a human route.
 """
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ def decide(context: DecisionContext, documents: Documents) -> Decision:
         rule_id, action = winner.id, winner.action
     else:
         rule_id, action = DEFAULT_RULE_ID, rules.default_action
-    reasons = _unique([r.reason for r in matched] or [rules.default_reason])
+    machine = action.route is Route.SELF_SERVICE
+    reasons = _unique(
+        [r.reason for r in matched if (r.action.route is Route.SELF_SERVICE) == machine]
+        or [rules.default_reason]
+    )
     language = facts["language"] or documents.content.default_language
     content = documents.content
 

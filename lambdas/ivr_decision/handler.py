@@ -62,7 +62,10 @@ def build_deps() -> DecisionDeps:
         max_age_seconds=config.max_age_seconds,
         retry_after_failure_seconds=config.retry_after_failure_seconds,
     )
-    _report_refresh(store.refresh())  # in the init phase, so the first caller does not wait for it
+    # In the init phase, so the first caller does not wait for it; bounded, so a stalled store
+    # cannot eat the init phase's own time limit.
+    init_deadline = Deadline.after_ms(config.budget_ms)
+    _report_refresh(store.refresh(read=lambda fetch: run_within(init_deadline, fetch)))
     return DecisionDeps(config, store, make_client("dynamodb", DYNAMODB_LIMITS))
 
 
@@ -82,6 +85,7 @@ def _decide(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
         deps = CONTAINER.get()
     except ConfigError as problem:
         logger.error("configuration invalid", extra={"problem": str(problem)})
+        metrics.add_metric(name="DecisionDegraded", unit=MetricUnit.Count, value=1)
         return _fallback(Status.DEGRADED, "CONFIG")
     deadline = Deadline.after_ms(deps.config.budget_ms, lambda_context)
     if deps.store.due():
