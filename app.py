@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """CDK entry point (cdk.json runs `.venv/bin/python app.py`).
 
-Bad context, an unresolvable flow or a failed dependency install is one line on stderr, not a
-traceback: exit 2 for configuration (usage) errors, 1 for the rest.
+Bad context, an unresolvable flow, a malformed IVR default document or a failed dependency install
+is one line on stderr, not a traceback: exit 2 for configuration (usage) errors, 1 for the rest.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import aws_cdk as cdk
 from infra.application import build
 from infra.config import ConfigError, TandemConfig
 from infra.flow_placeholders import PlaceholderError
+from infra.ivr_documents import IvrDocumentError
 from infra.packaging import PackagingError
 
 
@@ -26,7 +27,7 @@ def main() -> int:
         return 2
     try:
         build(app, config)
-    except (PlaceholderError, PackagingError) as error:
+    except (PlaceholderError, IvrDocumentError, PackagingError) as error:
         message = str(error)
         print(message if message.startswith("tandem:") else f"tandem: {message}", file=sys.stderr)
         return 1

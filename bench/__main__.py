@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import bench_crm_lookup
+from bench import bench_crm_lookup, bench_ivr_decision
 
 
 def main() -> None:
@@ -13,6 +13,7 @@ def main() -> None:
     args = parser.parse_args()
     print("Tandem benchmarks (ratios are robust to a noisy machine; absolute times are not)")
     bench_crm_lookup.main(runs=args.runs)
+    bench_ivr_decision.main(runs=args.runs)
 
 
 if __name__ == "__main__":

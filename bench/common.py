@@ -23,8 +23,8 @@ IMPORT_ENV = {
 }
 
 
-def time_import(code: str) -> float:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | IMPORT_ENV
+def time_import(code: str, extra_env: dict[str, str] | None = None) -> float:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | IMPORT_ENV | (extra_env or {})
     out = subprocess.run(
         [sys.executable, "-c", TIMER.format(code=code)],
         cwd=REPO,
@@ -36,12 +36,14 @@ def time_import(code: str) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def cold_import_ratio(module: str, runs: int = 15) -> tuple[float, float, float]:
+def cold_import_ratio(
+    module: str, runs: int = 15, extra_env: dict[str, str] | None = None
+) -> tuple[float, float, float]:
     """(median module seconds, median baseline seconds, ratio), runs interleaved so drift hits both."""
     time_import(BASELINE)  # let the OS page cache settle before measuring
     ours, base = [], []
     for _ in range(runs):
-        ours.append(time_import(f"import {module}"))
+        ours.append(time_import(f"import {module}", extra_env))
         base.append(time_import(BASELINE))
     mine, baseline = statistics.median(ours), statistics.median(base)
     return mine, baseline, mine / baseline

@@ -37,14 +37,3 @@ DEFAULT_FLOW_TYPE: Final = "CONTACT_FLOW"
 
 # CloudFormation's limit on AWS::Connect::ContactFlow Content.
 FLOW_CONTENT_MAX_CHARS: Final = 256_000
-
-# Hours of operation "main": (day, (start hour, minute), (end hour, minute)) in the configured
-# time zone. Days not listed are closed.
-BUSINESS_HOURS: Final = (
-    ("MONDAY", (8, 0), (18, 0)),
-    ("TUESDAY", (8, 0), (18, 0)),
-    ("WEDNESDAY", (8, 0), (18, 0)),
-    ("THURSDAY", (8, 0), (18, 0)),
-    ("FRIDAY", (8, 0), (18, 0)),
-    ("SATURDAY", (9, 0), (13, 0)),
-)

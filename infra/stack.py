@@ -14,6 +14,8 @@ from infra.constructs.ctr_pipeline import CtrPipeline
 from infra.constructs.data import Data
 from infra.constructs.flows import Flows
 from infra.constructs.functions import Functions
+from infra.constructs.ivr_config import IvrConfig
+from infra.ivr_documents import DEFAULTS_DIR
 from infra.packaging import REPO_ROOT
 
 
@@ -25,13 +27,17 @@ class TandemStack(Stack):
         *,
         config: TandemConfig,
         flows_dir: Path = REPO_ROOT / "flows",
+        ivr_defaults_dir: Path = DEFAULTS_DIR,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
         self.data = Data(self, "Data", retain_all=config.data_removal_policy == "retain")
-        self.functions = Functions(self, "Functions", config=config, data=self.data)
-        self.connect = ConnectInstance(self, "Connect", config=config)
+        self.ivr_config = IvrConfig(self, "IvrConfig", defaults_dir=ivr_defaults_dir)
+        self.functions = Functions(
+            self, "Functions", config=config, data=self.data, ivr_config=self.ivr_config
+        )
+        self.connect = ConnectInstance(self, "Connect", config=config, hours=self.ivr_config.weekly_hours)
         for fn in self.functions.flow_invoked:
             self.connect.allow_flow_invocation(fn)
         self.flows = Flows(

@@ -10,6 +10,7 @@ from constructs import Construct
 from infra import constants
 from infra.config import TandemConfig
 from infra.constructs.functions import TandemFunction
+from infra.ivr_documents import WeeklyHours
 
 
 class ConnectInstance(Construct):
@@ -19,7 +20,9 @@ class ConnectInstance(Construct):
     resource takes the ARN (not the id), which IntegrationAssociation in particular requires.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: TandemConfig) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: TandemConfig, hours: WeeklyHours
+    ) -> None:
         super().__init__(scope, construct_id)
         self.instance: connect.CfnInstance | None = None
         if config.existing_instance is not None:
@@ -38,27 +41,30 @@ class ConnectInstance(Construct):
             )
             self.instance_arn = self.instance.attr_arn
 
-        hours = connect.CfnHoursOfOperation(
+        # The calendar's weekly section (lambdas/ivr_decision/defaults/calendar.json) is the one
+        # source of opening hours: one Config entry per open interval, in the calendar's own time
+        # zone when it sets one, else the instance's.
+        main_hours = connect.CfnHoursOfOperation(
             self,
             "MainHours",
             instance_arn=self.instance_arn,
             name="Tandem Main Hours",
-            description="Tandem business hours",
-            time_zone=config.time_zone,
+            description="Tandem business hours, from the IVR calendar's weekly section",
+            time_zone=hours.time_zone or config.time_zone,
             config=[
                 connect.CfnHoursOfOperation.HoursOfOperationConfigProperty(
-                    day=day,
+                    day=interval.day,
                     start_time=connect.CfnHoursOfOperation.HoursOfOperationTimeSliceProperty(
-                        hours=start[0], minutes=start[1]
+                        hours=interval.open[0], minutes=interval.open[1]
                     ),
                     end_time=connect.CfnHoursOfOperation.HoursOfOperationTimeSliceProperty(
-                        hours=end[0], minutes=end[1]
+                        hours=interval.close[0], minutes=interval.close[1]
                     ),
                 )
-                for day, start, end in constants.BUSINESS_HOURS
+                for interval in hours.intervals
             ],
         )
-        self.hours_arns: dict[str, str] = {"main": hours.attr_hours_of_operation_arn}
+        self.hours_arns: dict[str, str] = {"main": main_hours.attr_hours_of_operation_arn}
 
         # name → queue ARN: flows use {{queue:<name>}}, later functions (escalation) get the map.
         self.queue_arns: dict[str, str] = {}
@@ -67,7 +73,7 @@ class ConnectInstance(Construct):
                 self,
                 f"Queue{name.title()}",
                 instance_arn=self.instance_arn,
-                hours_of_operation_arn=hours.attr_hours_of_operation_arn,
+                hours_of_operation_arn=main_hours.attr_hours_of_operation_arn,
                 name=f"Tandem {name.title()}",
                 description=f"Tandem {name} queue",
             )

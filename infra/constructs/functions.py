@@ -13,9 +13,11 @@ from constructs import Construct
 from infra import constants
 from infra.config import TandemConfig
 from infra.constructs.data import Data
+from infra.constructs.ivr_config import IvrConfig
 from infra.nag import acknowledge
 from infra.packaging import build_function_asset, python_version_of
-from lambdas.shared.tables import CUSTOMERS
+from lambdas.ivr_decision.config import CONFIG_PATH_VAR, TIME_ZONE_VAR
+from lambdas.shared.tables import CUSTOMERS, INTERACTIONS
 
 # CDK 2.275's determine_latest_python_runtime still returns python3.13 (hard-coded), while
 # python3.14 is available and is what AwsSolutions-L1 expects; take whichever is newer.
@@ -142,7 +144,9 @@ class TandemFunction(Construct):
 class Functions(Construct):
     """Every Tandem function; `flow_invoked` lists the ones Connect flows call."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: TandemConfig, data: Data) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: TandemConfig, data: Data, ivr_config: IvrConfig
+    ) -> None:
         super().__init__(scope, construct_id)
         runtime = latest_python_runtime(self)
         self.runtime = runtime
@@ -187,6 +191,26 @@ class Functions(Construct):
                 )
             )
 
-        self.all: list[TandemFunction] = [self.crm_lookup]
+        self.ivr_decision = TandemFunction(
+            self,
+            "ivr_decision",
+            description="Tandem: decides machine or human for the Connect flow",
+            runtime=runtime,
+            config=config,
+            environment={
+                CONFIG_PATH_VAR: ivr_config.path,
+                **data.environment(INTERACTIONS),
+                TIME_ZONE_VAR: config.time_zone,
+            },
+            flow_invoked=True,
+        )
+        ivr_config.grant_read(self.ivr_decision.role)
+        # One PutItem per decision: grant_write_data would add BatchWriteItem, UpdateItem and
+        # DeleteItem, which the function never does.
+        self.ivr_decision.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["dynamodb:PutItem"], resources=[data.table(INTERACTIONS).table_arn])
+        )
+
+        self.all: list[TandemFunction] = [self.crm_lookup, self.ivr_decision]
         self.by_name = {fn.name: fn for fn in self.all}
         self.flow_invoked = [fn for fn in self.all if fn.flow_invoked]

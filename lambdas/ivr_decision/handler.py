@@ -54,7 +54,7 @@ class DecisionDeps:
 
 def build_deps() -> DecisionDeps:
     config = DecisionConfig.from_env()
-    ssm = make_client("ssm", SSM_LIMITS)
+    ssm = make_client("ssm-slim", SSM_LIMITS)  # GetParametersByPath only: a faster cold start
     store = DocumentStore(
         fetch=lambda: fetch_parameters(ssm, config.config_path),
         path=config.config_path,

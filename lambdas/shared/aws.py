@@ -7,6 +7,7 @@ runtimes) far exceed the 8 s block limit, so every client states its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -33,5 +34,25 @@ class ClientLimits:
         )
 
 
+# Trimmed service models (see infra/slim_models.py): "ssm-slim" is SSM with one operation.
+SLIM_MODELS = Path(__file__).resolve().parent / "slim_models"
+
+
 def make_client(service: str, limits: ClientLimits | None = None) -> Any:
-    return boto3.client(service, config=(limits or ClientLimits()).botocore_config())  # type: ignore[call-overload]
+    config = (limits or ClientLimits()).botocore_config()
+    if service.endswith("-slim"):
+        _register_slim_models()
+    return boto3.client(service, config=config)  # type: ignore[call-overload]
+
+
+def _register_slim_models() -> None:
+    # On the default session, so the sandbox's hooks (fault injection, call counting) still apply.
+    # Appended, not prepended: only the "-slim" names live there, full services resolve as before.
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    loader = boto3.DEFAULT_SESSION._session.get_component("data_loader")  # type: ignore[union-attr]
+    if str(SLIM_MODELS) not in loader.search_paths:
+        loader.search_paths.append(str(SLIM_MODELS))
+        # The loader caches which services exist; forget that list (only) so it sees the new path.
+        for key in [k for k in loader._cache if k[0] in ("list_available_services", "determine_latest_version")]:
+            del loader._cache[key]

@@ -58,6 +58,31 @@ class Synthesized:
         return Template.from_json(self.template)
 
 
+def function_named(synth: Synthesized, name: str) -> tuple[str, dict[str, Any]]:
+    """The AWS::Lambda::Function whose handler is lambdas/<name>/handler.py."""
+    handler = f"lambdas.{name}.handler.lambda_handler"
+    found = [
+        (logical_id, fn)
+        for logical_id, fn in synth.resources("AWS::Lambda::Function").items()
+        if fn["Properties"]["Handler"] == handler
+    ]
+    assert len(found) == 1, f"expected one function with handler {handler}, found {len(found)}"
+    return found[0]
+
+
+def role_statements(synth: Synthesized, name: str) -> list[dict[str, Any]]:
+    """Every IAM statement attached to function `name`'s role (inline and separate policies)."""
+    role_id = function_named(synth, name)[1]["Properties"]["Role"]["Fn::GetAtt"][0]
+    role = synth.template["Resources"][role_id]
+    found: list[dict[str, Any]] = []
+    for policy in role["Properties"].get("Policies", []):
+        found += policy["PolicyDocument"]["Statement"]
+    for policy in synth.resources("AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"].get("Roles", []):
+            found += policy["Properties"]["PolicyDocument"]["Statement"]
+    return found
+
+
 def synthesize(context: dict[str, Any], outdir: Path) -> Synthesized:
     from infra.application import STACK_NAME, create_app
 

@@ -87,12 +87,16 @@ def test_python_version_comes_from_the_runtime_name() -> None:
     assert python_version_of("python3.14") == "3.14"
 
 
-def test_the_synthesized_asset_is_the_built_directory(new_instance: Synthesized) -> None:
-    # Given the cloud assembly / Then the function's staged asset has the same layout
+def test_the_synthesized_assets_are_the_built_directories(new_instance: Synthesized) -> None:
+    # Given the cloud assembly / Then each function's staged asset has the same layout
     staged = [p for p in new_instance.assembly_dir.glob("asset.*") if p.is_dir()]
-    assert len(staged) == 1
-    assert {"lambdas", "aws_lambda_powertools", "phonenumbers"} <= top_level(staged[0])
-    assert not {"boto3", "botocore"} & top_level(staged[0])
+    assert len(staged) == len(new_instance.stack.functions.all) == 2
+    functions = set()
+    for asset in staged:
+        assert {"lambdas", "aws_lambda_powertools", "phonenumbers", "tzdata"} <= top_level(asset)
+        assert not {"boto3", "botocore"} & top_level(asset)
+        functions |= {p.name for p in (asset / "lambdas").iterdir()} - {"__init__.py", "shared"}
+    assert functions == {"crm_lookup", "ivr_decision"}
 
 
 def test_asset_report_lists_the_function_with_disk_and_zipped_sizes(

@@ -14,8 +14,10 @@ from infra_support import (
     REPO_ROOT,
     SECRET_ARN,
     Synthesized,
+    function_named,
     join_tokens,
     resolve_join,
+    role_statements,
 )
 
 from infra import constants
@@ -45,7 +47,7 @@ def strings(node: Any) -> list[str]:
 
 
 def function(synth: Synthesized) -> tuple[str, dict[str, Any]]:
-    return synth.only("AWS::Lambda::Function")
+    return function_named(synth, "crm_lookup")
 
 
 # --- modes ------------------------------------------------------------------------------------
@@ -71,31 +73,38 @@ def test_with_an_arn_the_stack_imports_the_instance_in_its_account_and_region(
 # --- Connect wiring ---------------------------------------------------------------------------
 
 
-def test_connect_may_invoke_the_function_only_from_this_instance_and_account(each_mode: Synthesized) -> None:
+def test_connect_may_invoke_each_function_only_from_this_instance_and_account(each_mode: Synthesized) -> None:
     # Given the synthesized stack / When its Lambda permissions are read
-    function_id, _ = function(each_mode)
+    flow_invoked = [fn.name for fn in each_mode.stack.functions.flow_invoked]
     permissions = list(each_mode.resources("AWS::Lambda::Permission").values())
-    # Then the only one lets connect.amazonaws.com in, scoped by instance ARN and account
-    assert len(permissions) == 1
-    props = permissions[0]["Properties"]
-    assert props["Principal"] == "connect.amazonaws.com"
-    assert props["Action"] == "lambda:InvokeFunction"
-    assert props["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}
-    assert props["SourceArn"] == instance_arn_value(each_mode)
+    # Then there is one per flow-invoked function, letting connect.amazonaws.com in, scoped by
+    # instance ARN and account
+    assert len(permissions) == len(flow_invoked)
+    by_function = {json.dumps(p["Properties"]["FunctionName"]): p["Properties"] for p in permissions}
     expected_account = ACCOUNT if each_mode.stack.config.existing_instance else {"Ref": "AWS::AccountId"}
-    assert props["SourceAccount"] == expected_account
+    for name in flow_invoked:
+        function_id, _ = function_named(each_mode, name)
+        props = by_function[json.dumps({"Fn::GetAtt": [function_id, "Arn"]})]
+        assert props["Principal"] == "connect.amazonaws.com"
+        assert props["Action"] == "lambda:InvokeFunction"
+        assert props["SourceArn"] == instance_arn_value(each_mode)
+        assert props["SourceAccount"] == expected_account
 
 
 def test_each_flow_invoked_function_has_one_integration_association(each_mode: Synthesized) -> None:
     # Given the flow-invoked functions / Then each has one association that uses the instance ARN
-    flow_invoked = each_mode.stack.functions.flow_invoked
-    associations = list(each_mode.resources("AWS::Connect::IntegrationAssociation").values())
-    assert len(associations) == len(flow_invoked) == 1
-    function_id, _ = function(each_mode)
-    props = associations[0]["Properties"]
-    assert props["IntegrationType"] == "LAMBDA_FUNCTION"
-    assert props["InstanceId"] == instance_arn_value(each_mode)  # the ARN, not the id
-    assert props["IntegrationArn"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    flow_invoked = [fn.name for fn in each_mode.stack.functions.flow_invoked]
+    assert sorted(flow_invoked) == ["crm_lookup", "ivr_decision"]
+    associations = [
+        a["Properties"] for a in each_mode.resources("AWS::Connect::IntegrationAssociation").values()
+    ]
+    assert len(associations) == len(flow_invoked)
+    for props in associations:
+        assert props["IntegrationType"] == "LAMBDA_FUNCTION"
+        assert props["InstanceId"] == instance_arn_value(each_mode)  # the ARN, not the id
+    assert sorted(json.dumps(a["IntegrationArn"]) for a in associations) == sorted(
+        json.dumps({"Fn::GetAtt": [function_named(each_mode, name)[0], "Arn"]}) for name in flow_invoked
+    )
 
 
 def test_hours_of_operation_cover_weekdays_and_saturday_morning(each_mode: Synthesized) -> None:
@@ -283,7 +292,7 @@ def test_destroy_policy_spares_the_customers_table() -> None:
 # --- the function -----------------------------------------------------------------------------
 
 
-def test_the_function_uses_tandems_standard_wiring(each_mode: Synthesized) -> None:
+def test_crm_lookup_uses_tandems_standard_wiring(each_mode: Synthesized) -> None:
     # Given crm_lookup / Then it has arm64, python3.14, JSON logs to its group, tracing, a short timeout
     _, fn = function(each_mode)
     props = fn["Properties"]
@@ -293,7 +302,9 @@ def test_the_function_uses_tandems_standard_wiring(each_mode: Synthesized) -> No
     assert props["MemorySize"] == 512
     assert props["TracingConfig"] == {"Mode": "Active"}
     assert props["Timeout"] < constants.FLOW_BLOCK_TIME_LIMIT_SECONDS
-    log_group_id, log_group = each_mode.only("AWS::Logs::LogGroup")
+    log_group_id = props["LoggingConfig"]["LogGroup"]["Ref"]
+    log_group = each_mode.template["Resources"][log_group_id]
+    assert log_group["Type"] == "AWS::Logs::LogGroup"
     assert props["LoggingConfig"] == {
         "LogFormat": "JSON",
         "ApplicationLogLevel": "INFO",
@@ -399,12 +410,21 @@ def test_iam_has_no_wildcard_actions_and_star_resources_only_for_xray(each_mode:
             assert set(actions) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, statement
 
 
-def test_the_role_has_no_managed_policies_and_writes_only_its_own_log_group(each_mode: Synthesized) -> None:
-    # Given the function role / Then no managed policy; logs only to its own group
-    _, role = each_mode.only("AWS::IAM::Role")
-    log_group_id, _ = each_mode.only("AWS::Logs::LogGroup")
+@pytest.mark.parametrize("name", ["crm_lookup", "ivr_decision"])
+def test_each_role_has_no_managed_policies_and_writes_only_its_own_log_group(
+    each_mode: Synthesized, name: str
+) -> None:
+    # Given a function's role / Then no managed policy; logs only to the function's own group
+    assert len(each_mode.resources("AWS::IAM::Role")) == len(each_mode.stack.functions.all)
+    _, fn = function_named(each_mode, name)
+    role = each_mode.template["Resources"][fn["Properties"]["Role"]["Fn::GetAtt"][0]]
+    log_group_id = fn["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
     assert "ManagedPolicyArns" not in role["Properties"]
-    logs = [s for s in statements(each_mode) if any(a.startswith("logs:") for a in as_list(s["Action"]))]
+    logs = [
+        s
+        for s in role_statements(each_mode, name)
+        if any(a.startswith("logs:") for a in as_list(s["Action"]))
+    ]
     assert logs == [
         {
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -415,12 +435,14 @@ def test_the_role_has_no_managed_policies_and_writes_only_its_own_log_group(each
 
 
 def test_dynamodb_access_is_query_on_the_phone_index_only(new_instance: Synthesized) -> None:
-    # Given the DynamoDB adapter / Then the only DynamoDB right is Query on the phone index
+    # Given the DynamoDB adapter / Then crm_lookup's only DynamoDB right is Query on the phone index
     customers_id = next(
         k for k in new_instance.resources("AWS::DynamoDB::Table") if k.startswith("DataCustomers")
     )
     dynamo = [
-        s for s in statements(new_instance) if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))
+        s
+        for s in role_statements(new_instance, "crm_lookup")
+        if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))
     ]
     assert dynamo == [
         {
@@ -432,12 +454,16 @@ def test_dynamodb_access_is_query_on_the_phone_index_only(new_instance: Synthesi
 
 
 def test_http_adapter_reads_only_its_secret_and_no_table(existing_instance: Synthesized) -> None:
-    # Given the HTTP adapter / Then it may read its one secret and no table
-    all_actions = [a for s in statements(existing_instance) for a in as_list(s["Action"])]
+    # Given the HTTP adapter / Then crm_lookup may read its one secret and no table
+    crm = role_statements(existing_instance, "crm_lookup")
+    all_actions = [a for s in crm for a in as_list(s["Action"])]
     assert not any(a.startswith("dynamodb:") for a in all_actions)
-    secrets = [
+    secrets = [s for s in crm if "secretsmanager:GetSecretValue" in as_list(s["Action"])]
+    # And no other function can read it
+    everywhere = [
         s for s in statements(existing_instance) if "secretsmanager:GetSecretValue" in as_list(s["Action"])
     ]
+    assert everywhere == secrets
     assert secrets == [{"Action": "secretsmanager:GetSecretValue", "Effect": "Allow", "Resource": SECRET_ARN}]
 
 

@@ -1,0 +1,153 @@
+"""ivr_decision: decision time with a 100-rule set, AWS calls per warm invocation, cold import ratio."""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import time
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bench.common import cold_import_ratio, heading, verdict
+from lambdas.ivr_decision.decide import decide
+from lambdas.ivr_decision.documents import DEFAULTS_DIR, Documents, bundled_defaults
+from lambdas.ivr_decision.ruleset import parse_rules
+from lambdas.ivr_decision.signals import build_context
+from lambdas.shared.event import parse_contact_event
+from tandem.demo import DemoCall, contact_event
+from tandem.local import sandbox
+
+IMPORT_BUDGET = 1.3
+WARM_CALLS_BUDGET = 1
+RULE_COUNT = 100
+DECISIONS = 20_000
+MONDAY_10_NY = datetime(2026, 11, 23, 15, tzinfo=UTC)
+# The import builds its clients and reads the store at init, as in Lambda. The endpoint is a
+# closed local port, so the read fails fast and nothing can reach AWS.
+IMPORT_ENV = {
+    "IVR_CONFIG_PATH": "/bench/ivr",
+    "TIME_ZONE": "America/New_York",
+    "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+}
+
+
+def main(runs: int = 15) -> None:
+    heading("ivr_decision")
+    _decision_time()
+    _aws_calls()
+    mine, baseline, ratio = cold_import_ratio("lambdas.ivr_decision.handler", runs, IMPORT_ENV)
+    print(
+        f"cold import (median of {runs} fresh interpreters, clients built and store read at init): "
+        f"handler {mine * 1000:.0f} ms, boto3 + dynamodb client {baseline * 1000:.0f} ms"
+    )
+    print(f"cold import ratio: {ratio:.2f} (budget <= {IMPORT_BUDGET}: {verdict(ratio, IMPORT_BUDGET)})")
+
+
+def hundred_rules() -> dict[str, Any]:
+    """The shipped policy plus realistic extra rules (intent, tier and queue load), still first-match."""
+    document = json.loads((DEFAULTS_DIR / "rules.json").read_text(encoding="utf-8"))
+    shipped = document["rules"]
+    intents = [i for i in document["intents"] if i not in ("UNKNOWN", "OTHER")]
+    extra = []
+    for n in range(RULE_COUNT - len(shipped)):
+        extra.append(
+            {
+                "id": f"bench-{n:03d}",
+                "when": {
+                    "all": [
+                        {"fact": "intent", "eq": intents[n % len(intents)]},
+                        {"fact": "tier", "in": ["gold", "vip"] if n % 2 else ["standard"]},
+                        {
+                            "any": [
+                                {"fact": "contactsInQueue", "gte": 40 + n},
+                                {"fact": "openComplaints", "gte": 3},
+                            ]
+                        },
+                    ]
+                },
+                "action": {"route": "AGENT", "queue": "general"},
+                "reason": f"BENCH_{n:03d}",
+            }
+        )
+    document["rules"] = shipped[:-1] + extra + shipped[-1:]  # routine self-service stays last
+    return document
+
+
+def _events(count: int) -> list[Any]:
+    chooser = random.Random(7)
+    intents = [
+        "OrderStatus",
+        "Returns",
+        "StoreHours",
+        "Complaint",
+        "CancelOrder",
+        "BillingDispute",
+        "Gibberish",
+    ]
+    events = []
+    for index in range(count):
+        raw = contact_event(DemoCall("bench", "+12025550101"), index)
+        raw["Details"]["Parameters"] = {
+            "intent": chooser.choice(intents),
+            "intentConfidence": f"{chooser.uniform(0.3, 1.0):.2f}",
+            "sentiment": chooser.choice(["POSITIVE", "NEUTRAL", "NEGATIVE", "MIXED"]),
+            "failedAttempts": str(chooser.randint(0, 3)),
+            "tier": chooser.choice(["standard", "gold", "vip"]),
+            "recentContacts72h": str(chooser.randint(0, 3)),
+            "contactsInQueue": str(chooser.randint(0, 150)),
+            "agentsAvailable": str(chooser.randint(0, 5)),
+            "customerFound": "true",
+            "latestOrderId": "1042",
+            "latestOrderStatus": "SHIPPED",
+            "latestOrderEta": "2026-11-25",
+            "transcript": chooser.choice(["", "where is my parcel", "I want to talk to someone"]),
+        }
+        events.append(parse_contact_event(raw))
+    return events
+
+
+def _decision_time() -> None:
+    defaults = bundled_defaults()
+    rules = parse_rules(hundred_rules())
+    documents = Documents(rules, defaults["content"].value, defaults["calendar"].value, {})  # type: ignore[arg-type]
+    zone = ZoneInfo("America/New_York")
+    events = _events(1000)
+    timings: list[float] = []
+    routes: dict[str, int] = {}
+    for n in range(DECISIONS):
+        event = events[n % len(events)]
+        started = time.perf_counter()
+        context = build_context(event, rules, documents.calendar, MONDAY_10_NY, zone)
+        decision = decide(context, documents)
+        timings.append((time.perf_counter() - started) * 1_000_000)
+        routes[decision.route.value] = routes.get(decision.route.value, 0) + 1
+    timings.sort()
+    p50, p99 = statistics.median(timings), timings[int(len(timings) * 0.99)]
+    print(
+        f"decision logic (context + {len(rules.rules)} rules, all evaluated for reasons), "
+        f"{DECISIONS} decisions: p50 {p50:.0f} µs, p99 {p99:.0f} µs per decision"
+    )
+    print(f"  routes in the mix: {', '.join(f'{k} {v}' for k, v in sorted(routes.items()))}")
+
+
+def _aws_calls() -> None:
+    with sandbox(env={"IVR_RULES_MAX_AGE_SECONDS": "60"}) as box, box.clock(MONDAY_10_NY):
+        raw = contact_event(DemoCall("bench", "+12025550101"), 1)
+        raw["Details"]["Parameters"] = {"intent": "Returns", "intentConfidence": "0.9"}
+        box.invoke("ivr_decision", raw)
+        cold = box.last.aws_calls
+        warm = []
+        for _ in range(50):
+            box.invoke("ivr_decision", raw)
+            warm.append(len(box.last.aws_calls))
+    worst = max(warm)
+    print(
+        f"AWS calls on a cold start: {len(cold)} ({', '.join(cold)}; in Lambda the store read runs in init)"
+    )
+    print(
+        f"AWS calls per warm invocation: {worst} (the interaction PutItem; budget {WARM_CALLS_BUDGET}: "
+        f"{verdict(worst, WARM_CALLS_BUDGET)}); once per max age (60 s) per container one more, "
+        "GetParametersByPath, to check the store"
+    )

@@ -1,0 +1,90 @@
+"""Regenerate the trimmed botocore service models in `lambdas/shared/slim_models/`.
+
+`python -m infra.slim_models` — run it after upgrading boto3; a test fails until you do.
+
+Creating a full SSM client parses a 1.3 MB service model on every cold start, for the one
+operation ivr_decision calls. A "slim" model holds only the operations a function uses, under its
+own service name (`ssm-slim`), so clients of the full service (the CLI, the sandbox) are untouched.
+The service id, endpoint prefix and signing name stay SSM's, so requests, IAM and event hooks see
+plain SSM.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import botocore.loaders
+
+SLIM_DIR = Path(__file__).resolve().parent.parent / "lambdas" / "shared" / "slim_models"
+# slim service name → (full service name, operations kept)
+SLIM_SERVICES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "ssm-slim": ("ssm", ("GetParametersByPath",)),
+}
+
+
+def slim_model(service: str, operations: tuple[str, ...]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """(api version, trimmed service-2 model, endpoint rule set) from the installed botocore."""
+    loader = botocore.loaders.create_loader()
+    version = loader.determine_latest_version(service, "service-2")
+    model = loader.load_service_model(service, "service-2", version)
+    shapes: dict[str, Any] = {}
+
+    def keep(name: str) -> None:
+        if name in shapes:
+            return
+        shape = model["shapes"][name]
+        shapes[name] = shape
+        for key in ("member", "key", "value"):
+            if key in shape:
+                keep(shape[key]["shape"])
+        for member in shape.get("members", {}).values():
+            keep(member["shape"])
+
+    for name in operations:
+        operation = model["operations"][name]
+        for key in ("input", "output"):
+            if key in operation:
+                keep(operation[key]["shape"])
+        for error in operation.get("errors", []):
+            keep(error["shape"])
+    trimmed = {
+        "version": model.get("version", "2.0"),
+        "metadata": model["metadata"],
+        "operations": {name: model["operations"][name] for name in operations},
+        "shapes": dict(sorted(shapes.items())),
+    }
+    rules = loader.load_service_model(service, "endpoint-rule-set-1", version)
+    return version, _without_docs(trimmed), rules
+
+
+def _without_docs(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_docs(v) for k, v in value.items() if k != "documentation"}
+    if isinstance(value, list):
+        return [_without_docs(v) for v in value]
+    return value
+
+
+def expected_files() -> dict[Path, str]:
+    files: dict[Path, str] = {}
+    for slim, (service, operations) in SLIM_SERVICES.items():
+        version, model, rules = slim_model(service, operations)
+        folder = SLIM_DIR / slim / version
+        files[folder / "service-2.json"] = json.dumps(model, separators=(",", ":"), sort_keys=True) + "\n"
+        files[folder / "endpoint-rule-set-1.json"] = (
+            json.dumps(rules, separators=(",", ":"), sort_keys=True) + "\n"
+        )
+    return files
+
+
+def main() -> None:
+    for path, text in expected_files().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path.relative_to(SLIM_DIR.parent.parent.parent)} ({len(text)} bytes)")
+
+
+if __name__ == "__main__":
+    main()
