@@ -22,7 +22,7 @@ def main(runs: int = 15) -> None:
     )
     print(f"cold import ratio: {ratio:.2f} (budget <= {IMPORT_BUDGET}: {verdict(ratio, IMPORT_BUDGET)})")
 
-    with sandbox() as box:
+    with sandbox(attach=False) as box:
         known = contact_event(DemoCall("known", "+12025550101"), 1)
         box.invoke("crm_lookup", known)
         miss = len(box.last.aws_calls)

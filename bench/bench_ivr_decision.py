@@ -133,7 +133,7 @@ def _decision_time() -> None:
 
 
 def _aws_calls() -> None:
-    with sandbox(env={"IVR_RULES_MAX_AGE_SECONDS": "60"}) as box, box.clock(MONDAY_10_NY):
+    with sandbox(attach=False, env={"IVR_RULES_MAX_AGE_SECONDS": "60"}) as box, box.clock(MONDAY_10_NY):
         raw = contact_event(DemoCall("bench", "+12025550101"), 1)
         raw["Details"]["Parameters"] = {"intent": "Returns", "intentConfidence": "0.9"}
         box.invoke("ivr_decision", raw)

@@ -9,9 +9,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tandem.commands import demo, rules
+from tandem.commands import demo, rules, sandbox
 
-COMMANDS = (demo, rules)
+COMMANDS = (demo, rules, sandbox)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,12 @@ from typing import Any
 import pytest
 
 from tandem.local import Sandbox, sandbox
+from tandem.local.server import ATTACH_VAR
+
+# The suite never attaches to a developer's `tandem sandbox up` server: with this set, every
+# `sandbox()` here (and in any child process) runs in-process. Tests that mean to attach delete it
+# with monkeypatch, in a temporary directory (tests/integration/test_sandbox_server.py).
+os.environ[ATTACH_VAR] = "0"
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
@@ -30,7 +37,7 @@ def load_event(name: str) -> dict[str, Any]:
 
 @pytest.fixture
 def box() -> Iterator[Sandbox]:
-    with sandbox() as running:
+    with sandbox(attach=False) as running:
         yield running
 
 

@@ -54,5 +54,7 @@ def _register_slim_models() -> None:
     if str(SLIM_MODELS) not in loader.search_paths:
         loader.search_paths.append(str(SLIM_MODELS))
         # The loader caches which services exist; forget that list (only) so it sees the new path.
-        for key in [k for k in loader._cache if k[0] in ("list_available_services", "determine_latest_version")]:
+        for key in [
+            k for k in loader._cache if k[0] in ("list_available_services", "determine_latest_version")
+        ]:
             del loader._cache[key]

@@ -1,8 +1,14 @@
-"""`tandem.local.sandbox()`: the whole system in-process on moto, with no AWS account.
+"""`tandem.local.sandbox()`: the whole system on moto, with no AWS account.
 
-The demo, the integration tests and the benchmarks all run through this one object, so there is
-exactly one way to run Tandem locally. Fake credentials and a region are set before anything
-creates a client, so nothing can reach real AWS.
+The demo, the integration tests, the benchmarks and the CLI all run through this one object, so
+there is exactly one way to run Tandem locally. Fake credentials and a region are set before
+anything creates a client, so nothing can reach real AWS.
+
+Two modes, one behaviour: in-process (`mock_aws`, a fresh system per `with` block) or attached to
+the local moto server that `tandem sandbox up` started (`tandem.local.server`), whose state
+outlives the block. Both provision through `provision()`, and in both the same botocore hooks
+count AWS calls and inject faults, so `invoke`, `.last`, `fault`, `crm_outage`, `clock` and
+`cold_start` behave identically.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 from moto import mock_aws
@@ -55,12 +62,18 @@ UNSAFE_ENV = (
     "AWS_CONFIG_FILE",
     "AWS_SHARED_CREDENTIALS_FILE",
     "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",  # would make clients ignore the attached server's endpoint
 )
+UNSAFE_ENV_PREFIXES = ("AWS_ENDPOINT_URL_",)  # per-service endpoints override AWS_ENDPOINT_URL
+LOOPBACK = "127.0.0.1"
 
 
 class UnknownFunction(ValueError):
     pass
+
+
+class NotLoopback(RuntimeError):
+    """An attached sandbox refused a request that was about to leave 127.0.0.1."""
 
 
 @dataclass
@@ -100,7 +113,9 @@ class Invocation:
 class Sandbox:
     region: str
     table_names: dict[str, str]  # env var → physical name
-    now: datetime
+    now: datetime  # when the demo data was seeded (its times are relative to it)
+    persistent: bool = False  # True when attached to `tandem sandbox up`'s server: state outlives the block
+    endpoint_url: str | None = None  # the server's http://127.0.0.1:PORT when attached; None in-process
     invocations: list[Invocation] = field(default_factory=list)
     faults: FaultInjector = field(default_factory=FaultInjector)
     _aws_calls: list[str] = field(default_factory=list)
@@ -167,40 +182,111 @@ def handler_module(function_name: str) -> ModuleType:
     return importlib.import_module(f"lambdas.{function_name}.handler")
 
 
+def provision(dynamodb: Any, ssm: Any, *, now: datetime, seed: bool = True) -> dict[str, str]:
+    """Create the tables, seed the demo data and the IVR documents; return env var → table name.
+
+    The one way a sandbox is set up: `sandbox()` calls it in-process and `tandem sandbox up` calls it
+    against the server, so both hold exactly the same state.
+    """
+    names = create_tables(dynamodb)
+    if seed:
+        seed_customers(dynamodb, names[CUSTOMERS.env_var], now)
+    # The routing rules, content and calendar, as CDK deploys them; always seeded, since
+    # ivr_decision cannot serve a store that was never written (it would use its bundle).
+    seed_defaults(ssm, SANDBOX_CONFIG_PATH)
+    return names
+
+
 @contextlib.contextmanager
-def sandbox(*, seed: bool = True, env: dict[str, str] | None = None) -> Iterator[Sandbox]:
-    """Stand Tandem up on moto: tables, demo data, environment; restore everything on exit."""
+def sandbox(
+    *, seed: bool = True, env: dict[str, str] | None = None, attach: bool = True
+) -> Iterator[Sandbox]:
+    """Stand Tandem up on moto (tables, demo data, environment); restore everything on exit.
+
+    Attaching to `tandem sandbox up`'s server, and why it never happens by accident:
+
+    - It happens only when all of these hold: `attach` is True (the default, so `tandem rules push`,
+      `simulate` and `report` share the server's state); `TANDEM_SANDBOX_ATTACH` is not set to
+      `0`/`false`/`no`/`off`; `seed` is True (a server is always seeded, so a caller asking for
+      empty tables gets them in-process); and `./.tandem/sandbox.json` in the *current directory*
+      names a live process that answers on `http://127.0.0.1:PORT`. Otherwise: in-process, as before.
+    - The test suite cannot attach: `tests/conftest.py` sets `TANDEM_SANDBOX_ATTACH=0` for the whole
+      session (every test, every xdist worker, every child process), and its `box` fixture also
+      passes `attach=False`. A test that means to attach removes the variable itself, in a
+      temporary directory. Callers that must measure or show a fresh system (benchmarks, the
+      demo) pass `attach=False`.
+    - Attached, every client in the process goes to the server through `AWS_ENDPOINT_URL` (per-service
+      endpoint variables and `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` are removed, `127.0.0.1` is added
+      to `NO_PROXY`), with the same fake credentials; the state file's endpoint must be exactly
+      `http://127.0.0.1:<port>`; and a `before-send` hook refuses any request to another host.
+      The table-name variables come from the state file, as `up` created them; nothing is created or
+      seeded again, and `box.now` is the server's seeding time.
+    """
+    from tandem.local import server
+
+    target = server.attach_target() if attach and seed else None
     saved = dict(os.environ)
     try:
-        for name in UNSAFE_ENV:
+        for name in [*UNSAFE_ENV, *(n for n in os.environ if n.startswith(UNSAFE_ENV_PREFIXES))]:
             os.environ.pop(name, None)
         os.environ.update(FAKE_ENV)
-        with mock_aws():
-            boto3.setup_default_session(region_name=DEFAULT_REGION)
-            dynamodb = boto3.client("dynamodb", region_name=DEFAULT_REGION)
-            names = create_tables(dynamodb)
-            os.environ.update(names)
+        if target is None:
+            with mock_aws():
+                boto3.setup_default_session(region_name=DEFAULT_REGION)
+                now = datetime.now(UTC)
+                names = provision(
+                    boto3.client("dynamodb", region_name=DEFAULT_REGION),
+                    boto3.client("ssm", region_name=DEFAULT_REGION),
+                    now=now,
+                    seed=seed,
+                )
+                os.environ.update(names)
+                os.environ.update(env or {})
+                with _hooked(Sandbox(region=DEFAULT_REGION, table_names=names, now=now)) as box:
+                    yield box
+        else:
+            os.environ["AWS_ENDPOINT_URL"] = target.endpoint_url
+            for name in ("NO_PROXY", "no_proxy"):
+                os.environ[name] = ",".join(filter(None, [os.environ.get(name, ""), LOOPBACK]))
+            os.environ.update(target.tables)
             os.environ.update(env or {})
-            now = datetime.now(UTC)
-            if seed:
-                seed_customers(dynamodb, names[CUSTOMERS.env_var], now)
-            # The routing rules, content and calendar, as CDK deploys them; always seeded, since
-            # ivr_decision cannot serve a store that was never written (it would use its bundle).
-            seed_defaults(boto3.client("ssm", region_name=DEFAULT_REGION), SANDBOX_CONFIG_PATH)
-            box = Sandbox(region=DEFAULT_REGION, table_names=names, now=now)
-            # Clients copy the session's hooks when created, so these see every later client.
-            session = boto3.DEFAULT_SESSION._session  # type: ignore[union-attr]
-            session.get_component("event_emitter").register_first("before-send", box.faults.before_send)
-            session.register("before-send", box._count_call)
-            box.cold_start()
-            try:
+            boto3.setup_default_session(region_name=DEFAULT_REGION)
+            attached = Sandbox(
+                region=DEFAULT_REGION,
+                table_names=dict(target.tables),
+                now=target.seeded_at,
+                persistent=True,
+                endpoint_url=target.endpoint_url,
+            )
+            with _hooked(attached) as box:
                 yield box
-            finally:
-                box.cold_start()
-                boto3.DEFAULT_SESSION = None
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def _hooked(box: Sandbox) -> Iterator[Sandbox]:
+    """Register the sandbox's hooks on the default session; cold containers on entry and exit."""
+    # Clients copy the session's hooks when created, so these see every later client.
+    session = boto3.DEFAULT_SESSION._session  # type: ignore[union-attr]
+    emitter = session.get_component("event_emitter")
+    if box.persistent:
+        emitter.register_first("before-send", _loopback_only)  # ahead of everything, faults included
+    emitter.register_first("before-send", box.faults.before_send)
+    session.register("before-send", box._count_call)
+    box.cold_start()
+    try:
+        yield box
+    finally:
+        box.cold_start()
+        boto3.DEFAULT_SESSION = None
+
+
+def _loopback_only(request: Any, **_: Any) -> None:
+    host = urlsplit(request.url).hostname
+    if host != LOOPBACK:
+        raise NotLoopback(f"the attached sandbox only talks to {LOOPBACK}; refused a request to {host}")
 
 
 def _split_output(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
