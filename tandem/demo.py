@@ -90,10 +90,13 @@ def run_calls(box: Sandbox) -> list[dict[str, Any]]:
 
 
 def run(output_format: str = "table") -> int:
+    from tandem.demo_decisions import DECISION_HEADERS, decision_rows, run_decisions
+
     with sandbox() as box:
         results = run_calls(box)
+        decisions = run_decisions(box)
     if output_format == "json":
-        emit_json({"calls": results})
+        emit_json({"calls": results, "decisions": decisions})
         return 0
     print(
         "Tandem demo: CRM lookups on the local sandbox (moto; no AWS account, nothing leaves this machine)\n"
@@ -135,4 +138,11 @@ def run(output_format: str = "table") -> int:
     )
     print("\nWhat the flow receives as $.External for the first caller:")
     emit_json(results[0]["response"])
+    print(
+        "\nIVR decisions: crm_lookup, then ivr_decision with what the caller said or pressed "
+        "(as of Monday 10:00 New York, except where the scenario says otherwise)\n"
+    )
+    print(table(DECISION_HEADERS, decision_rows(decisions)))
+    print("\nWhat the flow receives from ivr_decision for the VIP complaint:")
+    emit_json(next(d["response"] for d in decisions if d["scenario"].startswith("VIP")))
     return 0
