@@ -346,3 +346,20 @@ def test_valid_default_documents_round_trip_through_the_store(box: Sandbox) -> N
     for name in ("rules", "content", "calendar"):
         text = (DEFAULTS_DIR / f"{name}.json").read_text(encoding="utf-8")
         assert stored[name].text == parse_text(text).canonical_text  # type: ignore[union-attr]
+
+
+def test_demo_cli_shows_machine_and_human_decisions(capsys: pytest.CaptureFixture[str]) -> None:
+    from tandem.cli import main
+
+    # When the demo runs (JSON for machines)
+    assert main(["demo", "--format", "json"]) == 0
+    decisions = {d["scenario"]: d["response"] for d in json.loads(capsys.readouterr().out)["decisions"]}
+    # Then every kind of route appears, each for the reason the policy gives
+    routes = {name: (r["route"], r["reasons"].split(",")[0]) for name, r in decisions.items()}
+    assert routes["gold, where is my order"] == ("SELF_SERVICE", "ROUTINE_SELF_SERVICE")
+    assert routes["third call in a day"] == ("AGENT", "REPEAT_CALLER")
+    assert routes["VIP complaint, angry"] == ("AGENT", "VIP_CUSTOMER")
+    assert routes["billing dispute, long queue"] == ("CALLBACK", "LONG_WAIT_CALLBACK")
+    assert routes["withheld, Christmas Day"] == ("CLOSED", "HOLIDAY_CLOSED")
+    assert decisions["Vietnamese caller, opening hours"]["answer"].startswith("Nhân viên")
+    assert all(r["status"] == "OK" and r["interactionRecorded"] == "true" for r in decisions.values())
