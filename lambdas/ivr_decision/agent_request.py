@@ -17,14 +17,16 @@ MAX_TRANSCRIPT_CHARS = 2000
 _ENGLISH = (
     r"agents?",
     r"representatives?",
-    r"(a |an )?operator",
-    r"(a |an )?(real |live |actual )?(person|human|human being)",
-    r"(talk|speak|chat) (to|with) (someone|somebody|anyone|a person|a human|customer service|support)",
-    r"customer service",
-    r"(real|live) (agent|person)",
+    r"operator",
+    r"customer services?",
+    r"(real|live|actual) (person|human|agent|people)",
+    r"(a |an )?human( being)?",
+    r"(talk|speak|chat) (to|with) (someone|somebody|anyone|anybody|a person|people|a manager|support"
+    r"|customer services?)",
+    r"(get|want|need) (a |an )?(person|human)",
 )
 _VIETNAMESE = (  # folded: no diacritics, đ → d
-    r"nhan vien",  # staff / agent
+    r"nhan vien(?! giao)",  # staff / agent; "nhân viên giao hàng" is the delivery driver
     r"tong dai vien",  # operator
     r"tu van vien",  # consultant
     r"nguoi that",  # a real person
@@ -32,16 +34,16 @@ _VIETNAMESE = (  # folded: no diacritics, đ → d
     r"noi chuyen voi nguoi",  # talk with a person
     r"cham soc khach hang",  # customer care
 )
+# Matched against the words just before a request phrase: "I don't want (to talk to) [an] agent".
 _NEGATIONS = (
-    r"don'?t (want|need)( to (talk|speak) (to|with))?( an?)?",
-    r"do not (want|need)( to (talk|speak) (to|with))?( an?)?",
+    r"(don'?t|do not|doesn'?t|does not|no need to|never)( (want|need|wish|have))?( to)?"
+    r"( (talk|speak|chat) (to|with))?( an?| the| any)?",
     r"no( need for)?( an?)?",
     r"without( an?)?",
-    r"khong can( gap)?",  # không cần (gặp): no need (to see)
-    r"khong muon( gap)?",  # không muốn (gặp): do not want (to see)
+    r"khong (can|muon)( gap| noi chuyen voi)?",  # không cần / không muốn (gặp): no need / do not want
 )
 _REQUEST = re.compile(r"\b(" + "|".join(_ENGLISH + _VIETNAMESE) + r")\b")
-_NEGATED = re.compile(r"\b(" + "|".join(_NEGATIONS) + r")\s+$")
+_NEGATED = re.compile(r"\b(" + "|".join(_NEGATIONS) + r")\s*$")
 
 
 def fold(text: str) -> str:

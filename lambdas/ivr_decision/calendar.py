@@ -192,6 +192,11 @@ def _when(
             problems.add(f"{where} field every", f"must be MM-DD like 12-25, got {raw['every']!r}")
             return None
         month, day = (int(p) for p in raw["every"].split("-"))
+        try:
+            date(2024, month, day)  # a leap year, so 02-29 is allowed
+        except ValueError:
+            problems.add(f"{where} field every", f"{raw['every']} is not a day of the year")
+            return None
         return (month, day), None, None
     if "date" in raw:
         try:

@@ -62,7 +62,7 @@ def parse_text(text: str, expected: str | None = None) -> Parsed:
             [f"not valid JSON: line {error.lineno} column {error.colno}: {error.msg}"]
         ) from None
     kind = raw.get("kind") if isinstance(raw, dict) else None
-    if kind not in PARSERS:
+    if not isinstance(kind, str) or kind not in PARSERS:
         kinds = ", ".join(PARSERS)
         raise DocumentError([f"kind: must be one of {kinds}, got {kind!r}"])
     name, parse = PARSERS[kind]

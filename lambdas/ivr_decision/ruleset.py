@@ -94,7 +94,10 @@ def parse_rules(document: Any) -> RuleSet:
     intents = _intents(problems, document.get("intents"))
     aliases = _aliases(problems, document.get("intentAliases", {}), intents)
     agent_intent = document.get("agentRequestIntent", "")
-    if agent_intent and agent_intent not in intents:
+    if not isinstance(agent_intent, str):
+        problems.add("agentRequestIntent", f"must be an intent code, got {type_name(agent_intent)}")
+        agent_intent = ""
+    elif agent_intent and agent_intent not in intents:
         problems.add("agentRequestIntent", f"intent {agent_intent!r} is not declared in intents")
     menu = _menu(problems, document.get("menu", {}), intents)
     queues = _queues(problems, document.get("queues", []))
@@ -145,7 +148,7 @@ def _aliases(problems: Problems, value: Any, intents: set[str]) -> dict[str, str
         problems.add("intentAliases", f"must be an object, got {type_name(value)}")
         return {}
     for name, target in value.items():
-        if target not in intents:
+        if not isinstance(target, str) or target not in intents:
             problems.add(join("intentAliases", name), f"intent {target!r} is not declared in intents")
     return {str(k).upper(): str(v) for k, v in value.items()}
 
@@ -157,7 +160,7 @@ def _menu(problems: Problems, value: Any, intents: set[str]) -> dict[str, str]:
     for key, intent in value.items():
         if key not in "0123456789*#" or len(key) != 1:
             problems.add(join("menu", key), "menu keys are single DTMF keys 0-9, * or #")
-        if intent not in intents:
+        if not isinstance(intent, str) or intent not in intents:
             problems.add(join("menu", key), f"intent {intent!r} is not declared in intents")
     return dict(value)
 
@@ -175,7 +178,7 @@ def _sets(problems: Problems, value: Any) -> dict[str, list[Any]]:
         return {}
     sets: dict[str, list[Any]] = {}
     for name, members in value.items():
-        if not CODE.match(str(name)):
+        if not CODE.match(str(name)):  # JSON object keys are text
             problems.add(join("sets", name), "set names are codes like ROUTINE_INTENTS")
         elif not isinstance(members, list) or not members:
             problems.add(join("sets", name), "must be a non-empty list")
@@ -230,10 +233,13 @@ def _action_and_reason(
     if not check_keys(problems, field, action_raw, required=("route",), optional=("queue", "priorityChange")):
         return None, str(reason)
     route = action_raw["route"]
-    if route not in Route.__members__:
+    if not isinstance(route, str) or route not in Route.__members__:
         problems.add(f"{field}.route", f"must be one of {', '.join(Route)}, got {route!r}")
         return None, str(reason)
     queue = action_raw.get("queue", "")
+    if not isinstance(queue, str):
+        problems.add(f"{field}.queue", f"must be a queue name, got {type_name(queue)}")
+        queue = ""
     priority = action_raw.get("priorityChange", 0)
     person = Route(route) in PERSON_ROUTES
     if queue and not person:
@@ -289,7 +295,7 @@ class _Compiler:
             return None if inner is None else (lambda facts: not inner(facts))
         if "use" in raw:
             name = raw["use"]
-            if len(raw) != 1 or name not in self.definitions:
+            if len(raw) != 1 or not isinstance(name, str) or name not in self.definitions:
                 bad(f"'use' must name an earlier definition, got {name!r}", "use")
                 return None
             return self.definitions[name]
@@ -325,7 +331,7 @@ class _Compiler:
         if fact is None:
             bad(f"unknown fact {name!r}; known facts: {', '.join(sorted(CATALOGUE))}", "fact")
             return None
-        ops = [k for k in raw if k != "fact"]
+        ops = [k for k in raw if k != "fact"]  # keys of a JSON object are always text
         if len(ops) != 1 or ops[0] not in OPERATORS:
             bad(f"a comparison needs exactly one operator of {', '.join(OPERATORS)}, got {ops}", "fact")
             return None

@@ -102,9 +102,14 @@ class DocumentStore:
             self._seen[name] = stored.sha256
             try:
                 parsed = parse_text(stored.text, name)
-            except DocumentError as problem:
-                self._refused[name] = str(problem)
-                outcome.refused.append((name, str(problem)))
+            except Exception as problem:  # DocumentError, or a validator bug: refuse, never raise
+                why = (
+                    str(problem)
+                    if isinstance(problem, DocumentError)
+                    else f"{type(problem).__name__} in validation"
+                )
+                self._refused[name] = why
+                outcome.refused.append((name, why))
                 continue
             self._refused.pop(name, None)
             self._parsed[name] = parsed

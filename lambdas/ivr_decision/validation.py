@@ -58,8 +58,9 @@ def check_keys(
 def check_header(problems: Problems, document: Mapping[str, Any], kind: str) -> None:
     if document.get("kind") != kind:
         problems.add("kind", f"must be {kind!r}, got {document.get('kind')!r}")
-    if document.get("schemaVersion") != 1:
-        problems.add("schemaVersion", f"must be 1, got {document.get('schemaVersion')!r}")
+    version = document.get("schemaVersion")
+    if type(version) is not int or version != 1:  # `true == 1` in Python
+        problems.add("schemaVersion", f"must be 1, got {version!r}")
     revision = document.get("revision")
     if not isinstance(revision, str) or not REVISION.match(revision):
         problems.add("revision", f"must be a short label like 2026-11-23.1, got {revision!r}")

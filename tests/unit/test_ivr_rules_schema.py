@@ -400,9 +400,8 @@ def test_parse_text_rejects_broken_json_with_its_position() -> None:
 
 # --- values of the wrong JSON type must be refused, not crash the parser -------------------------
 #
-# BUG (reported): a list or object where a string is expected reaches a `x in set/dict` test and
-# raises TypeError ("unhashable type") instead of DocumentError, so `tandem rules validate` and
-# the Lambda's store refresh crash instead of naming the field.
+# Regression: a list or object where a string is expected once reached a `x in set/dict` test and
+# raised TypeError instead of DocumentError naming the field.
 UNHASHABLE = [
     ("route-as-list", with_rule(rule(action={"route": ["AGENT"]})), f"{R} field action.route"),
     ("use-as-list", with_rule(rule(when={"use": ["routine"]})), f"{R} field when.use"),
@@ -412,22 +411,17 @@ UNHASHABLE = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True, raises=TypeError, reason="BUG: unhashable values crash parse_rules (TypeError)"
-)
 @pytest.mark.parametrize(("document", "expected"), [pytest.param(d, e, id=i) for i, d, e in UNHASHABLE])
 def test_a_wrongly_typed_value_is_a_document_error(document: dict[str, Any], expected: str) -> None:
     problems = problems_of(document)
     assert any(expected in problem for problem in problems), problems
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="BUG: parse_text crashes on a non-string kind")
 def test_parse_text_with_a_list_as_kind_is_a_document_error() -> None:
     with pytest.raises(DocumentError, match="kind"):
         parse_text('{"kind": ["tandem/ivr-rules"]}')
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: schemaVersion true passes because True == 1 in Python")
 def test_schema_version_true_is_rejected() -> None:
     assert any(p.startswith("schemaVersion:") for p in problems_of({**base(), "schemaVersion": True}))
 
@@ -595,9 +589,6 @@ def test_an_invalid_calendar_is_rejected_naming_where(mutate: Any, expected: str
     assert any(expected in p for p in problems), problems
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: every='04-31' passes the MM-DD pattern and silently never closes"
-)
 def test_a_yearly_closure_on_a_day_that_does_not_exist_is_rejected() -> None:
     problems = calendar_problems(lambda d: d["closures"].append(closure(every="04-31")))
     assert any("field every" in p for p in problems)

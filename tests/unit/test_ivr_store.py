@@ -397,8 +397,6 @@ def test_the_read_hook_runs_the_fetch() -> None:
     assert wrapped == [True]
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="BUG: an unhashable value in a pushed rule set "
-                   "escapes refresh() as TypeError instead of being refused")  # fmt: skip
 def test_a_rule_set_with_a_wrongly_typed_value_is_refused_not_raised() -> None:
     fake, clock = FakeStore(), FakeClock()
     document = rules_revision("typed.1")
