@@ -71,7 +71,7 @@ def hundred_rules() -> dict[str, Any]:
                 "reason": f"BENCH_{n:03d}",
             }
         )
-    document["rules"] = shipped[:-1] + extra + shipped[-1:]  # routine self-service stays last
+    document["rules"] = shipped[:9] + extra + shipped[9:]  # after self-service, hours and VIP rules
     return document
 
 

@@ -22,12 +22,13 @@ KEY = re.compile(r"^[A-Z][A-Z0-9_]{1,47}$")
 MAX_TEXT_CHARS = 1000  # a flow speaks it; also keeps the response far under 32 KB
 REQUIRED_MESSAGES = ("CALLBACK", "CLOSED_AFTER_HOURS", "CLOSED_HOLIDAY", "CLOSED_EMERGENCY")
 MESSAGE_PLACEHOLDERS = {"closureName"}
-ORDER_FIELDS = ("template", "statuses", "unknownStatus", "noEta", "noOrder")
+ORDER_FIELDS = ("template", "statuses", "unknownStatus", "eta", "noEta", "noOrder")
 ORDER_PLACEHOLDERS = {
     "template": {"orderId", "statusPhrase"},
     "statuses": {"eta"},
     "unknownStatus": {"status"},
-    "noEta": set(),
+    "eta": {"date"},  # "by {date}": what {eta} says when the date is known
+    "noEta": set(),  # what {eta} says when it is not: "soon"
     "noOrder": set(),
 }
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -43,6 +44,7 @@ class OrderPhrases:
     template: str
     statuses: Mapping[str, str]
     unknown_status: str
+    eta: str
     no_eta: str
     no_order: str
 
@@ -78,7 +80,8 @@ class Content:
         phrases = self.order_phrases.get(language) or self.order_phrases[self.default_language]
         if order is None or not order.order_id:
             return phrases.no_order
-        eta = speakable_date(order.eta, language) or phrases.no_eta
+        day = speakable_date(order.eta, language)
+        eta = phrases.eta.format(date=day) if day else phrases.no_eta
         phrase = phrases.statuses.get(order.status)
         status_phrase = (
             phrase.format(eta=eta)
@@ -170,7 +173,7 @@ def _order_phrases(problems: Problems, value: Any, default: str) -> dict[str, Or
             if field != "statuses":
                 _check_text(problems, join(at, field), language, raw[field], ORDER_PLACEHOLDERS[field])
         result[language] = OrderPhrases(
-            raw["template"], dict(statuses), raw["unknownStatus"], raw["noEta"], raw["noOrder"]
+            raw["template"], dict(statuses), raw["unknownStatus"], raw["eta"], raw["noEta"], raw["noOrder"]
         )
     return result
 

@@ -1,10 +1,14 @@
 """The decision: pure, explainable, and the same on a laptop as in Lambda.
 
 The first matching rule decides the route, queue and priority. `reasons` starts with the deciding
-rule's reason and goes on with the reasons of the other matching rules on the same side of the
-line — people (AGENT, CALLBACK, CLOSED) or machine (SELF_SERVICE) — so the person taking the call
-(and escalation's priority) sees the whole picture, VIP_CUSTOMER,COMPLAINT,NEGATIVE_SENTIMENT,
-not just the rule that happened to come first, and never a machine reason for a human route.
+rule's reason and goes on with the reasons of the other matching rules that agree with it, so the
+person taking the call (and escalation's priority) sees the whole picture —
+VIP_CUSTOMER,COMPLAINT,NEGATIVE_SENTIMENT — not just the rule that happened to come first:
+
+- SELF_SERVICE lists only self-service reasons;
+- AGENT and CALLBACK list the reasons of every AGENT or CALLBACK rule that matched, never a
+  machine reason nor a closed-hours one (a callback is not "closed");
+- CLOSED lists closed-hours reasons and what the caller would have gone to a person for.
 """
 
 from __future__ import annotations
@@ -40,10 +44,8 @@ def decide(context: DecisionContext, documents: Documents) -> Decision:
         rule_id, action = winner.id, winner.action
     else:
         rule_id, action = DEFAULT_RULE_ID, rules.default_action
-    machine = action.route is Route.SELF_SERVICE
     reasons = _unique(
-        [r.reason for r in matched if (r.action.route is Route.SELF_SERVICE) == machine]
-        or [rules.default_reason]
+        [r.reason for r in matched if _agrees(r.action.route, action.route)] or [rules.default_reason]
     )
     language = facts["language"] or documents.content.default_language
     content = documents.content
@@ -66,6 +68,12 @@ def decide(context: DecisionContext, documents: Documents) -> Decision:
     if action.route is Route.CALLBACK:
         return _decision(rule_id, action, reasons, content.message("CALLBACK", language))
     return _decision(rule_id, action, reasons, "")
+
+
+def _agrees(other: Route, decided: Route) -> bool:
+    if decided is Route.SELF_SERVICE or other is Route.SELF_SERVICE:
+        return other is decided
+    return other is not Route.CLOSED or decided is Route.CLOSED
 
 
 def _decision(rule_id: str, action: Action, reasons: list[str], answer: str) -> Decision:

@@ -20,6 +20,7 @@ from tandem.local.faults import Fault
 from tandem.rules_store import SANDBOX_CONFIG_PATH, push_document
 from tests.conftest import assert_flow_contract, load_event, shared_fixture
 
+SHIPPED_REVISION = json.loads((DEFAULTS_DIR / "rules.json").read_text(encoding="utf-8"))["revision"]
 MONDAY_10_NY = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 SUNDAY_NIGHT_NY = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # Sunday 22:00 in New York
 CHRISTMAS_NY = datetime(2026, 12, 25, 16, 0, tzinfo=UTC)
@@ -200,7 +201,7 @@ def test_each_decision_is_recorded_once_without_personal_data(box: Sandbox) -> N
     assert item["route"]["S"] == first["route"] == "AGENT"
     assert item["ruleId"]["S"] == "explicit-agent-request"
     assert item["context"]["M"]["asksForAgent"]["BOOL"] is True
-    assert item["revisions"]["M"]["rules"]["S"] == "2026-11-23.1"
+    assert item["revisions"]["M"]["rules"]["S"] == SHIPPED_REVISION
     assert int(item["expiresAt"]["N"]) > time.time() + 80 * 86400
     # And neither the item nor the logs carry the caller's number, name, id or words
     written = json.dumps(item) + json.dumps(
@@ -271,7 +272,7 @@ def test_rules_reload_after_max_age_and_bad_change_refused(monkeypatch: pytest.M
 
     event = flow_event("voice_known_gold.json", intent="Returns", intentConfidence="0.95")
     with sandbox(env={"IVR_RULES_MAX_AGE_SECONDS": "1"}) as box, box.clock(MONDAY_10_NY):
-        assert box.invoke("ivr_decision", event)["rulesRevision"] == "2026-11-23.1"
+        assert box.invoke("ivr_decision", event)["rulesRevision"] == SHIPPED_REVISION
 
         # Given an operator pushes a stricter rule set: returns now go to a person
         stricter = rules_document(revision="2026-11-24.1")
@@ -297,7 +298,8 @@ def test_rules_reload_after_max_age_and_bad_change_refused(monkeypatch: pytest.M
 
         # When a broken set is pushed (a typo in a fact name)
         broken = rules_document(revision="2026-11-25.1")
-        broken["rules"][3]["when"]["all"][0]["fact"] = "hourz"
+        index = next(i for i, r in enumerate(broken["rules"]) if r["id"] == "after-hours-callback")
+        broken["rules"][index]["when"]["all"][0]["fact"] = "hourz"
         push(box, broken)
         time.sleep(1.1)
         kept = box.invoke("ivr_decision", event)
@@ -311,7 +313,7 @@ def test_rules_reload_after_max_age_and_bad_change_refused(monkeypatch: pytest.M
         ]
         assert refused
         assert (
-            "rule 'after-hours-callback' (rules[3]) field when.all[0].fact: unknown fact 'hourz'"
+            f"rule 'after-hours-callback' (rules[{index}]) field when.all[0].fact: unknown fact 'hourz'"
             in refused[0]["problem"]
         )
         assert any("RulesRefused" in json.dumps(m) for m in box.last.metrics)
