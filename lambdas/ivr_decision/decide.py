@@ -8,7 +8,8 @@ VIP_CUSTOMER,COMPLAINT,NEGATIVE_SENTIMENT — not just the rule that happened to
 - SELF_SERVICE lists only self-service reasons;
 - AGENT and CALLBACK list the reasons of every AGENT or CALLBACK rule that matched, never a
   machine reason nor a closed-hours one (a callback is not "closed");
-- CLOSED lists closed-hours reasons and what the caller would have gone to a person for.
+- CLOSED lists the closure's reason and what the caller would have gone to an agent for, never a
+  callback reason (none is offered).
 """
 
 from __future__ import annotations
@@ -73,7 +74,9 @@ def decide(context: DecisionContext, documents: Documents) -> Decision:
 def _agrees(other: Route, decided: Route) -> bool:
     if decided is Route.SELF_SERVICE or other is Route.SELF_SERVICE:
         return other is decided
-    return other is not Route.CLOSED or decided is Route.CLOSED
+    if decided is Route.CLOSED:  # the closure, and what the caller came for; a callback is not offered
+        return other is not Route.CALLBACK
+    return other is not Route.CLOSED
 
 
 def _decision(rule_id: str, action: Action, reasons: list[str], answer: str) -> Decision:

@@ -151,17 +151,50 @@ def test_order_answer_with_eta() -> None:
         "Your order 1042 is on its way and should arrive by Wednesday, November 25."
     )
     assert CONTENT.order_answer(order, "vi") == (
-        "Đơn hàng 1042 của quý khách đang trên đường giao và dự kiến đến trước thứ Tư, ngày 25 tháng 11."
+        "Đơn hàng 1042 của quý khách đang trên đường giao và dự kiến sẽ đến trước thứ Tư, ngày 25 tháng 11."
+    )
+
+
+def test_order_answer_without_an_eta_says_soon() -> None:
+    """Given an order whose ETA is missing or not a date, Then {eta} is the noEta word, not "by ..."."""
+    assert CONTENT.order_answer(Order("1042", "SHIPPED", ""), "en") == (
+        "Your order 1042 has shipped and should arrive soon."
+    )
+    assert CONTENT.order_answer(Order("1042", "IN_TRANSIT", "next week"), "en") == (
+        "Your order 1042 is on its way and should arrive soon."
+    )
+    assert CONTENT.order_answer(Order("1042", "SHIPPED", ""), "vi") == (
+        "Đơn hàng 1042 của quý khách đã được gửi đi và dự kiến sẽ đến sớm."
+    )
+
+
+def test_order_answer_for_a_delayed_order() -> None:
+    order = Order("2077", "DELAYED", "2026-12-02")
+    assert CONTENT.order_answer(order, "en") == (
+        "Your order 2077 is delayed and should now arrive by Wednesday, December 2."
+    )
+    assert CONTENT.order_answer(order, "vi") == (
+        "Đơn hàng 2077 của quý khách bị chậm trễ và dự kiến sẽ đến trước thứ Tư, ngày 2 tháng 12."
+    )
+    assert CONTENT.order_answer(Order("2077", "DELAYED", ""), "en") == (
+        "Your order 2077 is delayed and should now arrive soon."
+    )
+
+
+def test_order_answer_for_an_order_on_hold() -> None:
+    assert CONTENT.order_answer(Order("77", "ON_HOLD", ""), "en") == (
+        "Your order 77 is on hold at the moment."
+    )
+    assert CONTENT.order_answer(Order("77", "ON_HOLD", "2026-11-25"), "vi") == (
+        "Đơn hàng 77 của quý khách hiện đang được tạm giữ."
     )
 
 
 def test_order_answer_for_a_status_without_a_phrase() -> None:
     """Given a status the content has no phrase for, Then the status is read out in plain words."""
-    assert CONTENT.order_answer(Order("77", "ON_HOLD", ""), "en") == "Your order 77 has the status on hold."
-    assert (
-        CONTENT.order_answer(Order("77", "ON_HOLD", ""), "vi")
-        == "Đơn hàng 77 của quý khách có trạng thái on hold."
-    )
+    order = Order("77", "AWAITING_PICKUP", "")
+    assert CONTENT.order_answer(order, "en") == "Your order 77 has the status awaiting pickup."
+    assert CONTENT.order_answer(order, "vi") == "Đơn hàng 77 của quý khách có trạng thái awaiting pickup."
 
 
 def test_order_answer_without_an_order() -> None:
@@ -183,8 +216,12 @@ def test_messages_name_the_closure() -> None:
     assert CONTENT.message("CLOSED_HOLIDAY", "en", "Christmas Day") == (
         "Our team is closed today for Christmas Day. Please call again on our next working day."
     )
-    assert CONTENT.message("CLOSED_HOLIDAY", "vi", "Tết") == (
-        "Hôm nay chúng tôi nghỉ lễ Tết. Xin vui lòng gọi lại vào ngày làm việc tiếp theo."
+    # The closure's own name carries "Lễ" where it needs it: the message does not add another.
+    assert CONTENT.message("CLOSED_HOLIDAY", "vi", "Lễ Giáng sinh") == (
+        "Hôm nay chúng tôi nghỉ Lễ Giáng sinh. Xin vui lòng gọi lại vào ngày làm việc tiếp theo."
+    )
+    assert CONTENT.message("CLOSED_HOLIDAY", "vi", "Tết Dương lịch") == (
+        "Hôm nay chúng tôi nghỉ Tết Dương lịch. Xin vui lòng gọi lại vào ngày làm việc tiếp theo."
     )
     assert "because of the ice storm." in CONTENT.message("CLOSED_EMERGENCY", "en", "the ice storm")
 
