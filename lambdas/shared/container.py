@@ -8,6 +8,7 @@ A configuration error is kept, not raised, so the handler can still answer the f
 from __future__ import annotations
 
 import contextlib
+import gc
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -37,10 +38,19 @@ class Container(Generic[D]):
             return self._deps
 
     def warm(self) -> None:
-        """Build now if possible; swallow errors (the first invocation reports them)."""
+        """Build now if possible; swallow errors (the first invocation reports them).
+
+        Everything imported so far lives as long as the container, so it is moved out of the
+        garbage collector's sight first (`gc.freeze`): otherwise every collection triggered while
+        botocore parses its endpoint and service models rescans those objects, which made client
+        creation about twice as slow as in a bare interpreter. Frozen again after the build, so
+        the long-lived clients do not slow the collections that run during invocations either.
+        """
+        gc.freeze()
         # Reported on the first invocation instead, where the handler can still answer the flow.
         with contextlib.suppress(Exception):
             self.get()
+        gc.freeze()
 
     def reset(self) -> None:
         with self._lock:
