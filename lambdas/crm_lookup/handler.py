@@ -19,7 +19,6 @@ from lambdas.crm_lookup.service import lookup_caller, unknown_caller_fields
 from lambdas.shared.aws import ClientLimits, make_client
 from lambdas.shared.budget import Deadline
 from lambdas.shared.cache import TtlCache
-from lambdas.shared.config import ConfigError
 from lambdas.shared.connect_handler import run_connect_handler
 from lambdas.shared.container import Container
 from lambdas.shared.event import ContactEvent
@@ -68,12 +67,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, str]:
 
 def _lookup(event: ContactEvent, context: Any) -> dict[str, str]:
     started = time.perf_counter()
-    try:
-        deps = CONTAINER.get()
-    except ConfigError as problem:
-        logger.error("configuration invalid", extra={"problem": str(problem)})
-        metrics.add_metric(name="CrmDegraded", unit=MetricUnit.Count, value=1)
-        return _fallback(Status.DEGRADED, "CONFIG")
+    deps = CONTAINER.get()  # a ConfigError becomes DEGRADED/CONFIG in run_connect_handler
     deadline = Deadline.after_ms(deps.config.budget_ms, context)
     outcome = lookup_caller(
         event,

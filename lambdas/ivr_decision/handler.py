@@ -20,7 +20,6 @@ from lambdas.ivr_decision.signals import DecisionContext, build_context
 from lambdas.ivr_decision.store import DocumentStore, RefreshOutcome, fetch_parameters
 from lambdas.shared.aws import ClientLimits, make_client
 from lambdas.shared.budget import Deadline, run_within
-from lambdas.shared.config import ConfigError
 from lambdas.shared.connect_handler import run_connect_handler
 from lambdas.shared.container import Container
 from lambdas.shared.event import ContactEvent
@@ -81,12 +80,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, str]:
 
 def _decide(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
     started = time.perf_counter()
-    try:
-        deps = CONTAINER.get()
-    except ConfigError as problem:
-        logger.error("configuration invalid", extra={"problem": str(problem)})
-        metrics.add_metric(name="DecisionDegraded", unit=MetricUnit.Count, value=1)
-        return _fallback(Status.DEGRADED, "CONFIG")
+    deps = CONTAINER.get()  # a ConfigError becomes DEGRADED/CONFIG in run_connect_handler
     deadline = Deadline.after_ms(deps.config.budget_ms, lambda_context)
     if deps.store.due():
         _report_refresh(deps.store.refresh(read=lambda fetch: run_within(deadline, fetch)))

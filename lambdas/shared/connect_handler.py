@@ -2,7 +2,8 @@
 
 Connect retries a failed block up to three times and then takes the Error branch, with the caller
 in silence throughout, so a handler must never raise: a malformed event answers INVALID_INPUT,
-any unexpected failure answers DEGRADED with the handler's safe defaults.
+broken configuration answers DEGRADED (reason CONFIG, the variable named in the log), any other
+unexpected failure answers DEGRADED (INTERNAL_ERROR) with the handler's safe defaults.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from lambdas.shared.config import ConfigError
 from lambdas.shared.event import ContactEvent, InvalidEvent, parse_contact_event
 from lambdas.shared.response import Status, flat_response
 
@@ -43,6 +45,10 @@ def run_connect_handler(
             contact_id=event.contact_id, channel=event.channel, initiation_method=event.initiation_method
         )
         return logic(event, context)
+    except ConfigError as problem:  # raised by the container's build; names the variable, no data
+        logger.error("configuration invalid", extra={"problem": str(problem)})
+        metrics.add_metric(name="ConfigErrors", unit=MetricUnit.Count, value=1)
+        return fallback(Status.DEGRADED, "CONFIG")
     except Exception as error:
         # Type only: exception messages from dependencies can echo request data.
         logger.error("handler failed", extra={"error_type": type(error).__name__}, exc_info=False)
