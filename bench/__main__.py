@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import bench_crm_lookup, bench_ivr_decision
+from bench import bench_crm_lookup, bench_escalation, bench_ivr_decision
 
 
 def main() -> None:
@@ -14,6 +14,7 @@ def main() -> None:
     print("Tandem benchmarks (ratios are robust to a noisy machine; absolute times are not)")
     bench_crm_lookup.main(runs=args.runs)
     bench_ivr_decision.main(runs=args.runs)
+    bench_escalation.main(runs=args.runs)
 
 
 if __name__ == "__main__":

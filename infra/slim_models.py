@@ -21,6 +21,7 @@ SLIM_DIR = Path(__file__).resolve().parent.parent / "lambdas" / "shared" / "slim
 # slim service name → (full service name, operations kept)
 SLIM_SERVICES: dict[str, tuple[str, tuple[str, ...]]] = {
     "ssm-slim": ("ssm", ("GetParametersByPath",)),
+    "connect-slim": ("connect", ("GetCurrentMetricData",)),
 }
 
 

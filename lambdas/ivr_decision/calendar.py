@@ -78,6 +78,27 @@ class Calendar:
         is_open = self.open_weekly(local) if weekly_open is None else weekly_open
         return HoursStatus("OPEN" if is_open else "AFTER_HOURS")
 
+    def minutes_until_close(self, moment: datetime, instance_zone: ZoneInfo) -> float | None:
+        """Minutes until people leave (end of the current opening interval, or a closure starting
+        sooner); None when closed now. Ignores the flow's own hours check: a calendar question."""
+        local = moment.astimezone(self.time_zone or instance_zone)
+        if self.status_at(moment, instance_zone).hours != "OPEN":
+            return None
+        naive = local.replace(tzinfo=None)
+        now = naive.time()
+        ends = [
+            datetime.combine(naive.date(), end)
+            for start, end in self.weekly.get(DAYS[local.weekday()], ())
+            if start <= now < end
+        ]
+        if not ends:
+            return None
+        closing = min(ends)
+        for closure in self.closures:
+            if closure.start is not None and naive < closure.start < closing:
+                closing = closure.start
+        return (closing - naive).total_seconds() / 60
+
     def open_weekly(self, local: datetime) -> bool:
         now = local.time().replace(tzinfo=None)
         return any(start <= now < end for start, end in self.weekly.get(DAYS[local.weekday()], ()))

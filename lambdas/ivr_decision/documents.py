@@ -30,6 +30,12 @@ PARSERS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 KIND_OF = {name: kind for kind, (name, _) in PARSERS.items()}
 
 
+def register_kind(kind: str, name: str, parser: Callable[[Any], Any]) -> None:
+    """Add a document kind kept in the same store (escalation registers its policy this way)."""
+    PARSERS[kind] = (name, parser)
+    KIND_OF[name] = kind
+
+
 @dataclass(frozen=True)
 class Parsed:
     name: str  # rules | content | calendar
@@ -81,8 +87,6 @@ def parse_file(path: Path, expected: str | None = None) -> Parsed:
     return parse_text(text, expected)
 
 
-def bundled_defaults() -> dict[str, Parsed]:
+def bundled_defaults(names: tuple[str, ...] = ("rules", "content", "calendar")) -> dict[str, Parsed]:
     """The defaults packaged with the function: what it serves until the store says otherwise."""
-    return {
-        name: parse_file(DEFAULTS_DIR / f"{name}.json", name) for name in ("rules", "content", "calendar")
-    }
+    return {name: parse_file(DEFAULTS_DIR / f"{name}.json", name) for name in names}

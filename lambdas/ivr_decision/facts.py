@@ -14,6 +14,7 @@ class FactType(Enum):
     TEXT = "text"
     NUMBER = "number"
     FLAG = "flag"
+    LIST = "list"  # a set of codes, tested with `has`
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,11 @@ A rule set is data: ordered rules, first match wins, each with an id, a conditio
 in `facts.CATALOGUE`, an action and a reason code. Conditions are
 
     {"all": [c, ...]}  {"any": [c, ...]}  {"not": c}  {"use": "<definition>"}
-    {"fact": "<name>", "<op>": value}   op: eq ne in notIn lt lte gt gte
+    {"fact": "<name>", "<op>": value}   op: eq ne in notIn lt lte gt gte has
 
-where `in`/`notIn` take a list or "@SET" naming one of the document's `sets`. Every problem is
+where `in`/`notIn` take a list or "@SET" naming one of the document's `sets`, and `has` tests a
+list fact (such as escalation's `reasons`) for one code. The compiler is shared: the escalation
+policy uses it with its own fact catalogue. Every problem is
 reported with the rule id and the field path; nothing invalid is ever compiled.
 """
 
@@ -38,7 +40,7 @@ QUEUE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 MAX_RULES = 500
 MAX_DEPTH = 10
 PRIORITY_RANGE = range(-5, 6)
-OPERATORS = ("eq", "ne", "in", "notIn", "lt", "lte", "gt", "gte")
+OPERATORS = ("eq", "ne", "in", "notIn", "lt", "lte", "gt", "gte", "has")
 ORDERING = ("lt", "lte", "gt", "gte")
 
 
@@ -101,7 +103,7 @@ def parse_rules(document: Any) -> RuleSet:
         problems.add("agentRequestIntent", f"intent {agent_intent!r} is not declared in intents")
     menu = _menu(problems, document.get("menu", {}), intents)
     queues = _queues(problems, document.get("queues", []))
-    compiler = _Compiler(problems, intents, _sets(problems, document.get("sets", {})))
+    compiler = ConditionCompiler(problems, intents, parse_sets(problems, document.get("sets", {})))
     compiler.define_all(document.get("definitions", {}))
     rules = _rules(problems, document.get("rules"), compiler, queues)
     default = document.get("default")
@@ -172,7 +174,7 @@ def _queues(problems: Problems, value: Any) -> list[str]:
     return list(value)
 
 
-def _sets(problems: Problems, value: Any) -> dict[str, list[Any]]:
+def parse_sets(problems: Problems, value: Any) -> dict[str, list[Any]]:
     if not isinstance(value, Mapping):
         problems.add("sets", f"must be an object of NAME → list, got {type_name(value)}")
         return {}
@@ -187,7 +189,7 @@ def _sets(problems: Problems, value: Any) -> dict[str, list[Any]]:
     return sets
 
 
-def _rules(problems: Problems, value: Any, compiler: _Compiler, queues: list[str]) -> list[Rule]:
+def _rules(problems: Problems, value: Any, compiler: ConditionCompiler, queues: list[str]) -> list[Rule]:
     if not isinstance(value, list) or not value:
         problems.add("rules", "must be a non-empty list")
         return []
@@ -256,13 +258,26 @@ def _action_and_reason(
     return Action(Route(route), str(queue), priority), str(reason)
 
 
-class _Compiler:
-    """Turns condition JSON into predicates, recording problems instead of stopping at the first."""
+class ConditionCompiler:
+    """Turns condition JSON into predicates, recording problems instead of stopping at the first.
 
-    def __init__(self, problems: Problems, intents: set[str], sets: dict[str, list[Any]]) -> None:
+    `intents`: the declared intents text facts named `intent` must use; None accepts any code.
+    """
+
+    def __init__(
+        self,
+        problems: Problems,
+        intents: set[str] | None,
+        sets: dict[str, list[Any]],
+        *,
+        catalogue: Mapping[str, Fact] = CATALOGUE,
+        nullable: frozenset[str] = NULLABLE,
+    ) -> None:
         self.problems = problems
         self.intents = intents
         self.sets = sets
+        self.catalogue = catalogue
+        self.nullable = nullable
         self.definitions: dict[str, Predicate] = {}
 
     def define_all(self, value: Any) -> None:
@@ -327,9 +342,9 @@ class _Compiler:
 
     def _comparison(self, raw: Mapping[str, Any], bad: Any) -> Predicate | None:
         name = raw["fact"]
-        fact = CATALOGUE.get(name) if isinstance(name, str) else None
+        fact = self.catalogue.get(name) if isinstance(name, str) else None
         if fact is None:
-            bad(f"unknown fact {name!r}; known facts: {', '.join(sorted(CATALOGUE))}", "fact")
+            bad(f"unknown fact {name!r}; known facts: {', '.join(sorted(self.catalogue))}", "fact")
             return None
         ops = [k for k in raw if k != "fact"]  # keys of a JSON object are always text
         if len(ops) != 1 or ops[0] not in OPERATORS:
@@ -339,9 +354,18 @@ class _Compiler:
         value = self._operand(fact, op, raw[op], lambda message: bad(message, op))
         if value is _INVALID:
             return None
-        return _predicate(fact.name, op, value, fact.name in NULLABLE)
+        return _predicate(fact.name, op, value, fact.name in self.nullable)
 
     def _operand(self, fact: Fact, op: str, value: Any, bad: Callable[[str], None]) -> Any:
+        if (op == "has") != (fact.type is FactType.LIST):
+            usage = "use has with a list fact" if op == "has" else f"list fact {fact.name!r} takes has only"
+            bad(f"'{op}' cannot test {fact.type.value} fact {fact.name!r}: {usage}")
+            return _INVALID
+        if op == "has":
+            if not isinstance(value, str):
+                bad(f"'has' takes one code, got {type_name(value)}")
+                return _INVALID
+            return value
         if op in ("in", "notIn"):
             if isinstance(value, str) and value.startswith("@"):
                 if value[1:] not in self.sets:
@@ -372,7 +396,7 @@ class _Compiler:
         if not isinstance(value, str):
             bad(f"fact {fact.name!r} is text, got {type_name(value)} {value!r}")
             return _INVALID
-        allowed = self.intents if fact.name == "intent" else fact.values
+        allowed = self.intents if fact.name == "intent" and self.intents is not None else fact.values
         if allowed is not None and value not in allowed:
             bad(f"{value!r} is not a value of {fact.name!r}; expected one of {', '.join(sorted(allowed))}")
             return _INVALID
@@ -393,6 +417,7 @@ def _predicate(name: str, op: str, value: Any, nullable: bool) -> Predicate:
         "lte": lambda x: x <= value,
         "gt": lambda x: x > value,
         "gte": lambda x: x >= value,
+        "has": lambda x: value in x,
     }
     test = tests[op]
     if not nullable:

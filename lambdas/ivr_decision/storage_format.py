@@ -16,10 +16,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-DOCUMENT_NAMES = ("rules", "content", "calendar")
+DOCUMENT_NAMES = ("rules", "content", "calendar", "escalation")
 PARAMETER_MAX_BYTES = 4096  # Standard tier limit, in UTF-8 bytes
 MAX_PARTS = 16  # 64 KB per document; keeps a full read to a handful of pages
-# 3 heads + a few parts fit one GetParametersByPath page (10 results) for the shipped defaults.
+# The shipped defaults (4 heads + their parts) take two GetParametersByPath pages of 10 at most.
 READ_PAGE_SIZE = 10
 
 
@@ -88,7 +88,7 @@ def sha256_of(text: str) -> str:
 
 
 def decode_documents(
-    path: str, parameters: Mapping[str, str]
+    path: str, parameters: Mapping[str, str], names: tuple[str, ...] = DOCUMENT_NAMES
 ) -> dict[str, StoredDocument | StorageFormatError]:
     """Reassemble each document found under `path`; a broken one maps to its error.
 
@@ -96,7 +96,7 @@ def decode_documents(
     bundled default for them.
     """
     result: dict[str, StoredDocument | StorageFormatError] = {}
-    for document in DOCUMENT_NAMES:
+    for document in names:
         head_text = parameters.get(head_name(path, document))
         if head_text is None:
             continue

@@ -71,6 +71,13 @@ class DocumentStore:
     def due(self) -> bool:
         return self._clock() >= self._next_check
 
+    def get(self, name: str) -> Parsed:
+        """The document being served under `name` (store or bundled)."""
+        return self._parsed[name]
+
+    def source(self, name: str) -> str:
+        return self._sources[name]
+
     def documents(self) -> Documents:
         return Documents(
             rules=self._parsed["rules"].value,  # type: ignore[arg-type]
@@ -91,7 +98,7 @@ class DocumentStore:
             self._next_check = self._clock() + self._retry_after
             return outcome
         self._next_check = self._clock() + self._max_age
-        for name, stored in decode_documents(self._path, parameters).items():
+        for name, stored in decode_documents(self._path, parameters, tuple(self._parsed)).items():
             if isinstance(stored, StorageFormatError):
                 outcome.refused.append((name, str(stored)))
                 continue

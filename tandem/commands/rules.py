@@ -13,6 +13,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import lambdas.escalation.policy  # noqa: F401  (registers the escalation policy document kind)
+from lambdas.escalation.policy import EscalationPolicy
 from lambdas.ivr_decision.calendar import Calendar
 from lambdas.ivr_decision.content import Content
 from lambdas.ivr_decision.documents import Parsed, parse_file
@@ -122,7 +124,7 @@ def _summary(file: Path, parsed: Parsed) -> dict[str, Any]:
     }
 
 
-def _contents(value: RuleSet | Content | Calendar) -> str:
+def _contents(value: RuleSet | Content | Calendar | EscalationPolicy) -> str:
     if isinstance(value, RuleSet):
         return f"{len(value.rules)} rules, {len(value.intents)} intents, {len(value.menu)} menu keys"
     if isinstance(value, Content):
@@ -130,6 +132,8 @@ def _contents(value: RuleSet | Content | Calendar) -> str:
         return (
             f"{len(value.answers)} answers, {len(value.messages)} messages, languages {'/'.join(languages)}"
         )
+    if isinstance(value, EscalationPolicy):
+        return f"{len(value.queue_rules)} queue rules, {len(value.adjustments)} priority adjustments"
     days = sum(1 for intervals in value.weekly.values() if intervals)
     return f"open {days} days a week, {len(value.closures)} closures"
 

@@ -30,6 +30,9 @@ class Fault:
         return service == self.service and self.operation in (None, operation)
 
 
+FAULTED_URL = "https://fault-injected.tandem.invalid/"
+
+
 class FaultInjector:
     def __init__(self) -> None:
         self._faults: list[Fault] = []
@@ -60,4 +63,9 @@ class FaultInjector:
             "x-amzn-ErrorType": fault.error_code,
             "Content-Type": "application/x-amz-json-1.0",
         }
-        return AWSResponse(request.url, fault.status, headers, MockRawResponse(body))  # type: ignore[arg-type]
+        answered_url = request.url
+        # botocore runs every before-send hook and keeps the first answer, so moto's hook would
+        # still carry out the request (a failed PutItem would write). Pointing the request at a
+        # host no backend serves makes moto decline it; the error below is what the client sees.
+        request.url = FAULTED_URL
+        return AWSResponse(answered_url, fault.status, headers, MockRawResponse(body))  # type: ignore[arg-type]

@@ -7,8 +7,9 @@ anything creates a client, so nothing can reach real AWS.
 Two modes, one behaviour: in-process (`mock_aws`, a fresh system per `with` block) or attached to
 the local moto server that `tandem sandbox up` started (`tandem.local.server`), whose state
 outlives the block. Both provision through `provision()`, and in both the same botocore hooks
-count AWS calls and inject faults, so `invoke`, `.last`, `fault`, `crm_outage`, `clock` and
-`cold_start` behave identically.
+count AWS calls, inject faults and answer Connect's GetCurrentMetricData (which moto lacks;
+`tandem.local.connect_fake`), so `invoke`, `.last`, `fault`, `crm_outage`, `clock`,
+`queue_metrics` and `cold_start` behave identically.
 """
 
 from __future__ import annotations
@@ -30,15 +31,22 @@ import boto3
 from moto import mock_aws
 
 from lambdas.shared.tables import CUSTOMERS
+from tandem.local.connect_fake import ConnectMetricsFake, QueueValues
 from tandem.local.demo_data import seed_customers
 from tandem.local.faults import Fault, FaultInjector
 from tandem.local.tables import create_tables
 from tandem.rules_store import SANDBOX_CONFIG_PATH, seed_defaults
 
-FUNCTIONS = ("crm_lookup", "ivr_decision")
+FUNCTIONS = ("crm_lookup", "ivr_decision", "escalation")
 DEFAULT_REGION = "us-east-1"
 FAKE_ACCOUNT = "123456789012"
 FUNCTION_TIMEOUT_MS = 3000  # matches the deployed functions' timeout
+# The demo's Connect instance (tandem/demo.py) and its queues, with fixed, readable fake queue ids.
+# GetCurrentMetricData is answered by `tandem.local.connect_fake` (moto has no such operation).
+CONNECT_INSTANCE_ID = "00000000-0000-4000-8000-000000000000"
+CONNECT_INSTANCE_ARN = f"arn:aws:connect:{DEFAULT_REGION}:{FAKE_ACCOUNT}:instance/{CONNECT_INSTANCE_ID}"
+QUEUE_IDS = {name: f"queue-{name}" for name in ("general", "priority", "billing", "complaints", "callback")}
+QUEUE_ARNS = {name: f"{CONNECT_INSTANCE_ARN}/queue/{queue_id}" for name, queue_id in QUEUE_IDS.items()}
 
 FAKE_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -51,6 +59,8 @@ FAKE_ENV = {
     "CRM_ADAPTER": "dynamodb",
     "DEFAULT_COUNTRY": "US",
     "IVR_CONFIG_PATH": SANDBOX_CONFIG_PATH,
+    "CONNECT_INSTANCE_ARN": CONNECT_INSTANCE_ARN,
+    "QUEUE_ARNS": json.dumps(QUEUE_ARNS, separators=(",", ":")),
     "TIME_ZONE": "America/New_York",
     "POWERTOOLS_METRICS_NAMESPACE": "Tandem",
     "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -118,6 +128,12 @@ class Sandbox:
     endpoint_url: str | None = None  # the server's http://127.0.0.1:PORT when attached; None in-process
     invocations: list[Invocation] = field(default_factory=list)
     faults: FaultInjector = field(default_factory=FaultInjector)
+    connect_metrics: ConnectMetricsFake = field(
+        default_factory=lambda: ConnectMetricsFake(
+            instance_id=CONNECT_INSTANCE_ID, region=DEFAULT_REGION, account=FAKE_ACCOUNT
+        )
+    )
+    queue_arns: dict[str, str] = field(default_factory=lambda: dict(QUEUE_ARNS))  # queue name → ARN
     _aws_calls: list[str] = field(default_factory=list)
 
     def client(self, service: str) -> Any:
@@ -140,6 +156,11 @@ class Sandbox:
     def last(self) -> Invocation:
         return self.invocations[-1]
 
+    @property
+    def aws_calls(self) -> list[str]:
+        """Every AWS request sent in this sandbox so far ("service.Operation"), invoked or not."""
+        return list(self._aws_calls)
+
     def cold_start(self, function_name: str | None = None) -> None:
         """Forget warm-container state (clients, caches), as a new Lambda container would."""
         for name in [function_name] if function_name else list(FUNCTIONS):
@@ -159,13 +180,38 @@ class Sandbox:
         """Decide as of `moment` (aware): opening hours and holidays follow it; restored on exit."""
         if moment.tzinfo is None:
             raise ValueError("clock needs an aware datetime, e.g. datetime(2026, 12, 25, 10, tzinfo=UTC)")
-        module = handler_module("ivr_decision")
-        saved = module.clock  # type: ignore[attr-defined]
-        module.clock = lambda: moment  # type: ignore[attr-defined]
+        # Every handler that decides by the clock (ivr_decision, escalation) exposes `clock`.
+        modules = [m for m in map(handler_module, FUNCTIONS) if hasattr(m, "clock")]
+        saved = [m.clock for m in modules]  # type: ignore[attr-defined]
+        for module in modules:
+            module.clock = lambda: moment  # type: ignore[attr-defined]
         try:
             yield moment
         finally:
-            module.clock = saved  # type: ignore[attr-defined]
+            for module, original in zip(modules, saved, strict=True):
+                module.clock = original  # type: ignore[attr-defined]
+
+    def queue_metrics(
+        self,
+        queue_name: str,
+        *,
+        agents_available: float | None = 2,
+        agents_staffed: float | None = 5,
+        contacts_in_queue: float | None = 0,
+        oldest_contact_age_seconds: float | None = 0,
+    ) -> None:
+        """What Connect's (faked) GetCurrentMetricData reports for the queue from now on.
+
+        Every call sets all four values (unnamed ones take these defaults, which are also what a
+        queue never set reports); None makes Connect answer null for that metric.
+        """
+        if queue_name not in self.queue_arns:
+            raise ValueError(f"unknown queue {queue_name!r}; expected one of {', '.join(self.queue_arns)}")
+        queue_id = self.queue_arns[queue_name].rsplit("/queue/", 1)[1]
+        self.connect_metrics.set(
+            queue_id,
+            QueueValues(agents_available, agents_staffed, contacts_in_queue, oldest_contact_age_seconds),
+        )
 
     def crm_outage(self) -> contextlib.AbstractContextManager[Fault]:
         """The embedded CRM's DynamoDB answers 503 to every request; warm containers stay warm."""
@@ -274,6 +320,8 @@ def _hooked(box: Sandbox) -> Iterator[Sandbox]:
     if box.persistent:
         emitter.register_first("before-send", _loopback_only)  # ahead of everything, faults included
     emitter.register_first("before-send", box.faults.before_send)
+    # After the faults (so an injected error wins), ahead of moto (which has no GetCurrentMetricData).
+    emitter.register_first("before-send", box.connect_metrics.before_send)
     session.register("before-send", box._count_call)
     box.cold_start()
     try:

@@ -1,0 +1,1 @@
+"""Escalation: turns a decision that needs a person into routing (queue, priority, callback, whisper)."""

@@ -1,0 +1,345 @@
+"""Connect-facing entry point: `lambdas.escalation.handler.lambda_handler`.
+
+Thin on purpose: read the handoff, choose queue, estimate the wait, choose priority and callback,
+write the record (one call), answer with ARNs, the whisper and the screen-pop fields.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from lambdas.escalation.config import EscalationConfig
+from lambdas.escalation.context import HandoffContext, build_handoff_context, queue_values
+from lambdas.escalation.plan import (
+    CallbackChoice,
+    PriorityChoice,
+    choose_callback,
+    choose_priority,
+    choose_queue,
+    whisper,
+)
+from lambdas.escalation.policy import EscalationPolicy
+from lambdas.escalation.queue_metrics import (
+    ConnectQueueMetrics,
+    QueueSnapshot,
+    estimate_wait_seconds,
+    parse_instance_arn,
+    queue_ids,
+    snapshot_from_flow,
+)
+from lambdas.escalation.recorder import handoff_key, record_handoff
+from lambdas.ivr_decision.calendar import Calendar
+from lambdas.ivr_decision.documents import bundled_defaults
+from lambdas.ivr_decision.store import DocumentStore, RefreshOutcome, fetch_parameters
+from lambdas.shared.aws import ClientLimits, make_client
+from lambdas.shared.budget import Deadline, run_within
+from lambdas.shared.connect_handler import run_connect_handler
+from lambdas.shared.container import Container
+from lambdas.shared.event import ContactEvent
+from lambdas.shared.observability import MetricUnit, get_logger, get_metrics
+from lambdas.shared.response import Status, flat_response, to_flow_value
+
+SERVICE = "escalation"
+SSM_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=1)
+CONNECT_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.6, max_attempts=1)
+DYNAMODB_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=2)
+DOCUMENTS = ("escalation", "calendar")
+FALLBACK_QUEUE = "general"
+
+logger = get_logger(SERVICE)
+metrics = get_metrics(SERVICE)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# Replaced by the sandbox and tests to plan "as of" a given moment (closing time, holidays).
+clock: Callable[[], datetime] = utc_now
+
+
+@dataclass(frozen=True)
+class EscalationDeps:
+    config: EscalationConfig
+    store: DocumentStore
+    queue_metrics: ConnectQueueMetrics
+    dynamodb: Any
+
+
+def build_deps() -> EscalationDeps:
+    import lambdas.escalation.policy  # noqa: F401  (registers the policy document kind)
+
+    config = EscalationConfig.from_env()
+    ssm = make_client("ssm-slim", SSM_LIMITS)
+    store = DocumentStore(
+        fetch=lambda: fetch_parameters(ssm, config.config_path),
+        path=config.config_path,
+        bundled=bundled_defaults(DOCUMENTS),
+        max_age_seconds=config.max_age_seconds,
+        retry_after_failure_seconds=config.retry_after_failure_seconds,
+    )
+    init_deadline = Deadline.after_ms(config.budget_ms)
+    _report_refresh(store.refresh(read=lambda fetch: run_within(init_deadline, fetch)))
+    instance_id = parse_instance_arn(config.instance_arn)
+    queue_metrics = ConnectQueueMetrics(
+        make_client("connect-slim", CONNECT_LIMITS),
+        instance_id,
+        queue_ids(config.queue_arns, instance_id),
+        requests_per_second=config.metrics_requests_per_second,
+    )
+    return EscalationDeps(config, store, queue_metrics, make_client("dynamodb", DYNAMODB_LIMITS))
+
+
+CONTAINER = Container(build_deps)
+CONTAINER.warm()
+
+
+def lambda_handler(event: Any, context: Any) -> dict[str, str]:
+    return run_connect_handler(
+        event, context, logger=logger, metrics=metrics, logic=_escalate, fallback=_fallback
+    )
+
+
+def _escalate(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
+    started = time.perf_counter()
+    deps = CONTAINER.get()  # a ConfigError becomes DEGRADED/CONFIG in run_connect_handler
+    deadline = Deadline.after_ms(deps.config.budget_ms, lambda_context)
+    if deps.store.due():
+        _report_refresh(deps.store.refresh(read=lambda fetch: run_within(deadline, fetch)))
+    policy: EscalationPolicy = deps.store.get("escalation").value  # type: ignore[assignment]
+    calendar: Calendar = deps.store.get("calendar").value  # type: ignore[assignment]
+    now = clock()
+
+    context = build_handoff_context(event)
+    facts = context.facts
+    hours = calendar.status_at(now, deps.config.time_zone)
+    facts["hours"] = hours.hours
+    facts["minutesUntilClose"] = calendar.minutes_until_close(now, deps.config.time_zone)
+    queue = choose_queue(facts, policy)
+    wait, wait_source = _estimate_wait(deps, event, queue.queue, policy, deadline)
+    facts["estimatedWaitSeconds"] = wait
+    priority = choose_priority(facts, policy)
+    callback = choose_callback(facts, policy)
+    offer = callback.wanted and callback.possible
+
+    item = _handoff_item(
+        event, context, queue=queue.queue, queue_reason=queue.reason, priority=priority, callback=callback,
+        offer=offer, wait=(wait, wait_source), policy=policy, now=now,
+        ttl_days=deps.config.interaction_ttl_days,
+    )  # fmt: skip
+    outcome = _record(deps, deadline, event, context, item, offer=offer, policy=policy, now=now)
+    offered = offer and outcome.get("claimed", False)
+    pending = outcome.get("pending", False)
+    elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+    logger.info(
+        "handoff",
+        extra={
+            "queue": queue.queue,
+            "queue_reason": queue.reason,
+            "priority": priority.priority,
+            "priority_reasons": list(priority.reasons),
+            "callback_reason": callback.reason,
+            "callback_offered": offered,
+            "callback_pending": pending,
+            "wait_seconds": wait,
+            "wait_source": wait_source,
+            "tier": facts["tier"],
+            "signal_problems": context.problems,
+            "recorded": outcome.get("recorded", False),
+            "elapsed_ms": elapsed_ms,
+        },
+    )
+    metrics.add_metric(name="Handoffs", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="HandoffLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
+    if offered:
+        metrics.add_metric(name="CallbacksOffered", unit=MetricUnit.Count, value=1)
+    if pending:
+        metrics.add_metric(name="CallbacksDeduplicated", unit=MetricUnit.Count, value=1)
+    arns = deps.config.queue_arns
+    callback_queue = policy.callback.queue
+    return flat_response(
+        Status.OK,
+        {
+            "queue": queue.queue,
+            "queueArn": arns.get(queue.queue) or arns.get(policy.default_queue, ""),
+            "queueReason": queue.reason,
+            "priority": priority.priority,
+            "priorityReasons": ",".join(priority.reasons),
+            "offerCallback": offered,
+            "callbackQueue": callback_queue if offered else "",
+            "callbackQueueArn": arns.get(callback_queue, "") if offered else "",
+            "callbackReason": callback.reason if offered else "",
+            "callbackPending": pending,
+            "callbackPossible": callback.possible,
+            "estimatedWaitSeconds": "" if wait is None else round(wait),
+            "estimatedWaitMinutes": "" if wait is None else math.ceil(wait / 60),
+            "waitSource": wait_source,
+            "whisper": whisper(context, policy),
+            **_screen_pop(context),
+            "policyRevision": policy.revision,
+            "signalProblems": ",".join(context.problems),
+            "handoffRecorded": outcome.get("recorded", False),
+        },
+    )
+
+
+def _estimate_wait(
+    deps: EscalationDeps, event: ContactEvent, queue: str, policy: EscalationPolicy, deadline: Deadline
+) -> tuple[float | None, str]:
+    """The flow's estimate, else from the metrics it passed, else (only then) from Connect."""
+    raw = event.value("estimatedWaitSeconds")
+    try:
+        given = float(raw) if raw else None
+    except ValueError:
+        given = None
+    if given is not None and 0 <= given < 1e6:
+        return given, "flow"
+    aht = policy.callback.average_handle_seconds
+    snapshot: QueueSnapshot | None = snapshot_from_flow(queue_values(event))
+    if snapshot is None:
+        try:
+            snapshot = run_within(deadline, lambda: deps.queue_metrics.snapshot(queue))
+        except Exception:
+            snapshot = None
+        if snapshot is None:
+            problem = deps.queue_metrics.last_problem or "TIMEOUT"
+            metrics.add_metric(name="QueueMetricsUnavailable", unit=MetricUnit.Count, value=1)
+            logger.info("queue metrics unavailable", extra={"problem": problem})
+            return None, "none"
+    return estimate_wait_seconds(snapshot, aht), snapshot.source
+
+
+def _handoff_item(
+    event: ContactEvent,
+    context: HandoffContext,
+    *,
+    queue: str,
+    queue_reason: str,
+    priority: PriorityChoice,
+    callback: CallbackChoice,
+    offer: bool,
+    wait: tuple[float | None, str],
+    policy: EscalationPolicy,
+    now: datetime,
+    ttl_days: int,
+) -> dict[str, Any]:
+    """The handoff as stored: reasons, queue, priority, callback decision, facts — no name, no number."""
+    facts = context.facts
+    stored_facts = {
+        k: (sorted(v) if isinstance(v, frozenset) else v) for k, v in facts.items() if v is not None
+    }
+    return {
+        **handoff_key(event.correlation_id, event.contact_id),
+        "type": "HANDOFF",
+        "contactId": event.contact_id,
+        "initialContactId": event.correlation_id,
+        "decidedAt": now.isoformat(timespec="milliseconds"),
+        "queue": queue,
+        "queueReason": queue_reason,
+        "priority": priority.priority,
+        "priorityReasons": list(priority.reasons),
+        "reasons": list(context.reasons),
+        "callbackWanted": callback.wanted,
+        "callbackReason": callback.reason,
+        "callbackOffered": offer,
+        "callbackPending": False,
+        "waitSeconds": wait[0],
+        "waitSource": wait[1],
+        "context": stored_facts,
+        "policyRevision": policy.revision,
+        "expiresAt": int((now + timedelta(days=ttl_days)).timestamp()),
+    }
+
+
+def _record(
+    deps: EscalationDeps,
+    deadline: Deadline,
+    event: ContactEvent,
+    context: HandoffContext,
+    item: dict[str, Any],
+    *,
+    offer: bool,
+    policy: EscalationPolicy,
+    now: datetime,
+) -> dict[str, bool]:
+    try:
+        outcome = run_within(
+            deadline,
+            lambda: record_handoff(
+                deps.dynamodb,
+                deps.config.interactions_table,
+                item,
+                contact_id=event.contact_id,
+                claim_number=context.caller_e164 if offer else "",
+                now=now,
+                window=timedelta(minutes=policy.callback.dedupe_window_minutes),
+            ),
+        )
+    except Exception as error:
+        # Without the record there is no proof the callback is unique: offer none, send to a person.
+        logger.warning("handoff not recorded", extra={"error_type": type(error).__name__})
+        metrics.add_metric(name="HandoffWriteFailures", unit=MetricUnit.Count, value=1)
+        return {"recorded": False, "claimed": False, "pending": False}
+    return {
+        "recorded": outcome.recorded,
+        "claimed": outcome.callback_claimed,
+        "pending": outcome.callback_pending,
+    }
+
+
+def _screen_pop(context: HandoffContext) -> dict[str, Any]:
+    facts, profile = context.facts, context.profile
+    return {
+        "customerId": profile.customer_id,
+        "firstName": profile.first_name,
+        "tier": facts["tier"],
+        "intent": facts["intent"],
+        "reasons": ",".join(context.reasons),
+        "sentiment": facts["sentiment"],
+        "failedAttempts": to_flow_value(facts["failedAttempts"]),
+        "recentContacts72h": to_flow_value(facts["recentContacts72h"]),
+        "openComplaints": to_flow_value(facts["openComplaints"]),
+        "latestOrderId": profile.latest_order_id,
+        "latestOrderStatus": profile.latest_order_status,
+    }
+
+
+def _report_refresh(outcome: RefreshOutcome) -> None:
+    if outcome.failed:
+        logger.warning(
+            "policy store unreachable; serving the documents held", extra={"error_type": outcome.failed}
+        )
+        metrics.add_metric(name="PolicyStoreFailures", unit=MetricUnit.Count, value=1)
+    for document, problem in outcome.refused:
+        logger.error("policy store document refused; the last valid one keeps serving",
+                     extra={"document": document, "problem": problem})  # fmt: skip
+        metrics.add_metric(name="PolicyRefused", unit=MetricUnit.Count, value=1)
+    if outcome.changed:
+        logger.info("policy store documents loaded", extra={"documents": outcome.changed})
+
+
+def _fallback(status: Status, reason: str) -> dict[str, str]:
+    """The general queue at the default priority, no callback: a person, never an Error branch."""
+    try:
+        arn = str(json.loads(os.environ.get("QUEUE_ARNS", "{}")).get(FALLBACK_QUEUE, ""))
+    except (ValueError, AttributeError):
+        arn = ""
+    return flat_response(
+        status,
+        {
+            "queue": FALLBACK_QUEUE,
+            "queueArn": arn,
+            "priority": 5,
+            "offerCallback": False,
+            "callbackPending": False,
+            "whisper": "",
+            "degradedReason" if status is Status.DEGRADED else "invalidReason": reason,
+        },
+    )

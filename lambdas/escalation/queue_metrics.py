@@ -1,0 +1,316 @@
+"""How busy a queue is right now: from the flow when it says, else from Connect, within our own quota.
+
+Two sources, in order of preference:
+
+1. The flow. A "Get queue metrics" block (`$.Metrics.*`) costs no API quota, so when the flow
+   passes `agentsAvailable`, `agentsStaffed`, `contactsInQueue` and `oldestContactAgeSeconds`,
+   `snapshot_from_flow` reads them and nothing is called.
+2. Connect's `GetCurrentMetricData`, one call per queue and snapshot. Its quota is per account
+   and Region and shared by every caller (dashboards, wallboards, other functions): 5 requests
+   per second with a burst of 8 (the API reference's throttling note; repeated in
+   docs/connect-reference.md §4.6). So `ConnectQueueMetrics` caches each queue's snapshot for a
+   few seconds and spends its calls from a per-container token bucket (1 per second, burst 2 by
+   default). A throttled answer empties the bucket for a short back-off instead of being retried.
+   A per-container bucket cannot bound the account-wide rate on its own: N warm containers can
+   spend N x `requests_per_second`; the cache, the flow's metrics and the function's concurrency
+   keep N small. The connect client should be made with `ClientLimits(max_attempts=1)`: retrying
+   a throttled metrics call only spends the shared quota again.
+
+`OLDEST_CONTACT_AGE` always says `Unit: SECONDS`, but the value is in seconds only when the request
+has groupings; without groupings it is in milliseconds (botocore's Connect model documentation of
+`CurrentMetrics`, e.g. `24113.0` for 24 s; aws/aws-sdk-js#3263). Every request here groups by
+`QUEUE` and `CHANNEL`, so the value is taken as seconds; the sandbox's fake reproduces both cases.
+
+Nothing here raises to the caller: a snapshot that cannot be had is None, and `last_problem` says why.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from lambdas.shared.cache import TtlCache
+
+# The flow's parameter names, as `context.queue_values` passes them.
+FLOW_PARAMETERS = {
+    "agents_available": "agentsAvailable",
+    "agents_staffed": "agentsStaffed",
+    "contacts_in_queue": "contactsInQueue",
+    "oldest_contact_age_seconds": "oldestContactAgeSeconds",
+}
+# GetCurrentMetricData metric → snapshot field, with the unit the request must name.
+CONNECT_METRICS = {
+    "AGENTS_AVAILABLE": ("agents_available", "COUNT"),
+    "AGENTS_STAFFED": ("agents_staffed", "COUNT"),
+    "CONTACTS_IN_QUEUE": ("contacts_in_queue", "COUNT"),
+    "OLDEST_CONTACT_AGE": ("oldest_contact_age_seconds", "SECONDS"),
+}
+CHANNEL = "VOICE"
+GROUPINGS = ("QUEUE", "CHANNEL")  # with groupings, OLDEST_CONTACT_AGE is in seconds (see above)
+THROTTLE_BACKOFF_SECONDS = 2.0  # after a ThrottlingException, no call until this has passed
+THROTTLING_CODES = frozenset({"ThrottlingException", "TooManyRequestsException"})
+
+# Why `ConnectQueueMetrics.snapshot` returned None.
+RATE_LIMITED = "RATE_LIMITED"  # our own token bucket is empty: no call was made
+THROTTLED = "THROTTLED"  # Connect answered 429
+UNKNOWN_QUEUE = "UNKNOWN_QUEUE"  # no queue id configured for that name: no call was made
+CONNECT_ERROR = "CONNECT_ERROR"  # any other failure: client error, network, timeout, bad answer
+
+_REGION = r"[a-z]{2}(?:-[a-z]+)+-\d"
+_ID = r"[A-Za-z0-9][A-Za-z0-9-]{0,99}"
+_INSTANCE_ARN = re.compile(rf"^arn:aws(?:-[a-z]+)*:connect:{_REGION}:\d{{12}}:instance/({_ID})$")
+_QUEUE_ARN = re.compile(rf"^arn:aws(?:-[a-z]+)*:connect:{_REGION}:\d{{12}}:instance/({_ID})/queue/({_ID})$")
+_SHOWN = 120  # characters of a rejected value quoted in an error
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """A queue's load at one moment; None where the source did not say."""
+
+    agents_available: float | None
+    agents_staffed: float | None
+    contacts_in_queue: float | None
+    oldest_contact_age_seconds: float | None
+    source: str  # "flow" | "connect" | "cache" | "none"
+
+
+class QueueRef(NamedTuple):
+    instance_id: str
+    queue_id: str
+
+
+def parse_instance_arn(arn: str) -> str:
+    """The instance id of `arn:aws:connect:<region>:<account>:instance/<instance-id>`."""
+    match = _INSTANCE_ARN.match(arn) if isinstance(arn, str) else None
+    if match is None:
+        raise ValueError(
+            "an instance ARN must look like arn:aws:connect:<region>:<account>:instance/<instance-id>, "
+            f"not {_shown(arn)}"
+        )
+    return match.group(1)
+
+
+def parse_queue_arn(arn: str) -> QueueRef:
+    """(instance id, queue id) of `arn:aws:connect:<region>:<account>:instance/<id>/queue/<id>`."""
+    match = _QUEUE_ARN.match(arn) if isinstance(arn, str) else None
+    if match is None:
+        raise ValueError(
+            "a queue ARN must look like "
+            f"arn:aws:connect:<region>:<account>:instance/<instance-id>/queue/<queue-id>, not {_shown(arn)}"
+        )
+    return QueueRef(match.group(1), match.group(2))
+
+
+def queue_ids(queue_arns: Mapping[str, str], instance_id: str) -> dict[str, str]:
+    """Queue name → queue id, checking every queue belongs to `instance_id`; ValueError otherwise."""
+    ids: dict[str, str] = {}
+    for name, arn in queue_arns.items():
+        ref = parse_queue_arn(arn)
+        if ref.instance_id != instance_id:
+            raise ValueError(
+                f"queue {name!r} belongs to instance {ref.instance_id}, not to the configured {instance_id}"
+            )
+        ids[name] = ref.queue_id
+    return ids
+
+
+def snapshot_from_flow(values: Mapping[str, str]) -> QueueSnapshot | None:
+    """The metrics the flow passed (non-negative finite numbers); None when it passed none usable.
+
+    A malformed value (not a number, negative, NaN, infinite) counts as missing, so one bad
+    parameter never discards the others.
+    """
+    fields = {name: _count(values.get(parameter)) for name, parameter in FLOW_PARAMETERS.items()}
+    if all(value is None for value in fields.values()):
+        return None
+    return _snapshot_of(fields, "flow")
+
+
+def estimate_wait_seconds(snapshot: QueueSnapshot | None, average_handle_seconds: float) -> float | None:
+    """A deliberately simple, explainable estimate of how long the next caller would wait.
+
+    - None when nothing is known (no snapshot, or neither the queue length nor the oldest age).
+    - 0 when an agent is available and nobody is waiting.
+    - Otherwise `max(oldest_contact_age, (contacts_in_queue + 1) * average_handle_seconds / agents)`
+      with `agents = agents_staffed or agents_available or 1` (at least 1).
+
+    Why this shape: the caller joins behind `contacts_in_queue` others, and the queue drains about
+    one contact per `average_handle_seconds` per staffed agent, so the second term is the time
+    until everyone ahead (and the caller) is picked up. The oldest contact's age is what the queue
+    is demonstrably making people wait right now; when it is longer, the drain term is too
+    optimistic (agents slower or busier than assumed), so the larger of the two wins. A missing
+    count or age counts as 0, and with no agent staffed the estimate assumes one will be (opening
+    hours are decided elsewhere). It ignores agents finishing mid-call, skills, priorities and
+    abandonment on purpose, so the number can be explained to an operator in one sentence and
+    checked by hand. Connect's own
+    prediction is `ESTIMATED_WAIT_TIME` (GetCurrentMetricData with QUEUE+CHANNEL grouping) or, per
+    contact, `GetContactMetrics`; either can replace this where the account has it.
+    """
+    if snapshot is None:
+        return None
+    if snapshot.contacts_in_queue is None and snapshot.oldest_contact_age_seconds is None:
+        return None
+    waiting = snapshot.contacts_in_queue or 0.0
+    oldest = snapshot.oldest_contact_age_seconds or 0.0
+    # The count says whether anyone waits; only without it does the oldest age decide.
+    nobody_waits = waiting == 0 if snapshot.contacts_in_queue is not None else oldest == 0
+    if (snapshot.agents_available or 0) > 0 and nobody_waits:
+        return 0.0
+    agents = max(snapshot.agents_staffed or snapshot.agents_available or 1, 1)
+    handle = average_handle_seconds if math.isfinite(average_handle_seconds) else 0.0
+    return max(oldest, (waiting + 1) * max(handle, 0.0) / agents)
+
+
+class TokenBucket:
+    """`burst` tokens, refilled at `rate` per second; `take()` spends one if there is one."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float]) -> None:
+        self._rate = max(float(rate), 0.0)
+        self._burst = max(int(burst), 1)
+        self._clock = clock
+        self._tokens = float(self._burst)
+        self._updated = clock()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            now = self._clock()
+            if now > self._updated:  # a refill never runs backwards (back-off sets a future time)
+                self._tokens = min(self._burst, self._tokens + (now - self._updated) * self._rate)
+                self._updated = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return True
+            return False
+
+    def drain(self, backoff_seconds: float) -> None:
+        """No tokens now, and none refilled until `backoff_seconds` from now."""
+        with self._lock:
+            self._tokens = 0.0
+            self._updated = max(self._updated, self._clock() + max(backoff_seconds, 0.0))
+
+
+class ConnectQueueMetrics:
+    """Snapshots of queues from GetCurrentMetricData, cached and rate-limited per container."""
+
+    def __init__(
+        self,
+        connect_client: Any,
+        instance_id: str,
+        queue_ids: Mapping[str, str],
+        *,
+        requests_per_second: float = 1.0,
+        burst: int = 2,
+        cache_ttl_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = connect_client
+        self._instance_id = instance_id
+        self._queue_ids = dict(queue_ids)
+        self._ttl = cache_ttl_seconds
+        self._cache: TtlCache[QueueSnapshot] = TtlCache(max_entries=256, clock=clock)
+        self._bucket = TokenBucket(requests_per_second, burst, clock)
+        self.last_problem = ""  # RATE_LIMITED, THROTTLED, UNKNOWN_QUEUE, CONNECT_ERROR, or "" when fine
+        self.last_error = ""  # the error code or exception type behind THROTTLED / CONNECT_ERROR
+
+    def snapshot(self, queue_name: str) -> QueueSnapshot | None:
+        """The queue's snapshot ("cache" when younger than the TTL, else "connect"), or None."""
+        self.last_problem, self.last_error = "", ""
+        try:
+            return self._snapshot(queue_name)
+        except Exception as error:  # a bug in parsing must not cost the caller its answer
+            self._failed(CONNECT_ERROR, type(error).__name__)
+            return None
+
+    def _snapshot(self, queue_name: str) -> QueueSnapshot | None:
+        queue_id = self._queue_ids.get(queue_name)
+        if not queue_id:
+            self._failed(UNKNOWN_QUEUE)
+            return None
+        hit, cached = self._cache.get(queue_name)
+        if hit and cached is not None:
+            return replace(cached, source="cache")
+        if not self._bucket.take():
+            self._failed(RATE_LIMITED)
+            return None
+        try:
+            answer = self._client.get_current_metric_data(**self.request(queue_id))
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            if code in THROTTLING_CODES:
+                self._bucket.drain(THROTTLE_BACKOFF_SECONDS)
+                self._failed(THROTTLED, code)
+                return None
+            self._failed(CONNECT_ERROR, code or "ClientError")
+            return None
+        except (BotoCoreError, TimeoutError, OSError) as error:
+            self._failed(CONNECT_ERROR, type(error).__name__)
+            return None
+        snapshot = parse_metric_results(answer, queue_id)
+        self._cache.put(queue_name, snapshot, self._ttl)
+        return snapshot
+
+    def request(self, queue_id: str) -> dict[str, Any]:
+        """The GetCurrentMetricData request for one queue on the voice channel."""
+        return {
+            "InstanceId": self._instance_id,
+            "Filters": {"Queues": [queue_id], "Channels": [CHANNEL]},
+            "Groupings": list(GROUPINGS),
+            "CurrentMetrics": [{"Name": name, "Unit": unit} for name, (_, unit) in CONNECT_METRICS.items()],
+        }
+
+    def _failed(self, problem: str, error: str = "") -> None:
+        self.last_problem, self.last_error = problem, error
+
+
+def parse_metric_results(answer: Mapping[str, Any], queue_id: str) -> QueueSnapshot:
+    """The snapshot for `queue_id` in a grouped GetCurrentMetricData answer (source "connect").
+
+    An empty `MetricResults` means Connect has no data for the queue: every field is None, so the
+    wait is unknown rather than zero. A null or negative `Value` is None too.
+    """
+    fields: dict[str, float | None] = dict.fromkeys(field for field, _ in CONNECT_METRICS.values())
+    for result in answer.get("MetricResults") or []:
+        dimensions = result.get("Dimensions") or {}
+        queue = dimensions.get("Queue") or {}
+        if queue.get("Id") != queue_id or dimensions.get("Channel", CHANNEL) != CHANNEL:
+            continue
+        for item in result.get("Collections") or []:
+            known = CONNECT_METRICS.get((item.get("Metric") or {}).get("Name", ""))
+            if known is not None:
+                fields[known[0]] = _count(item.get("Value"))
+        break
+    return _snapshot_of(fields, "connect")
+
+
+def _snapshot_of(fields: Mapping[str, float | None], source: str) -> QueueSnapshot:
+    return QueueSnapshot(
+        agents_available=fields.get("agents_available"),
+        agents_staffed=fields.get("agents_staffed"),
+        contacts_in_queue=fields.get("contacts_in_queue"),
+        oldest_contact_age_seconds=fields.get("oldest_contact_age_seconds"),
+        source=source,
+    )
+
+
+def _count(value: Any) -> float | None:
+    """A non-negative finite number from a flow string or an API double; None otherwise."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."

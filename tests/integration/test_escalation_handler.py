@@ -1,0 +1,362 @@
+"""escalation's real handler on moto through the sandbox: queue, priority, callback, whisper, record.
+
+GetCurrentMetricData is answered by the sandbox's fake (moto has no Connect metrics); DynamoDB
+and SSM are moto. Expectations come from the shipped policy (defaults/escalation.json): base
+priority 5, VIP -3, gold -1, repeat caller -1, frustrated -1, complaint -1, low CSAT -1, bounded
+to 1..9; callback when the decision says so, when closed, when the wait is >= 600 s, or when
+closing is <= 20 minutes away; wait = max(oldest age, (waiting + 1) x 300 s / staffed agents).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tandem.local import Sandbox
+from tandem.local.faults import Fault
+from tests.conftest import assert_flow_contract, load_event
+
+MONDAY_10_NY = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+MONDAY_17_50_NY = datetime(2026, 11, 23, 22, 50, tzinfo=UTC)
+MONDAY_22_NY = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+QUIET = {"agentsAvailable": "3", "agentsStaffed": "5", "contactsInQueue": "0", "oldestContactAgeSeconds": "0"}
+PEAK = {
+    "agentsAvailable": "0",
+    "agentsStaffed": "10",
+    "contactsInQueue": "25",
+    "oldestContactAgeSeconds": "400",
+}
+FULL = {
+    "agentsAvailable": "0",
+    "agentsStaffed": "4",
+    "contactsInQueue": "30",
+    "oldestContactAgeSeconds": "900",
+}
+
+
+def handoff_event(
+    box: Sandbox, caller: str, contact: str = "11111111-2222-4333-8444-555555555555", **params: str
+) -> dict[str, Any]:
+    """What the flow passes: crm_lookup's answer as attributes, the decision and metrics as parameters."""
+    event = load_event("voice_known_gold.json")
+    data = event["Details"]["ContactData"]
+    data["ContactId"] = data["InitialContactId"] = contact
+    data["CustomerEndpoint"]["Address"] = caller
+    event["Details"]["Parameters"] = {}
+    found = box.invoke("crm_lookup", event)
+    data["Attributes"] = {k: v for k, v in found.items() if k != "status"}
+    event["Details"]["Parameters"] = dict(params)
+    return event
+
+
+def without_store_read(calls: list[str]) -> list[str]:
+    """A fresh container reads the policy store first (in Lambda, during init); the rest is the handoff."""
+    return [call for call in calls if call != "ssm.GetParametersByPath"]
+
+
+def interaction_items(box: Sandbox) -> list[dict[str, Any]]:
+    return box.client("dynamodb").scan(TableName=box.table_names["INTERACTIONS_TABLE"])["Items"]  # type: ignore[no-any-return]
+
+
+def test_vip_complaint_at_peak_goes_first_to_the_priority_queue_with_a_callback_offer(box: Sandbox) -> None:
+    # Given Chloé (VIP, one open complaint, one contact in 72 h, order 1044 delayed), angry, at peak
+    event = handoff_event(
+        box,
+        "+12025550103",
+        route="AGENT",
+        reasons="VIP_CUSTOMER,COMPLAINT,NEGATIVE_SENTIMENT",
+        queue="priority",
+        intent="COMPLAINT",
+        sentiment="NEGATIVE",
+        failedAttempts="1",
+        **PEAK,
+    )
+    with box.clock(MONDAY_10_NY):
+        response = box.invoke("escalation", event)
+    assert_flow_contract(response)
+    # Then the priority queue, priority 5-3-1-1 → bounded at 1, and a wait of 26 x 300 / 10 = 780 s
+    assert (response["queue"], response["queueReason"], response["priority"]) == (
+        "priority",
+        "VIP_CUSTOMER",
+        "1",
+    )
+    assert response["priorityReasons"] == "VIP_CUSTOMER,FRUSTRATED,COMPLAINT"
+    assert response["queueArn"] == box.queue_arns["priority"]
+    assert (response["estimatedWaitSeconds"], response["estimatedWaitMinutes"], response["waitSource"]) == (
+        "780",
+        "13",
+        "flow",
+    )
+    assert (response["offerCallback"], response["callbackReason"]) == ("true", "LONG_WAIT")
+    assert response["callbackQueueArn"] == box.queue_arns["callback"]
+    # And the agent hears who, why and what happened before
+    assert response["whisper"] == (
+        "VIP customer Chloé, second contact in 72 h, order 1044 delayed. VIP; complaint; upset. "
+        "Self-service tried 1 time. Open complaints: 1."
+    )
+    # And with the metrics passed by the flow, the one AWS call is the write
+    assert box.last.aws_calls[-1:] == ["dynamodb.TransactWriteItems"]
+    assert "connect.GetCurrentMetricData" not in box.last.aws_calls
+
+
+def test_standard_caller_at_a_quiet_time_goes_to_general_at_the_default_priority(box: Sandbox) -> None:
+    event = handoff_event(
+        box,
+        "+12025550102",
+        route="AGENT",
+        reasons="ASKED_FOR_AGENT",
+        intent="ORDER_STATUS",
+        asksForAgent="true",
+        **QUIET,
+    )
+    with box.clock(MONDAY_10_NY):
+        response = box.invoke("escalation", event)
+    assert (response["queue"], response["queueReason"], response["priority"]) == (
+        "general",
+        "DEFAULT_QUEUE",
+        "5",
+    )
+    assert (response["offerCallback"], response["estimatedWaitSeconds"]) == ("false", "0")
+    assert response["whisper"] == "Customer Ben, order 1043 processing. Asked for a person."
+    assert without_store_read(box.last.aws_calls) == ["dynamodb.PutItem"]
+
+
+def test_third_call_today_is_raised_and_the_agent_is_told(box: Sandbox) -> None:
+    # Given Ana (gold), who called 20 h and 5 h ago
+    event = handoff_event(
+        box,
+        "+12025550101",
+        route="AGENT",
+        reasons="REPEAT_CALLER",
+        queue="general",
+        intent="ORDER_STATUS",
+        **QUIET,
+    )
+    with box.clock(MONDAY_10_NY):
+        response = box.invoke("escalation", event)
+    # Then 5 - 1 (gold) - 1 (repeat) = 3, and the whisper says it is the third contact
+    assert (response["queue"], response["priority"], response["priorityReasons"]) == (
+        "general",
+        "3",
+        "GOLD_CUSTOMER,REPEAT_CALLER",
+    )
+    assert response["whisper"].startswith("Gold customer Ana, third contact in 72 h, order 1042 shipped.")
+    assert "Repeat caller." in response["whisper"]
+
+
+def test_after_hours_the_decisions_callback_is_offered(box: Sandbox) -> None:
+    event = handoff_event(
+        box,
+        "+12025550102",
+        route="CALLBACK",
+        reasons="AFTER_HOURS_CALLBACK",
+        queue="callback",
+        intent="BILLING_DISPUTE",
+        **QUIET,
+    )
+    with box.clock(MONDAY_22_NY):
+        response = box.invoke("escalation", event)
+    assert (response["offerCallback"], response["callbackReason"], response["callbackQueue"]) == (
+        "true",
+        "DECISION",
+        "callback",
+    )
+    assert response["queue"] == "billing"  # who handles it when the callback is made
+
+
+def test_after_hours_without_a_callback_decision_is_still_a_callback_when_possible(box: Sandbox) -> None:
+    event = handoff_event(box, "+12025550102", route="AGENT", reasons="ASKED_FOR_AGENT", **QUIET)
+    with box.clock(MONDAY_22_NY):
+        response = box.invoke("escalation", event)
+    assert (response["offerCallback"], response["callbackReason"]) == ("true", "CLOSED")
+
+
+def test_a_withheld_number_is_never_offered_a_callback(box: Sandbox) -> None:
+    event = handoff_event(box, "anonymous", route="CALLBACK", reasons="AFTER_HOURS_CALLBACK", **FULL)
+    with box.clock(MONDAY_22_NY):
+        response = box.invoke("escalation", event)
+    assert (response["offerCallback"], response["callbackPossible"], response["callbackQueueArn"]) == (
+        "false",
+        "false",
+        "",
+    )
+    assert response["whisper"].startswith("Unidentified caller.")
+    assert without_store_read(box.last.aws_calls) == ["dynamodb.PutItem"]  # no claim without a number
+
+
+def test_a_queue_at_capacity_offers_a_callback(box: Sandbox) -> None:
+    event = handoff_event(
+        box, "+12025550104", route="AGENT", reasons="CANCELLATION", intent="CANCEL_ORDER", **FULL
+    )
+    with box.clock(MONDAY_10_NY):
+        response = box.invoke("escalation", event)
+    # 31 x 300 / 4 = 2325 s > the 900 s oldest contact
+    assert (response["estimatedWaitSeconds"], response["offerCallback"], response["callbackReason"]) == (
+        "2325",
+        "true",
+        "LONG_WAIT",
+    )
+
+
+def test_close_to_closing_time_a_callback_is_offered_even_with_a_short_queue(box: Sandbox) -> None:
+    event = handoff_event(
+        box, "+12025550104", route="AGENT", reasons="CANCELLATION", intent="CANCEL_ORDER", **QUIET
+    )
+    with box.clock(MONDAY_17_50_NY):  # 10 minutes before 18:00
+        response = box.invoke("escalation", event)
+    assert (response["offerCallback"], response["callbackReason"]) == ("true", "CLOSING_SOON")
+
+
+def test_metrics_missing_are_read_from_connect_once_then_cached(box: Sandbox) -> None:
+    # Given the flow passed no queue metrics, and Connect (faked) shows a long billing queue
+    box.queue_metrics(
+        "billing", agents_available=0, agents_staffed=2, contacts_in_queue=9, oldest_contact_age_seconds=700
+    )
+    event = handoff_event(
+        box, "+12025550104", route="AGENT", reasons="BILLING_DISPUTE", intent="BILLING_DISPUTE"
+    )
+    with box.clock(MONDAY_10_NY):
+        first = box.invoke("escalation", event)
+        first_calls = box.last.aws_calls
+        second = box.invoke(
+            "escalation",
+            handoff_event(
+                box,
+                "+12025550105",
+                contact="22222222-2222-4333-8444-555555555555",
+                route="AGENT",
+                reasons="BILLING_DISPUTE",
+                intent="BILLING_DISPUTE",
+            ),
+        )
+    # Then one GetCurrentMetricData call: (9 + 1) x 300 / 2 = 1500 s, a callback
+    assert "connect.GetCurrentMetricData" in first_calls
+    assert (first["waitSource"], first["estimatedWaitSeconds"], first["offerCallback"]) == (
+        "connect",
+        "1500",
+        "true",
+    )
+    # And the next handoff within the cache's 5 s reuses the snapshot
+    assert "connect.GetCurrentMetricData" not in box.last.aws_calls
+    assert second["waitSource"] == "cache"
+
+
+def test_connect_throttling_costs_the_caller_nothing(box: Sandbox) -> None:
+    event = handoff_event(
+        box, "+12025550104", route="AGENT", reasons="BILLING_DISPUTE", intent="BILLING_DISPUTE"
+    )
+    throttled = Fault("connect", "GetCurrentMetricData", error_code="ThrottlingException", status=400)
+    with box.fault(throttled), box.clock(MONDAY_10_NY):
+        response = box.invoke("escalation", event)
+    assert response["status"] == "OK"
+    assert (response["queue"], response["waitSource"], response["estimatedWaitSeconds"]) == (
+        "billing",
+        "none",
+        "",
+    )
+    assert response["offerCallback"] == "false"
+    assert any(line.get("problem") == "THROTTLED" for line in box.last.log_lines)
+    assert any("QueueMetricsUnavailable" in json.dumps(m) for m in box.last.metrics)
+
+
+def test_a_retried_block_records_once_and_offers_the_same_single_callback(box: Sandbox) -> None:
+    event = handoff_event(
+        box, "+12025550104", route="AGENT", reasons="CANCELLATION", intent="CANCEL_ORDER", **FULL
+    )
+    with box.clock(MONDAY_10_NY):
+        first = box.invoke("escalation", event)
+        # When Connect retries the block (same contact), twice
+        retries = [box.invoke("escalation", event) for _ in range(2)]
+    # Then every answer offers the callback, but there is one handoff and one claim
+    assert [r["offerCallback"] for r in [first, *retries]] == ["true", "true", "true"]
+    items = interaction_items(box)
+    assert sorted(i["sk"]["S"] for i in items) == [
+        "CALLBACK_CLAIM",
+        "HANDOFF#11111111-2222-4333-8444-555555555555",
+    ]
+
+
+def test_a_second_contact_from_the_same_number_gets_no_second_callback_until_the_window_ends(
+    box: Sandbox,
+) -> None:
+    first = handoff_event(
+        box, "+12025550104", route="AGENT", reasons="CANCELLATION", intent="CANCEL_ORDER", **FULL
+    )
+    other = handoff_event(
+        box,
+        "+12025550104",
+        contact="33333333-2222-4333-8444-555555555555",
+        route="AGENT",
+        reasons="CANCELLATION",
+        intent="CANCEL_ORDER",
+        **FULL,
+    )
+    with box.clock(MONDAY_10_NY):
+        assert box.invoke("escalation", first)["offerCallback"] == "true"
+        again = box.invoke("escalation", other)
+    # Then the second contact is told a callback is already pending, and its handoff is still recorded
+    assert (again["offerCallback"], again["callbackPending"], again["handoffRecorded"]) == (
+        "false",
+        "true",
+        "true",
+    )
+    assert len([i for i in interaction_items(box) if i["sk"]["S"].startswith("HANDOFF#")]) == 2
+    # When the 120-minute window has passed, Then the number can be claimed again
+    with box.clock(MONDAY_10_NY + timedelta(minutes=121)):
+        later = box.invoke("escalation", other)
+    assert (later["offerCallback"], later["callbackPending"]) == ("true", "false")
+
+
+def test_nothing_stored_or_logged_carries_the_number_or_the_name(box: Sandbox) -> None:
+    event = handoff_event(
+        box, "+12025550104", route="AGENT", reasons="CANCELLATION", intent="CANCEL_ORDER", **FULL
+    )
+    with box.clock(MONDAY_10_NY):
+        response = box.invoke("escalation", event)
+    written = json.dumps(interaction_items(box)) + json.dumps(box.last.log_lines)
+    for personal in ("2025550104", "5550104", "Dmitri", "Ivanov", "C1004"):
+        assert personal not in written
+    assert "2025550104" not in response["whisper"]
+
+
+def test_interactions_table_down_offers_no_callback_it_cannot_deduplicate(box: Sandbox) -> None:
+    event = handoff_event(
+        box, "+12025550104", route="AGENT", reasons="CANCELLATION", intent="CANCEL_ORDER", **FULL
+    )
+    with box.fault(Fault("dynamodb", "TransactWriteItems")), box.clock(MONDAY_10_NY):
+        response = box.invoke("escalation", event)
+    assert (response["status"], response["handoffRecorded"], response["offerCallback"]) == (
+        "OK",
+        "false",
+        "false",
+    )
+    assert response["queue"] == "general"
+    # And the failed write really did not land (the fault stops moto, not just the client)
+    assert interaction_items(box) == []
+
+
+@pytest.mark.parametrize("raw", [None, {"Details": {}}, []])
+def test_a_malformed_event_still_reaches_a_person(box: Sandbox, raw: Any) -> None:
+    response = box.invoke("escalation", raw)
+    assert_flow_contract(response)
+    assert (response["status"], response["queue"], response["priority"]) == ("INVALID_INPUT", "general", "5")
+    assert response["queueArn"] == box.queue_arns["general"]
+
+
+def test_malformed_signals_are_named_and_defaulted(box: Sandbox) -> None:
+    event = handoff_event(
+        box,
+        "+12025550102",
+        route="SIDEWAYS",
+        reasons="ok,BAD code",
+        failedAttempts="many",
+        lastCsat="11",
+        **QUIET,
+    )
+    with box.clock(MONDAY_10_NY):
+        response = box.invoke("escalation", event)
+    assert response["status"] == "OK"
+    assert set(response["signalProblems"].split(",")) == {"route", "reasons", "failedAttempts", "lastCsat"}
