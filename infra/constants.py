@@ -24,8 +24,10 @@ DEFAULT_TIME_ZONE: Final = "America/New_York"
 DEFAULT_LOG_RETENTION_DAYS: Final = 30
 DEFAULT_COUNTRY: Final = "US"
 
-# Queues created in the instance; flows refer to them as {{queue:<name>}}.
-QUEUE_NAMES: Final = ("general", "priority", "callback")
+# Queues created in the instance; flows refer to them as {{queue:<name>}} and the escalation
+# function gets all of them as a name → ARN map. Every queue the escalation policy
+# (lambdas/ivr_decision/defaults/escalation.json) names must be here; synth checks it.
+QUEUE_NAMES: Final = ("general", "priority", "billing", "complaints", "callback")
 
 # Hours of operation created in the instance; flows refer to them as {{hours:<name>}}.
 HOURS_NAMES: Final = ("main",)

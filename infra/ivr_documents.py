@@ -1,9 +1,10 @@
-"""The IVR documents shipped in the repo (rules, content, calendar), read and checked at synth.
+"""The IVR documents shipped in the repo (rules, content, calendar, escalation), read and checked at synth.
 
 Pure (no CDK), so the checks are testable without a synth. The ivr_config construct stores the
 documents in SSM; the connect construct builds the hours of operation from the calendar's `weekly`
-section, so the Lambda's idea of "open" and Connect's never come from two files. Every error is one
-sentence that starts with the file, because `app.py` prints it as the only line a user sees.
+section, so the Lambda's idea of "open" and Connect's never come from two files; the queues the
+escalation policy routes to must be queues the stack creates. Every error is one sentence that
+starts with the file, because `app.py` prints it as the only line a user sees.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ DOCUMENT_KINDS: dict[str, str] = {
     "rules": "tandem/ivr-rules",
     "content": "tandem/ivr-content",
     "calendar": "tandem/ivr-calendar",
+    "escalation": "tandem/escalation-policy",
 }
 
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
@@ -39,7 +41,7 @@ class IvrDocumentError(ValueError):
 
 @dataclass(frozen=True)
 class DefaultDocument:
-    name: str  # "rules", "content" or "calendar"
+    name: str  # one of storage_format.DOCUMENT_NAMES
     source: str  # the file, as shown in messages (repo-relative when inside the repo)
     document: dict[str, object]
     text: str  # storage_format.compact_json(document): what is stored in SSM
@@ -114,6 +116,27 @@ def weekly_hours(calendar: Mapping[str, object], *, source: str) -> WeeklyHours:
                 raise IvrDocumentError(f"{source}: weekly.{day} has overlapping intervals ({overlap})")
         intervals += day_intervals
     return WeeklyHours(_time_zone(calendar.get("timeZone"), source), tuple(intervals))
+
+
+def policy_queues(policy: Mapping[str, object], *, source: str, known: tuple[str, ...]) -> tuple[str, ...]:
+    """The escalation policy's `queues`, each of which must be one of `known` (the stack's queues).
+
+    The function maps a queue name to its ARN through QUEUE_ARNS, which holds only the queues the
+    stack creates; a policy naming another queue would route callers nowhere, so synth stops here.
+    The rest of the policy is the function's to validate (lambdas/escalation/policy.py).
+    """
+    queues = policy.get("queues")
+    if not isinstance(queues, list) or not queues or not all(isinstance(q, str) for q in queues):
+        raise IvrDocumentError(
+            f'{source}: "queues" must be a non-empty list of queue names, got {json.dumps(queues)}'
+        )
+    unknown = [q for q in queues if q not in known]
+    if unknown:
+        raise IvrDocumentError(
+            f"{source}: queue {json.dumps(unknown[0])} is not one the stack creates; "
+            f"expected one of {', '.join(known)} (infra/constants.py QUEUE_NAMES)"
+        )
+    return tuple(queues)
 
 
 def display_path(path: Path) -> str:

@@ -5,6 +5,7 @@ Layout of `.build/assets/<function>/` (what `Code.from_asset` zips):
     lambdas/__init__.py
     lambdas/shared/...
     lambdas/<function>/...
+    lambdas/<extra package>/...   (only the packages EXTRA_PACKAGES names for this function)
     <runtime dependencies from lambdas/requirements.txt>
 
 Dependencies are installed once per (requirements, Python version, platform) into
@@ -33,6 +34,15 @@ REQUIREMENTS = Path("lambdas") / "requirements.txt"
 # Never bundled: the Lambda runtime ships boto3/botocore, and the rest are dev tools. Finding one
 # means a runtime dependency dragged it in, which should be a conscious decision, not a surprise.
 FORBIDDEN_DISTRIBUTIONS = frozenset({"boto3", "botocore", "s3transfer", "moto", "pytest", "ruff", "mypy"})
+
+# Function → other function packages under lambdas/ its code imports, bundled beside it. Kept
+# explicit and short: a function that needs another's code says so here, and everything else
+# stays out of its asset. escalation reads the same SSM document store, condition language,
+# calendar and bundled defaults as ivr_decision (see docs/decision_log.md).
+EXTRA_PACKAGES: dict[str, tuple[str, ...]] = {
+    "escalation": ("ivr_decision",),
+}
+
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache")
 
 
@@ -40,16 +50,35 @@ class PackagingError(RuntimeError):
     """An asset cannot be built; the message says which function or requirement and why."""
 
 
-def build_function_asset(function: str, python_version: str, *, root: Path = REPO_ROOT) -> Path:
-    """Return `.build/assets/<function>/`, rebuilt only when its sources or dependencies change."""
+def build_function_asset(
+    function: str,
+    python_version: str,
+    *,
+    root: Path = REPO_ROOT,
+    extra_packages: tuple[str, ...] | None = None,
+) -> Path:
+    """Return `.build/assets/<function>/`, rebuilt only when its sources or dependencies change.
+
+    `extra_packages` (default: EXTRA_PACKAGES[function]) are other packages under lambdas/ that
+    the function imports; they are copied in and are part of the fingerprint.
+    """
     source = root / "lambdas" / function
     if not source.is_dir():
         raise PackagingError(f"tandem: function {function!r} has no directory lambdas/{function}/")
+    wanted = EXTRA_PACKAGES.get(function, ()) if extra_packages is None else extra_packages
+    # In order, once each, never the packages every asset has anyway.
+    extras = tuple(dict.fromkeys(p for p in wanted if p not in ("shared", function)))
+    for package in extras:
+        if not (root / "lambdas" / package).is_dir():
+            raise PackagingError(
+                f"tandem: function {function!r} bundles lambdas/{package}/, which does not exist"
+            )
     build = root / ".build"
     build.mkdir(exist_ok=True)
     with _locked(build / ".lock"):
         deps = ensure_dependencies(python_version, root=root)
-        sources = [root / "lambdas" / "__init__.py", root / "lambdas" / "shared", source]
+        packages = ("shared", function, *extras)
+        sources = [root / "lambdas" / "__init__.py", *(root / "lambdas" / package for package in packages)]
         fingerprint = _fingerprint([deps.name.encode(), *(_tree_digest(path, root) for path in sources)])
         assets = build / "assets"
         target = assets / function
@@ -62,7 +91,7 @@ def build_function_asset(function: str, python_version: str, *, root: Path = REP
         _copy_tree(deps, staging, link=True)
         (staging / "lambdas").mkdir(exist_ok=True)
         shutil.copy2(root / "lambdas" / "__init__.py", staging / "lambdas" / "__init__.py")
-        for package in ("shared", function):
+        for package in packages:
             _copy_tree(root / "lambdas" / package, staging / "lambdas" / package, link=False)
         _replace_dir(staging, target)
         stamp.write_text(fingerprint)

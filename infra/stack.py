@@ -34,10 +34,17 @@ class TandemStack(Stack):
         self.config = config
         self.data = Data(self, "Data", retain_all=config.data_removal_policy == "retain")
         self.ivr_config = IvrConfig(self, "IvrConfig", defaults_dir=ivr_defaults_dir)
-        self.functions = Functions(
-            self, "Functions", config=config, data=self.data, ivr_config=self.ivr_config
-        )
+        # Connect before the functions: escalation is handed the instance ARN and the queue ARNs.
         self.connect = ConnectInstance(self, "Connect", config=config, hours=self.ivr_config.weekly_hours)
+        self.functions = Functions(
+            self,
+            "Functions",
+            config=config,
+            data=self.data,
+            ivr_config=self.ivr_config,
+            instance_arn=self.connect.instance_arn,
+            queue_arns=self.connect.queue_arns,
+        )
         for fn in self.functions.flow_invoked:
             self.connect.allow_flow_invocation(fn)
         self.flows = Flows(

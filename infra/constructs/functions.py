@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -18,6 +18,10 @@ from infra.nag import acknowledge
 from infra.packaging import build_function_asset, python_version_of
 from lambdas.ivr_decision.config import CONFIG_PATH_VAR, TIME_ZONE_VAR
 from lambdas.shared.tables import CUSTOMERS, INTERACTIONS
+
+# escalation's own variables (the rest are ivr_decision's and the table's names).
+INSTANCE_ARN_VAR = "CONNECT_INSTANCE_ARN"
+QUEUE_ARNS_VAR = "QUEUE_ARNS"  # JSON object: queue name → queue ARN, every queue the stack creates
 
 # CDK 2.275's determine_latest_python_runtime still returns python3.13 (hard-coded), while
 # python3.14 is available and is what AwsSolutions-L1 expects; take whichever is newer.
@@ -142,10 +146,22 @@ class TandemFunction(Construct):
 
 
 class Functions(Construct):
-    """Every Tandem function; `flow_invoked` lists the ones Connect flows call."""
+    """Every Tandem function; `flow_invoked` lists the ones Connect flows call.
+
+    `instance_arn` and `queue_arns` (name → ARN, the queues the stack creates) come from the connect
+    construct, which is built first; they are plain values (tokens) so this module need not import it.
+    """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: TandemConfig, data: Data, ivr_config: IvrConfig
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: TandemConfig,
+        data: Data,
+        ivr_config: IvrConfig,
+        instance_arn: str,
+        queue_arns: Mapping[str, str],
     ) -> None:
         super().__init__(scope, construct_id)
         runtime = latest_python_runtime(self)
@@ -211,6 +227,63 @@ class Functions(Construct):
             iam.PolicyStatement(actions=["dynamodb:PutItem"], resources=[data.table(INTERACTIONS).table_arn])
         )
 
-        self.all: list[TandemFunction] = [self.crm_lookup, self.ivr_decision]
+        self.escalation = self._escalation(config, data, ivr_config, instance_arn, queue_arns)
+
+        self.all: list[TandemFunction] = [self.crm_lookup, self.ivr_decision, self.escalation]
         self.by_name = {fn.name: fn for fn in self.all}
         self.flow_invoked = [fn for fn in self.all if fn.flow_invoked]
+
+    def _escalation(
+        self,
+        config: TandemConfig,
+        data: Data,
+        ivr_config: IvrConfig,
+        instance_arn: str,
+        queue_arns: Mapping[str, str],
+    ) -> TandemFunction:
+        missing = [name for name in constants.QUEUE_NAMES if name not in queue_arns]
+        if missing:
+            raise ValueError(f"escalation: no queue ARN for {', '.join(missing)}")
+        ordered = {name: queue_arns[name] for name in constants.QUEUE_NAMES}
+        escalation = TandemFunction(
+            self,
+            "escalation",
+            description=(
+                "Tandem: routes a handoff to the right queue and priority, with callback and agent context"
+            ),
+            runtime=self.runtime,
+            config=config,
+            environment={
+                CONFIG_PATH_VAR: ivr_config.path,
+                **data.environment(INTERACTIONS),
+                TIME_ZONE_VAR: config.time_zone,
+                INSTANCE_ARN_VAR: instance_arn,
+                # to_json_string turns the queue ARN tokens into a Fn::Join that CloudFormation
+                # resolves to a JSON object; json.dumps would write the tokens' placeholder text.
+                QUEUE_ARNS_VAR: Stack.of(self).to_json_string(ordered),
+            },
+            flow_invoked=True,
+        )
+        role = escalation.role
+        # The policy is a fourth document under the same path, read with the same one recursive
+        # GetParametersByPath as ivr_decision's documents.
+        ivr_config.grant_read(role)
+        # Handoff record + callback claim: one TransactWriteItems of two Puts (the claim
+        # conditional), plus single PutItems. DynamoDB authorises each action inside a transaction
+        # as its own operation, a Put as dynamodb:PutItem; there is no TransactWriteItems IAM action
+        # and, with no ConditionCheck action in the transaction, no dynamodb:ConditionCheckItem
+        # (Developer Guide, "Using IAM with DynamoDB transactions"). A Put's own
+        # ConditionExpression needs nothing more. So exactly PutItem on the table, no index.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["dynamodb:PutItem"], resources=[data.table(INTERACTIONS).table_arn])
+        )
+        # Queue metrics for the callback decision. The Service Authorization Reference lists
+        # GetCurrentMetricData's resource types as queue and routing-profile, with no instance
+        # type: a request filtered by queues is authorised against each queue in the filter. So
+        # the grant is this stack's queues by ARN (also when the instance is imported: the stack
+        # still creates the queues), no instance ARN and no `instance/*/queue/*` wildcard. A
+        # request filtered by routing profile, or by a queue outside this stack, is denied.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["connect:GetCurrentMetricData"], resources=list(ordered.values()))
+        )
+        return escalation

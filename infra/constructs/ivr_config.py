@@ -1,4 +1,7 @@
-"""The IVR documents (rules, content, calendar) in SSM Parameter Store, read by ivr_decision.
+"""The IVR documents (rules, content, calendar, escalation) in SSM Parameter Store.
+
+ivr_decision reads rules, content and calendar; escalation reads its policy (and whatever else
+it needs) from the same path with the same reader.
 
 The repo's `lambdas/ivr_decision/defaults/*.json` are deployed in the layout of
 `lambdas/ivr_decision/storage_format.py`: numbered Standard-tier String parts under
@@ -16,12 +19,14 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from infra import constants
 from infra.ivr_documents import (
     DEFAULTS_DIR,
     DefaultDocument,
     IvrDocumentError,
     WeeklyHours,
     load_default_documents,
+    policy_queues,
     weekly_hours,
 )
 from lambdas.ivr_decision import storage_format
@@ -33,7 +38,7 @@ def ivr_config_path(stack_name: str) -> str:
 
 
 class IvrConfig(Construct):
-    """The three documents as SSM parameters under `path`, plus the calendar's weekly hours."""
+    """Every IVR document as SSM parameters under `path`, plus the calendar's weekly hours."""
 
     def __init__(self, scope: Construct, construct_id: str, *, defaults_dir: Path = DEFAULTS_DIR) -> None:
         super().__init__(scope, construct_id)
@@ -42,6 +47,10 @@ class IvrConfig(Construct):
         calendar = documents["calendar"]
         # Connect's hours of operation come from here (connect construct), never from a constant.
         self.weekly_hours: WeeklyHours = weekly_hours(calendar.document, source=calendar.source)
+        escalation = documents["escalation"]
+        self.escalation_queues = policy_queues(
+            escalation.document, source=escalation.source, known=constants.QUEUE_NAMES
+        )
         self.heads: dict[str, ssm.StringParameter] = {}
         self.parts: dict[str, list[ssm.StringParameter]] = {}
         for document in documents.values():
@@ -50,7 +59,8 @@ class IvrConfig(Construct):
             self,
             "IvrConfigPath",
             value=self.path,
-            description="SSM path of the IVR rules, content and calendar (tandem rules push --path)",
+            description="SSM path of the IVR rules, content, calendar and escalation policy "
+            "(tandem rules push --path)",
         )
         output.override_logical_id("IvrConfigPath")
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from infra_support import REPO_ROOT
 
+from infra import constants
 from infra.ivr_documents import (
     DEFAULTS_DIR,
     DOCUMENT_KINDS,
@@ -22,6 +23,7 @@ from infra.ivr_documents import (
     OpenInterval,
     display_path,
     load_default_documents,
+    policy_queues,
     weekly_hours,
 )
 from lambdas.ivr_decision import storage_format
@@ -184,3 +186,32 @@ def test_files_inside_the_repo_are_named_relative_to_it(tmp_path: Path) -> None:
     # Given a repo file and a file elsewhere / Then messages show repo-relative and as-given paths
     assert display_path(DEFAULTS_DIR / "rules.json") == "lambdas/ivr_decision/defaults/rules.json"
     assert display_path(tmp_path / "rules.json") == str(tmp_path / "rules.json")
+
+
+def test_the_shipped_escalation_policy_names_only_queues_the_stack_creates() -> None:
+    # Given the shipped escalation policy / When its queues are checked against the stack's
+    policy = load_default_documents()["escalation"]
+    queues = policy_queues(policy.document, source=policy.source, known=constants.QUEUE_NAMES)
+    # Then they are its declared queues, every one a queue the stack creates
+    assert queues == tuple(policy.document["queues"])
+    assert set(queues) <= set(constants.QUEUE_NAMES)
+    assert policy.document["kind"] == DOCUMENT_KINDS["escalation"] == "tandem/escalation-policy"
+
+
+def test_a_policy_queue_the_stack_does_not_create_is_named() -> None:
+    # Given a policy that routes to a queue with no ARN in QUEUE_ARNS / Then one sentence names it
+    with pytest.raises(IvrDocumentError) as caught:
+        policy_queues({"queues": ["general", "sales"]}, source="defaults/escalation.json", known=("general",))
+    assert str(caught.value) == (
+        'defaults/escalation.json: queue "sales" is not one the stack creates; '
+        "expected one of general (infra/constants.py QUEUE_NAMES)"
+    )
+
+
+@pytest.mark.parametrize("queues", [None, [], "general", ["general", 5]])
+def test_policy_queues_must_be_a_list_of_names(queues: object) -> None:
+    # Given a policy whose queues are not a list of names / Then the sentence says what is expected
+    with pytest.raises(
+        IvrDocumentError, match=r'^defaults/escalation\.json: "queues" must be a non-empty list'
+    ):
+        policy_queues({"queues": queues}, source="defaults/escalation.json", known=("general",))

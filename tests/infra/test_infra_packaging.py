@@ -11,7 +11,9 @@ from infra_support import REPO_ROOT, Synthesized
 
 from infra.asset_report import asset_sizes, format_table, main
 from infra.packaging import (
+    EXTRA_PACKAGES,
     FORBIDDEN_DISTRIBUTIONS,
+    PackagingError,
     build_function_asset,
     ensure_dependencies,
     installed_distributions,
@@ -90,13 +92,92 @@ def test_python_version_comes_from_the_runtime_name() -> None:
 def test_the_synthesized_assets_are_the_built_directories(new_instance: Synthesized) -> None:
     # Given the cloud assembly / Then each function's staged asset has the same layout
     staged = [p for p in new_instance.assembly_dir.glob("asset.*") if p.is_dir()]
-    assert len(staged) == len(new_instance.stack.functions.all) == 2
-    functions = set()
+    assert len(staged) == len(new_instance.stack.functions.all) == 3
+    packages = []
     for asset in staged:
         assert {"lambdas", "aws_lambda_powertools", "phonenumbers", "tzdata"} <= top_level(asset)
         assert not {"boto3", "botocore"} & top_level(asset)
-        functions |= {p.name for p in (asset / "lambdas").iterdir()} - {"__init__.py", "shared"}
-    assert functions == {"crm_lookup", "ivr_decision"}
+        packages.append(sorted({p.name for p in (asset / "lambdas").iterdir()} - {"__init__.py", "shared"}))
+    # And only escalation's asset carries a second function package, ivr_decision's
+    assert sorted(packages) == [["crm_lookup"], ["escalation", "ivr_decision"], ["ivr_decision"]]
+
+
+def test_extra_packages_are_an_explicit_short_map() -> None:
+    # Given the map / Then only escalation bundles another function's package, and it exists
+    assert EXTRA_PACKAGES == {"escalation": ("ivr_decision",)}
+    for function, extras in EXTRA_PACKAGES.items():
+        for package in (function, *extras):
+            assert (REPO_ROOT / "lambdas" / package).is_dir(), package
+
+
+def test_the_escalation_asset_bundles_ivr_decision_and_no_other_asset_does() -> None:
+    # Given the three function assets / When they are built (or reused)
+    escalation = build_function_asset("escalation", PYTHON)
+    # Then escalation's has its own package, the shared one and ivr_decision's (defaults included)
+    assert sorted(p.name for p in (escalation / "lambdas").iterdir()) == [
+        "__init__.py",
+        "escalation",
+        "ivr_decision",
+        "shared",
+    ]
+    for name in ("rules", "content", "calendar", "escalation"):
+        assert (escalation / "lambdas" / "ivr_decision" / "defaults" / f"{name}.json").is_file()
+    assert (escalation / "lambdas" / "ivr_decision" / "storage_format.py").is_file()
+    assert not list(escalation.rglob("__pycache__"))
+    # And the other functions' assets hold only their own package
+    for other in ("crm_lookup", "ivr_decision"):
+        asset = build_function_asset(other, PYTHON)
+        assert sorted(p.name for p in (asset / "lambdas").iterdir()) == ["__init__.py", other, "shared"]
+
+
+def copy_repo_lambdas(tmp_path: Path) -> None:
+    """A copy of the repo's lambdas under tmp_path, sharing the real dependency cache."""
+    shutil.copytree(REPO_ROOT / "lambdas", tmp_path / "lambdas", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / ".build" / "deps").mkdir(parents=True)
+    real_deps = ensure_dependencies(PYTHON)
+    os.symlink(real_deps, tmp_path / ".build" / "deps" / real_deps.name)
+
+
+def test_an_asset_is_rebuilt_when_an_extra_package_changes(tmp_path: Path) -> None:
+    # Given a copy of the repo's lambdas and the escalation asset built from it
+    copy_repo_lambdas(tmp_path)
+    first = build_function_asset("escalation", PYTHON, root=tmp_path)
+    stamp = tmp_path / ".build" / "assets" / "escalation.fingerprint"
+    before = stamp.read_text()
+    # When a file of the bundled ivr_decision package changes and the asset is asked for again
+    marker = tmp_path / "lambdas" / "ivr_decision" / "probe_marker.py"
+    marker.write_text("CHANGED = True\n")
+    second = build_function_asset("escalation", PYTHON, root=tmp_path)
+    # Then the fingerprint moved and the asset holds the change
+    assert second == first
+    assert stamp.read_text() != before
+    assert (second / "lambdas" / "ivr_decision" / "probe_marker.py").read_text() == "CHANGED = True\n"
+    # And the same change leaves a function that does not bundle ivr_decision alone
+    crm_first = build_function_asset("crm_lookup", PYTHON, root=tmp_path)
+    crm_stamp = (tmp_path / ".build" / "assets" / "crm_lookup.fingerprint").read_text()
+    marker.write_text("CHANGED = 2\n")
+    assert build_function_asset("crm_lookup", PYTHON, root=tmp_path) == crm_first
+    assert (tmp_path / ".build" / "assets" / "crm_lookup.fingerprint").read_text() == crm_stamp
+
+
+def test_the_extra_packages_are_part_of_the_fingerprint(tmp_path: Path) -> None:
+    # Given the escalation asset built with its extra package
+    copy_repo_lambdas(tmp_path)
+    build_function_asset("escalation", PYTHON, root=tmp_path)
+    stamp = tmp_path / ".build" / "assets" / "escalation.fingerprint"
+    with_extra = stamp.read_text()
+    # When it is built without it / Then it is rebuilt, without ivr_decision
+    bare = build_function_asset("escalation", PYTHON, root=tmp_path, extra_packages=())
+    assert stamp.read_text() != with_extra
+    assert not (bare / "lambdas" / "ivr_decision").exists()
+
+
+def test_a_missing_extra_package_is_a_clear_error(tmp_path: Path) -> None:
+    # Given a function that names an extra package that does not exist / Then packaging says so
+    with pytest.raises(
+        PackagingError, match=r"function 'escalation' bundles lambdas/nope/, which does not exist"
+    ):
+        build_function_asset("escalation", PYTHON, extra_packages=("nope",))
 
 
 def test_asset_report_lists_the_function_with_disk_and_zipped_sizes(

@@ -94,7 +94,7 @@ def test_connect_may_invoke_each_function_only_from_this_instance_and_account(ea
 def test_each_flow_invoked_function_has_one_integration_association(each_mode: Synthesized) -> None:
     # Given the flow-invoked functions / Then each has one association that uses the instance ARN
     flow_invoked = [fn.name for fn in each_mode.stack.functions.flow_invoked]
-    assert sorted(flow_invoked) == ["crm_lookup", "ivr_decision"]
+    assert sorted(flow_invoked) == ["crm_lookup", "escalation", "ivr_decision"]
     associations = [
         a["Properties"] for a in each_mode.resources("AWS::Connect::IntegrationAssociation").values()
     ]
@@ -122,11 +122,13 @@ def test_hours_of_operation_cover_weekdays_and_saturday_morning(each_mode: Synth
 
 
 def test_queues_exist_and_are_exposed_by_name(each_mode: Synthesized) -> None:
-    # Given the queues / Then all three exist on the main hours and are exposed name → ARN
+    # Given the queues / Then all five exist on the main hours and are exposed name → ARN
     queues = each_mode.resources("AWS::Connect::Queue")
     hours_id, _ = each_mode.only("AWS::Connect::HoursOfOperation")
     assert sorted(q["Properties"]["Name"] for q in queues.values()) == [
+        "Tandem Billing",
         "Tandem Callback",
+        "Tandem Complaints",
         "Tandem General",
         "Tandem Priority",
     ]
@@ -410,7 +412,7 @@ def test_iam_has_no_wildcard_actions_and_star_resources_only_for_xray(each_mode:
             assert set(actions) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, statement
 
 
-@pytest.mark.parametrize("name", ["crm_lookup", "ivr_decision"])
+@pytest.mark.parametrize("name", ["crm_lookup", "ivr_decision", "escalation"])
 def test_each_role_has_no_managed_policies_and_writes_only_its_own_log_group(
     each_mode: Synthesized, name: str
 ) -> None:
