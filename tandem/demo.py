@@ -90,7 +90,13 @@ def run_calls(box: Sandbox) -> list[dict[str, Any]]:
 
 
 def run(output_format: str = "table") -> int:
-    from tandem.demo_decisions import DECISION_HEADERS, decision_rows, run_decisions
+    from tandem.demo_decisions import (
+        DECISION_HEADERS,
+        HANDOFF_HEADERS,
+        decision_rows,
+        handoff_rows,
+        run_decisions,
+    )
 
     with sandbox() as box:
         results = run_calls(box)
@@ -143,6 +149,11 @@ def run(output_format: str = "table") -> int:
         "(as of Monday 10:00 New York, except where the scenario says otherwise)\n"
     )
     print(table(DECISION_HEADERS, decision_rows(decisions)))
+    print(
+        "\nHandoffs: escalation for every caller who needs a person "
+        "(8 waiting, 6 agents staffed, none free)\n"
+    )
+    print(table(HANDOFF_HEADERS, handoff_rows(decisions)))
     print("\nWhat the flow receives from ivr_decision for the VIP complaint:")
     emit_json(next(d["response"] for d in decisions if d["scenario"].startswith("VIP")))
     return 0

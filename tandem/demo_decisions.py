@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,14 @@ from tandem.output import mask_phone
 
 # Decisions are made "as of" fixed moments, so the demo reads the same whenever it runs.
 MONDAY_10_NY = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+PERSON_ROUTES = ("AGENT", "CALLBACK")
+# What the flow's "Get queue metrics" block would pass: a busy but not overloaded morning.
+DEMO_QUEUE_METRICS = {
+    "agentsAvailable": "0",
+    "agentsStaffed": "6",
+    "contactsInQueue": "8",
+    "oldestContactAgeSeconds": "240",
+}
 CHRISTMAS_NY = datetime(2026, 12, 25, 16, 0, tzinfo=UTC)
 
 
@@ -87,16 +96,58 @@ def run_decisions(box: Sandbox) -> list[dict[str, Any]]:
         event["Details"]["Parameters"] = dict(call.parameters)
         with box.clock(call.at):
             decision = box.invoke("ivr_decision", event)
+            calls = box.last.aws_calls
+            handoff = _escalate(box, event, decision) if decision["route"] in PERSON_ROUTES else None
         results.append(
             {
                 "scenario": call.label,
                 "caller": mask_phone(call.number),
                 "says": call.says,
                 "response": decision,
-                "awsCalls": box.last.aws_calls,
+                "awsCalls": calls,
+                "handoff": handoff,
             }
         )
     return results
+
+
+def _escalate(box: Sandbox, event: dict[str, Any], decision: dict[str, str]) -> dict[str, str]:
+    """As a flow would when a person is needed: the decision's answer kept as attributes too."""
+    handoff = json.loads(json.dumps(event))
+    attributes = handoff["Details"]["ContactData"]["Attributes"]
+    attributes.update({k: v for k, v in decision.items() if k not in ("status", "answer")})
+    handoff["Details"]["Parameters"] = dict(DEMO_QUEUE_METRICS)
+    return box.invoke("escalation", handoff)
+
+
+def handoff_rows(results: list[dict[str, Any]]) -> list[list[Any]]:
+    rows = []
+    for result in results:
+        h = result["handoff"]
+        if h is None:
+            continue
+        callback = f"yes ({h['callbackReason']})" if h["offerCallback"] == "true" else "no"
+        rows.append(
+            [
+                result["scenario"],
+                h["queue"],
+                h["priority"],
+                h.get("estimatedWaitMinutes", ""),
+                callback,
+                h["whisper"],
+            ]
+        )
+    return rows
+
+
+HANDOFF_HEADERS = [
+    "scenario",
+    "queue",
+    "priority",
+    "wait min",
+    "callback",
+    "whisper (what the agent hears first)",
+]
 
 
 def decision_rows(results: list[dict[str, Any]]) -> list[list[Any]]:

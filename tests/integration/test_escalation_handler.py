@@ -360,3 +360,24 @@ def test_malformed_signals_are_named_and_defaulted(box: Sandbox) -> None:
         response = box.invoke("escalation", event)
     assert response["status"] == "OK"
     assert set(response["signalProblems"].split(",")) == {"route", "reasons", "failedAttempts", "lastCsat"}
+
+
+def test_demo_cli_hands_every_person_routed_caller_to_escalation(capsys: pytest.CaptureFixture[str]) -> None:
+    from tandem.cli import main
+
+    assert main(["demo", "--format", "json"]) == 0
+    decisions = json.loads(capsys.readouterr().out)["decisions"]
+    handoffs = {d["scenario"]: d["handoff"] for d in decisions if d["handoff"] is not None}
+    # Every AGENT or CALLBACK decision was escalated, nothing else
+    assert set(handoffs) == {
+        d["scenario"] for d in decisions if d["response"]["route"] in ("AGENT", "CALLBACK")
+    }
+    vip = handoffs["VIP complaint, angry"]
+    assert (vip["queue"], vip["priority"]) == ("priority", "1")
+    assert vip["whisper"].startswith("VIP customer Chloé")
+    billing = handoffs["billing dispute, long queue"]
+    assert (billing["queue"], billing["offerCallback"], billing["callbackReason"]) == (
+        "billing",
+        "true",
+        "DECISION",
+    )
