@@ -38,7 +38,7 @@ from lambdas.escalation.recorder import handoff_key, record_handoff
 from lambdas.ivr_decision.calendar import Calendar
 from lambdas.ivr_decision.documents import bundled_defaults
 from lambdas.ivr_decision.store import DocumentStore, RefreshOutcome, fetch_parameters
-from lambdas.shared.aws import ClientLimits, make_client
+from lambdas.shared.aws import ClientLimits, LazyClient, make_client
 from lambdas.shared.budget import Deadline, run_within
 from lambdas.shared.connect_handler import run_connect_handler
 from lambdas.shared.container import Container
@@ -74,8 +74,6 @@ class EscalationDeps:
 
 
 def build_deps() -> EscalationDeps:
-    import lambdas.escalation.policy  # noqa: F401  (registers the policy document kind)
-
     config = EscalationConfig.from_env()
     ssm = make_client("ssm-slim", SSM_LIMITS)
     store = DocumentStore(
@@ -89,7 +87,7 @@ def build_deps() -> EscalationDeps:
     _report_refresh(store.refresh(read=lambda fetch: run_within(init_deadline, fetch)))
     instance_id = parse_instance_arn(config.instance_arn)
     queue_metrics = ConnectQueueMetrics(
-        make_client("connect-slim", CONNECT_LIMITS),
+        LazyClient("connect-slim", CONNECT_LIMITS),
         instance_id,
         queue_ids(config.queue_arns, instance_id),
         requests_per_second=config.metrics_requests_per_second,

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lambdas.ivr_decision.documents import register_kind
 from lambdas.ivr_decision.facts import (
     CALLER_TYPES,
     CHANNELS,
@@ -287,6 +286,3 @@ def _whisper(problems: Problems, value: Any) -> WhisperSettings | None:
         str(value["unknownCaller"]),
         dict(phrases) if isinstance(phrases, Mapping) else {},
     )
-
-
-register_kind(KIND, "escalation", parse_policy)

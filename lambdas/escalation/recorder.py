@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from lambdas.ivr_decision.recorder import to_dynamodb
+from lambdas.shared.dynamodb_item import to_dynamodb
 from lambdas.shared.tables import INTERACTIONS
 
 PK, SK = INTERACTIONS.partition_key.name, INTERACTIONS.sort_key.name  # type: ignore[union-attr]

@@ -6,41 +6,45 @@ here, so a document that passes `tandem rules validate` is exactly one the funct
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lambdas.ivr_decision import calendar, content, ruleset
-from lambdas.ivr_decision.calendar import Calendar
-from lambdas.ivr_decision.content import Content
-from lambdas.ivr_decision.ruleset import RuleSet
 from lambdas.ivr_decision.storage_format import compact_json, sha256_of
 from lambdas.ivr_decision.validation import DocumentError
 
+if TYPE_CHECKING:
+    from lambdas.escalation.policy import EscalationPolicy
+    from lambdas.ivr_decision.calendar import Calendar
+    from lambdas.ivr_decision.content import Content
+    from lambdas.ivr_decision.ruleset import RuleSet
+
 DEFAULTS_DIR = Path(__file__).parent / "defaults"
 
-# kind → (document name in the store, parser)
-PARSERS: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    ruleset.KIND: ("rules", ruleset.parse_rules),
-    content.KIND: ("content", content.parse_content),
-    calendar.KIND: ("calendar", calendar.parse_calendar),
+# kind → (document name in the store, "module:parser"). Parsers are imported on first use, so a
+# function pays at cold start only for the documents it reads (escalation never loads content).
+PARSERS: dict[str, tuple[str, str]] = {
+    "tandem/ivr-rules": ("rules", "lambdas.ivr_decision.ruleset:parse_rules"),
+    "tandem/ivr-content": ("content", "lambdas.ivr_decision.content:parse_content"),
+    "tandem/ivr-calendar": ("calendar", "lambdas.ivr_decision.calendar:parse_calendar"),
+    "tandem/escalation-policy": ("escalation", "lambdas.escalation.policy:parse_policy"),
 }
 KIND_OF = {name: kind for kind, (name, _) in PARSERS.items()}
 
 
-def register_kind(kind: str, name: str, parser: Callable[[Any], Any]) -> None:
-    """Add a document kind kept in the same store (escalation registers its policy this way)."""
-    PARSERS[kind] = (name, parser)
-    KIND_OF[name] = kind
+def parser_for(kind: str) -> Callable[[Any], Any]:
+    module, function = PARSERS[kind][1].split(":")
+    return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
 class Parsed:
     name: str  # rules | content | calendar
     revision: str
-    value: RuleSet | Content | Calendar
+    value: RuleSet | Content | Calendar | EscalationPolicy
     canonical_text: str  # what is stored: compact JSON
     sha256: str
 
@@ -71,7 +75,8 @@ def parse_text(text: str, expected: str | None = None) -> Parsed:
     if not isinstance(kind, str) or kind not in PARSERS:
         kinds = ", ".join(PARSERS)
         raise DocumentError([f"kind: must be one of {kinds}, got {kind!r}"])
-    name, parse = PARSERS[kind]
+    name = PARSERS[kind][0]
+    parse = parser_for(kind)
     if expected is not None and name != expected:
         raise DocumentError([f"kind: expected a {expected} document ({KIND_OF[expected]}), got {kind!r}"])
     value = parse(raw)

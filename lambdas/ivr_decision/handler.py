@@ -14,7 +14,7 @@ from typing import Any
 from lambdas.ivr_decision.config import DecisionConfig
 from lambdas.ivr_decision.decide import Decision, decide
 from lambdas.ivr_decision.documents import Documents, bundled_defaults
-from lambdas.ivr_decision.recorder import interaction_item, to_dynamodb
+from lambdas.ivr_decision.recorder import interaction_item
 from lambdas.ivr_decision.ruleset import Route
 from lambdas.ivr_decision.signals import DecisionContext, build_context
 from lambdas.ivr_decision.store import DocumentStore, RefreshOutcome, fetch_parameters
@@ -22,6 +22,7 @@ from lambdas.shared.aws import ClientLimits, make_client
 from lambdas.shared.budget import Deadline, run_within
 from lambdas.shared.connect_handler import run_connect_handler
 from lambdas.shared.container import Container
+from lambdas.shared.dynamodb_item import to_dynamodb
 from lambdas.shared.event import ContactEvent
 from lambdas.shared.observability import MetricUnit, get_logger, get_metrics
 from lambdas.shared.response import Status, flat_response, to_flow_value

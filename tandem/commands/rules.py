@@ -13,7 +13,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import lambdas.escalation.policy  # noqa: F401  (registers the escalation policy document kind)
 from lambdas.escalation.policy import EscalationPolicy
 from lambdas.ivr_decision.calendar import Calendar
 from lambdas.ivr_decision.content import Content

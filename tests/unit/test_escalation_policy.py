@@ -191,3 +191,13 @@ def test_minutes_until_close_follows_the_calendar_in_the_instance_time_zone() ->
     assert calendar.minutes_until_close(monday_17_40_ny, NEW_YORK) == pytest.approx(20)  # type: ignore[union-attr]
     assert calendar.minutes_until_close(datetime(2026, 11, 24, 3, tzinfo=UTC), NEW_YORK) is None  # type: ignore[union-attr]
     assert calendar.minutes_until_close(datetime(2026, 12, 25, 16, tzinfo=UTC), NEW_YORK) is None  # type: ignore[union-attr]
+
+
+def test_the_lazy_parser_registry_names_each_modules_own_kind() -> None:
+    import importlib
+
+    from lambdas.ivr_decision.documents import PARSERS
+
+    for kind, (_, target) in PARSERS.items():
+        module = importlib.import_module(target.split(":")[0])
+        assert module.KIND == kind

@@ -1,0 +1,32 @@
+"""Plain Python values to DynamoDB's typed attribute values, for the low-level client.
+
+The low-level client avoids boto3's resource layer (slower to import); every writer shares this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def to_dynamodb(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _typed(value) for key, value in item.items() if _keep(value)}
+
+
+def _keep(value: Any) -> bool:
+    # DynamoDB rejects empty sets and, in keys, empty strings; empty lists and maps are fine.
+    return value is not None
+
+
+def _typed(value: Any) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, (int, float)):
+        return {"N": format(value, "g") if isinstance(value, float) else str(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, Mapping):
+        return {"M": {str(k): _typed(v) for k, v in value.items() if _keep(v)}}
+    if isinstance(value, (list, tuple)):
+        return {"L": [_typed(v) for v in value if _keep(v)]}
+    raise TypeError(f"cannot store a {type(value).__name__} in an interaction item")
