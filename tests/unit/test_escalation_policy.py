@@ -200,4 +200,4 @@ def test_the_lazy_parser_registry_names_each_modules_own_kind() -> None:
 
     for kind, (_, target) in PARSERS.items():
         module = importlib.import_module(target.split(":")[0])
-        assert module.KIND == kind
+        assert kind == module.KIND
