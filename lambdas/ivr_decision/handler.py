@@ -142,6 +142,9 @@ def response_fields(
         "answer": decision.answer,
         **{name: to_flow_value(facts[name]) for name in passed_on},
         "closureName": context.closure.name(facts["language"] or "en") if context.closure else "",
+        # Flows cannot add: the flow stores this as failedAttempts when the caller says
+        # self-service did not help, and the next decision sees the higher count.
+        "attemptsIfUnresolved": to_flow_value(facts["failedAttempts"] + 1),
         "rulesRevision": documents.revision,
         "rulesSource": documents.sources["rules"],
         "signalProblems": ",".join(context.problems),

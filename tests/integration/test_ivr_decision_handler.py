@@ -365,3 +365,12 @@ def test_demo_cli_shows_machine_and_human_decisions(capsys: pytest.CaptureFixtur
     assert routes["withheld, Christmas Day"] == ("CLOSED", "HOLIDAY_CLOSED")
     assert decisions["Vietnamese caller, opening hours"]["answer"].startswith("Nhân viên")
     assert all(r["status"] == "OK" and r["interactionRecorded"] == "true" for r in decisions.values())
+
+
+def test_the_flow_gets_the_next_attempt_count_it_cannot_compute(box: Sandbox) -> None:
+    # Flow language has no arithmetic: the decision hands back failedAttempts + 1
+    with box.clock(MONDAY_10_NY):
+        response = box.invoke(
+            "ivr_decision", flow_event("voice_known_gold.json", intent="Returns", failedAttempts="1")
+        )
+    assert response["attemptsIfUnresolved"] == "2"
