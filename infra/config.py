@@ -38,6 +38,11 @@ _INSTANCE_ID = re.compile(rf"^{_UUID}$", re.IGNORECASE)
 _SECRET_ARN = re.compile(
     rf"^arn:(?:{_PARTITION}):secretsmanager:{_REGION}:\d{{12}}:secret:[\w/+=.@-]+-[A-Za-z0-9]{{6}}$"
 )
+# A Lex V2 bot alias: bot and alias ids are 10 letters/digits (the test alias is TSTALIASID).
+_LEX_ALIAS_ARN = re.compile(
+    rf"^arn:(?:{_PARTITION}):lex:{_REGION}:\d{{12}}:bot-alias/[0-9A-Za-z]{{10}}/[0-9A-Za-z]{{10}}$"
+)
+LEX_ALIAS_ARN_EXAMPLE = "arn:aws:lex:<region>:<account>:bot-alias/<botId>/<aliasId>"
 # The CloudFormation schema's pattern for AWS::Connect::Instance InstanceAlias.
 _ALIAS = re.compile(r"^(?!d-)([\da-zA-Z]+)([-]*[\da-zA-Z])*$")
 _ALIAS_MAX = 45
@@ -76,6 +81,8 @@ class TandemConfig:
     log_retention_days: int
     default_country: str
     data_removal_policy: RemovalPolicyName  # Customers is always retained
+    # A Lex V2 bot alias the inbound flow talks to (speech input); None: DTMF menu only.
+    lex_bot_alias_arn: str | None = None
 
     @classmethod
     def from_context(cls, get: Callable[[str], object]) -> TandemConfig:
@@ -99,6 +106,7 @@ class TandemConfig:
             log_retention_days=_retention(get("logRetentionDays")),
             default_country=_country(_text(get, "defaultCountry") or constants.DEFAULT_COUNTRY),
             data_removal_policy="destroy" if removal == "destroy" else "retain",
+            lex_bot_alias_arn=_lex_alias_arn(_text(get, "lexBotAliasArn")),
         )
 
 
@@ -200,4 +208,12 @@ def _secret_arn(key: str, arn: str | None) -> str:
         raise ConfigError(key, expected, got_text="it is missing")
     if not _SECRET_ARN.match(arn):
         raise ConfigError(key, expected, arn)
+    return arn
+
+
+def _lex_alias_arn(arn: str | None) -> str | None:
+    if arn is None:
+        return None
+    if not _LEX_ALIAS_ARN.match(arn):
+        raise ConfigError("lexBotAliasArn", f"a Lex V2 bot alias ARN like {LEX_ALIAS_ARN_EXAMPLE}", arn)
     return arn

@@ -32,9 +32,21 @@ QUEUE_NAMES: Final = ("general", "priority", "billing", "complaints", "callback"
 # Hours of operation created in the instance; flows refer to them as {{hours:<name>}}.
 HOURS_NAMES: Final = ("main",)
 
+# Deployment settings flows may read as {{setting:<name>}}: optional CDK context values, resolved
+# to "" when absent (a flow tests the value before using it).
+# lexBotAliasArn: the Lex V2 bot alias for speech input; without it the inbound flow uses DTMF.
+SETTING_NAMES: Final = ("lexBotAliasArn",)
+
 # Flow file name (without .json) → AWS::Connect::ContactFlow Type. Type is create-only (a change
 # replaces the flow and its ARN), so it is decided here once rather than guessed from content.
-FLOW_TYPES: Final[dict[str, str]] = {}
+# post_call_survey is an inbound-type flow: Connect runs it as the contact's disconnect flow
+# (the CustomerRemaining event hook), which must be of type CONTACT_FLOW.
+FLOW_TYPES: Final[dict[str, str]] = {
+    "inbound_main": "CONTACT_FLOW",
+    "customer_queue": "CUSTOMER_QUEUE",
+    "agent_whisper": "AGENT_WHISPER",
+    "post_call_survey": "CONTACT_FLOW",
+}
 DEFAULT_FLOW_TYPE: Final = "CONTACT_FLOW"
 
 # CloudFormation's limit on AWS::Connect::ContactFlow Content.

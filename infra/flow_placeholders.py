@@ -1,7 +1,8 @@
 """Resolve `{{type:name}}` placeholders in flow-language documents.
 
 Flows in `flows/` never hold environment-specific ARNs; they name what they need, e.g.
-`{{lambda:crm_lookup}}` or `{{queue:general}}`, and the flows construct swaps in CDK tokens. This
+`{{lambda:crm_lookup}}` or `{{queue:general}}` (or an optional deployment setting such as
+`{{setting:lexBotAliasArn}}`), and the flows construct swaps in CDK tokens or the setting's value. This
 module is pure (no CDK) so its rules can be tested in isolation: a placeholder whose type or name
 is unknown, or anything placeholder-like left over, is an error naming the file and the text,
 because a flow with a dangling reference only fails at deploy time (or mid-call).
@@ -13,7 +14,9 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-PLACEHOLDER_TYPES = ("lambda", "queue", "flow", "hours")
+# lambda, queue, flow, hours: ARNs of resources the stack creates. setting: a value from CDK
+# context (infra.constants.SETTING_NAMES), e.g. {{setting:lexBotAliasArn}}, "" when not set.
+PLACEHOLDER_TYPES = ("lambda", "queue", "flow", "hours", "setting")
 
 _DELIMITED = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _WELL_FORMED = re.compile(r"^(?P<type>[a-z]+):(?P<name>[A-Za-z0-9_-]+)$")

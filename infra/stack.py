@@ -47,6 +47,8 @@ class TandemStack(Stack):
         )
         for fn in self.functions.flow_invoked:
             self.connect.allow_flow_invocation(fn)
+        if config.lex_bot_alias_arn:
+            self.connect.allow_lex_bot(config.lex_bot_alias_arn)
         self.flows = Flows(
             self,
             "Flows",
@@ -55,5 +57,6 @@ class TandemStack(Stack):
             lambdas={fn.name: fn.function.function_arn for fn in self.functions.flow_invoked},
             queues=self.connect.queue_arns,
             hours=self.connect.hours_arns,
+            settings={"lexBotAliasArn": config.lex_bot_alias_arn or ""},
         )
         self.ctr = CtrPipeline(self, "CtrPipeline", instance_arn=self.connect.instance_arn)

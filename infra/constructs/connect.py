@@ -100,3 +100,18 @@ class ConnectInstance(Construct):
             integration_type="LAMBDA_FUNCTION",
             integration_arn=fn.function.function_arn,
         )
+
+    def allow_lex_bot(self, alias_arn: str) -> None:
+        """Let this instance's flows talk to a Lex V2 bot alias (ConnectParticipantWithLexBot).
+
+        The association (the CloudFormation twin of the AssociateBot API, with a V2 alias ARN)
+        lists the bot in the instance and lets Connect call the alias; Lex V2 then carries the
+        resource policy for connect.amazonaws.com on the alias.
+        """
+        connect.CfnIntegrationAssociation(
+            self,
+            "LexBot",
+            instance_id=self.instance_arn,
+            integration_type="LEX_BOT",
+            integration_arn=alias_arn,
+        )

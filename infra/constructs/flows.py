@@ -57,6 +57,7 @@ class Flows(Construct):
         lambdas: Mapping[str, str],
         queues: Mapping[str, str],
         hours: Mapping[str, str],
+        settings: Mapping[str, str],
     ) -> None:
         super().__init__(scope, construct_id)
         documents = load_flows(flows_dir)
@@ -90,6 +91,7 @@ class Flows(Construct):
             "lambda": dict(lambdas),
             "queue": dict(queues),
             "hours": dict(hours),
+            "setting": dict(settings),
             "flow": {stem: flow.attr_contact_flow_arn for stem, flow in self.flows.items()},
         }
         stack = Stack.of(self)

@@ -229,7 +229,21 @@ class Functions(Construct):
 
         self.escalation = self._escalation(config, data, ivr_config, instance_arn, queue_arns)
 
-        self.all: list[TandemFunction] = [self.crm_lookup, self.ivr_decision, self.escalation]
+        self.survey = TandemFunction(
+            self,
+            "survey",
+            description="Tandem: stores the post-call CSAT rating the survey flow collects",
+            runtime=runtime,
+            config=config,
+            environment=data.environment(INTERACTIONS),
+            flow_invoked=True,
+        )
+        # One PutItem per rating (keyed, so a retried block overwrites): nothing else, no index.
+        self.survey.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["dynamodb:PutItem"], resources=[data.table(INTERACTIONS).table_arn])
+        )
+
+        self.all: list[TandemFunction] = [self.crm_lookup, self.ivr_decision, self.escalation, self.survey]
         self.by_name = {fn.name: fn for fn in self.all}
         self.flow_invoked = [fn for fn in self.all if fn.flow_invoked]
 

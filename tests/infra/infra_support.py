@@ -19,14 +19,17 @@ ACCOUNT = "123456789012"
 REGION = "eu-west-2"
 EXISTING_INSTANCE_ARN = f"arn:aws:connect:{REGION}:{ACCOUNT}:instance/{INSTANCE_ID}"
 SECRET_ARN = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:tandem/crm-AbCdEf"
+LEX_ALIAS_ARN = f"arn:aws:lex:{REGION}:{ACCOUNT}:bot-alias/ABCDE12345/FGHIJ67890"
 
-# Mode (a): an existing instance, with the HTTP CRM adapter so both adapters are covered by two
-# synths. Mode (b): no ARN, the stack creates the instance; DynamoDB adapter (the default).
+# Mode (a): an existing instance, with the HTTP CRM adapter and a Lex bot, so both adapters and
+# both input modes (speech, DTMF only) are covered by two synths. Mode (b): no ARN, the stack
+# creates the instance; DynamoDB adapter (the default); no Lex bot.
 EXISTING_CONTEXT: dict[str, Any] = {
     "connectInstanceArn": EXISTING_INSTANCE_ARN,
     "crmAdapter": "http",
     "crmBaseUrl": "https://crm.example.com/api",
     "crmSecretArn": SECRET_ARN,
+    "lexBotAliasArn": LEX_ALIAS_ARN,
 }
 NEW_INSTANCE_CONTEXT: dict[str, Any] = {}
 
@@ -90,6 +93,24 @@ def synthesize(context: dict[str, Any], outdir: Path) -> Synthesized:
     assembly = app.synth()
     template = assembly.get_stack_by_name(STACK_NAME).template
     return Synthesized(app=app, stack=stack, template=template, assembly_dir=Path(assembly.directory))
+
+
+def resolve_join_named(value: Any) -> tuple[str, dict[str, Any]]:
+    """Flatten like resolve_join, giving each intrinsic its own quote-free marker (TOKEN0, TOKEN1,
+    ...); returns the text and marker → intrinsic, so a test can tell which resource a value names."""
+    if isinstance(value, str):
+        return value, {}
+    separator, parts = value["Fn::Join"] if isinstance(value, dict) and "Fn::Join" in value else ("", [value])
+    markers: dict[str, Any] = {}
+    text: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            text.append(part)
+            continue
+        marker = f"TOKEN{len(markers)}"
+        markers[marker] = part
+        text.append(marker)
+    return separator.join(text), markers
 
 
 def resolve_join(value: Any, token: str = "<TOKEN>") -> str:

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 import pytest
-from infra_support import EXISTING_INSTANCE_ARN, INSTANCE_ID, REPO_ROOT, SECRET_ARN
+from infra_support import EXISTING_INSTANCE_ARN, INSTANCE_ID, LEX_ALIAS_ARN, REPO_ROOT, SECRET_ARN
 
 from infra.config import RETENTION_DAYS, ConfigError, TandemConfig
 
@@ -40,6 +40,7 @@ def test_defaults_create_an_instance_with_the_dynamodb_adapter() -> None:
     assert result.log_retention_days == 30
     assert result.default_country == "US"
     assert result.data_removal_policy == "retain"
+    assert result.lex_bot_alias_arn is None
 
 
 def test_an_instance_arn_gives_account_region_and_id() -> None:
@@ -205,6 +206,36 @@ def test_non_string_context_is_rejected() -> None:
     # Given a number where an ARN string is expected / Then the type is named
     assert (
         error_for(connectInstanceArn=123) == 'tandem: context connectInstanceArn must be a string; got "123"'
+    )
+
+
+EXPECTED_LEX = "a Lex V2 bot alias ARN like arn:aws:lex:<region>:<account>:bot-alias/<botId>/<aliasId>"
+
+
+@pytest.mark.parametrize(
+    "arn", [LEX_ALIAS_ARN, "arn:aws:lex:us-east-1:111122223333:bot-alias/ABCDE12345/TSTALIASID"]
+)
+def test_a_lex_v2_bot_alias_arn_is_kept(arn: str) -> None:
+    # Given a Lex V2 alias ARN (the test alias too) / Then it is the speech bot; blank means none
+    assert config(lexBotAliasArn=arn).lex_bot_alias_arn == arn
+    assert config(lexBotAliasArn="  ").lex_bot_alias_arn is None
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "ABCDE12345",  # a bot id
+        "arn:aws:lex:us-east-1:111122223333:bot/ABCDE12345",  # the bot, not an alias
+        "arn:aws:lex:us-east-1:111122223333:bot-alias/ABCDE12345",  # no alias id
+        "arn:aws:lex:us-east-1:111122223333:bot:OrderBot:prod",  # a Lex V1 bot
+        "arn:aws:lex:us-east-1:1111:bot-alias/ABCDE12345/FGHIJ67890",  # short account
+        "arn:aws:connect:us-east-1:111122223333:bot-alias/ABCDE12345/FGHIJ67890",  # wrong service
+        "arn:aws:lex:us-east-1:111122223333:bot-alias/ABC/FGHIJ67890",  # short bot id
+    ],
+)
+def test_anything_but_a_lex_v2_alias_arn_stops_synth_with_one_sentence(arn: str) -> None:
+    assert (
+        error_for(lexBotAliasArn=arn) == f'tandem: context lexBotAliasArn must be {EXPECTED_LEX}; got "{arn}"'
     )
 
 

@@ -23,6 +23,7 @@ VALUES = {
     "queue": {"general": "QUEUE-GENERAL-ARN", "priority": "QUEUE-PRIORITY-ARN"},
     "hours": {"main": "HOURS-ARN"},
     "flow": {"after_hours": "FLOW-ARN"},
+    "setting": {"lexBotAliasArn": "", "greeting": "Welcome"},
 }
 
 
@@ -45,6 +46,8 @@ def test_every_placeholder_type_resolves_to_its_value() -> None:
             {"Parameters": {"HoursOfOperationId": "{{hours:main}}"}},
             {"Parameters": {"ContactFlowId": "{{flow:after_hours}}"}},
             {"Parameters": {"Text": "queues {{queue:general}} and {{queue:priority}}", "Loop": 3}},
+            {"Parameters": {"FlowAttributes": {"lexBot": {"Value": "{{setting:lexBotAliasArn}}"}}}},
+            {"Parameters": {"Text": "{{setting:greeting}}!"}},
         ]
     }
     # When resolved
@@ -57,6 +60,8 @@ def test_every_placeholder_type_resolves_to_its_value() -> None:
             {"Parameters": {"HoursOfOperationId": "HOURS-ARN"}},
             {"Parameters": {"ContactFlowId": "FLOW-ARN"}},
             {"Parameters": {"Text": "queues QUEUE-GENERAL-ARN and QUEUE-PRIORITY-ARN", "Loop": 3}},
+            {"Parameters": {"FlowAttributes": {"lexBot": {"Value": ""}}}},  # an unset setting is ""
+            {"Parameters": {"Text": "Welcome!"}},
         ]
     }
     assert document["Actions"][0]["Parameters"]["LambdaFunctionARN"] == "{{lambda:crm_lookup}}"
@@ -204,27 +209,11 @@ def test_repository_flows_resolve_with_the_names_infra_provides(path: Any) -> No
     # Given the names the stack provides (function names are checked against the stack in the
     # template tests) / When the flow is resolved / Then nothing is unknown or left over
     values = {
-        "lambda": {"crm_lookup": "x"},
+        "lambda": dict.fromkeys(("crm_lookup", "ivr_decision", "escalation", "survey"), "x"),
         "queue": dict.fromkeys(constants.QUEUE_NAMES, "x"),
         "hours": dict.fromkeys(constants.HOURS_NAMES, "x"),
         "flow": {p.stem: "x" for p in FLOWS if p != path},
+        "setting": dict.fromkeys(constants.SETTING_NAMES, ""),
     }
     resolved = resolve_placeholders(json.loads(path.read_text()), values, source=f"flows/{path.name}")
     assert "{{" not in json.dumps(resolved)
-
-
-def test_inbound_main_is_the_first_slice() -> None:
-    # Given the inbound flow / Then it logs, looks the caller up and routes to the general queue
-    flow = json.loads((REPO_ROOT / "flows" / "inbound_main.json").read_text())
-    actions = {a["Identifier"]: a for a in flow["Actions"]}
-    assert actions[flow["StartAction"]]["Type"] == "UpdateFlowLoggingBehavior"
-    lookup = actions["lookup-caller"]["Parameters"]
-    assert lookup["LambdaFunctionARN"] == "{{lambda:crm_lookup}}"
-    assert lookup["LambdaInvocationAttributes"] == {
-        "step": "lookup-caller",
-        "callerNumber": "$.CustomerEndpoint.Address",
-    }
-    assert lookup["ResponseValidation"] == {"ResponseType": "STRING_MAP"}
-    assert actions["set-queue-general"]["Parameters"]["QueueId"] == "{{queue:general}}"
-    transfer = actions["transfer-to-queue"]["Transitions"]["Errors"]
-    assert {e["ErrorType"] for e in transfer} == {"QueueAtCapacity", "NoMatchingError"}

@@ -10,13 +10,14 @@ import pytest
 from infra_support import (
     ACCOUNT,
     EXISTING_INSTANCE_ARN,
+    LEX_ALIAS_ARN,
     REGION,
     REPO_ROOT,
     SECRET_ARN,
     Synthesized,
     function_named,
-    join_tokens,
     resolve_join,
+    resolve_join_named,
     role_statements,
 )
 
@@ -94,17 +95,43 @@ def test_connect_may_invoke_each_function_only_from_this_instance_and_account(ea
 def test_each_flow_invoked_function_has_one_integration_association(each_mode: Synthesized) -> None:
     # Given the flow-invoked functions / Then each has one association that uses the instance ARN
     flow_invoked = [fn.name for fn in each_mode.stack.functions.flow_invoked]
-    assert sorted(flow_invoked) == ["crm_lookup", "escalation", "ivr_decision"]
+    assert sorted(flow_invoked) == ["crm_lookup", "escalation", "ivr_decision", "survey"]
     associations = [
-        a["Properties"] for a in each_mode.resources("AWS::Connect::IntegrationAssociation").values()
+        a["Properties"]
+        for a in each_mode.resources("AWS::Connect::IntegrationAssociation").values()
+        if a["Properties"]["IntegrationType"] == "LAMBDA_FUNCTION"
     ]
     assert len(associations) == len(flow_invoked)
     for props in associations:
-        assert props["IntegrationType"] == "LAMBDA_FUNCTION"
         assert props["InstanceId"] == instance_arn_value(each_mode)  # the ARN, not the id
     assert sorted(json.dumps(a["IntegrationArn"]) for a in associations) == sorted(
         json.dumps({"Fn::GetAtt": [function_named(each_mode, name)[0], "Arn"]}) for name in flow_invoked
     )
+
+
+def test_a_lex_bot_is_associated_only_when_the_context_names_one(each_mode: Synthesized) -> None:
+    # Given the mode's context (the existing-instance mode sets lexBotAliasArn, the other does not)
+    lex = [
+        {k: v for k, v in a["Properties"].items() if k != "Tags"}
+        for a in each_mode.resources("AWS::Connect::IntegrationAssociation").values()
+        if a["Properties"]["IntegrationType"] == "LEX_BOT"
+    ]
+    # Then exactly that alias is associated with the instance, or nothing at all
+    if each_mode.stack.config.lex_bot_alias_arn:
+        assert lex == [
+            {
+                "InstanceId": instance_arn_value(each_mode),
+                "IntegrationType": "LEX_BOT",
+                "IntegrationArn": LEX_ALIAS_ARN,
+            }
+        ]
+    else:
+        assert lex == []
+    kinds = {
+        a["Properties"]["IntegrationType"]
+        for a in each_mode.resources("AWS::Connect::IntegrationAssociation").values()
+    }
+    assert kinds <= {"LAMBDA_FUNCTION", "LEX_BOT"}
 
 
 def test_hours_of_operation_cover_weekdays_and_saturday_morning(each_mode: Synthesized) -> None:
@@ -147,11 +174,24 @@ def test_every_flow_file_is_deployed_with_its_type_and_title(each_mode: Synthesi
         for f in each_mode.resources("AWS::Connect::ContactFlow").values()
     }
     stems = sorted(p.stem for p in (REPO_ROOT / "flows").glob("*.json"))
-    assert "inbound_main" in stems
-    assert len(flows) == len(stems)
-    main = flows["Tandem Inbound Main"]
-    assert main["Type"] == "CONTACT_FLOW"
-    assert main["InstanceArn"] == instance_arn_value(each_mode)
+    assert stems == ["agent_whisper", "customer_queue", "inbound_main", "post_call_survey"]
+    assert {name: props["Type"] for name, props in flows.items()} == {
+        "Tandem Inbound Main": "CONTACT_FLOW",
+        "Tandem Customer Queue": "CUSTOMER_QUEUE",
+        "Tandem Agent Whisper": "AGENT_WHISPER",
+        "Tandem Post Call Survey": "CONTACT_FLOW",
+    }
+    for props in flows.values():
+        assert props["InstanceArn"] == instance_arn_value(each_mode)
+
+
+def flow_content(synth: Synthesized, title: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The deployed flow's document (tokens as TOKENn markers) and marker → intrinsic."""
+    (flow,) = [
+        f for f in synth.resources("AWS::Connect::ContactFlow").values() if f["Properties"]["Name"] == title
+    ]
+    text, markers = resolve_join_named(flow["Properties"]["Content"])
+    return json.loads(text), markers
 
 
 def test_flow_content_has_no_unresolved_placeholders_and_points_at_stack_resources(
@@ -162,29 +202,66 @@ def test_flow_content_has_no_unresolved_placeholders_and_points_at_stack_resourc
         content = flow["Properties"]["Content"]
         # When the join is flattened, with a quote-free stand-in for each token
         text = resolve_join(content, token="TOKEN")
-        # Then it is valid JSON with no placeholder left and no literal ARN
+        # Then it is valid JSON with no placeholder left and no literal ARN but the Lex alias the
+        # context names (a setting, not a stack resource)
         document = json.loads(text)
         assert not [v for v in strings(document) if "{{" in v or "}}" in v]
         assert find_placeholders(document, source="template") == []
-        assert "arn:aws" not in text
+        assert "arn:aws" not in text.replace(LEX_ALIAS_ARN, "")
         assert len(text) < constants.FLOW_CONTENT_MAX_CHARS
         assert document["Version"] == "2019-10-30"
-    # And inbound_main's tokens are the crm_lookup function and the general queue
-    (main,) = [
-        f
-        for f in each_mode.resources("AWS::Connect::ContactFlow").values()
-        if f["Properties"]["Name"] == "Tandem Inbound Main"
-    ]
-    function_id, _ = function(each_mode)
-    general = next(
-        k
-        for k, q in each_mode.resources("AWS::Connect::Queue").items()
-        if q["Properties"]["Name"] == "Tandem General"
-    )
-    assert join_tokens(main["Properties"]["Content"]) == [
-        {"Fn::GetAtt": [function_id, "Arn"]},
-        {"Fn::GetAtt": [general, "QueueArn"]},
-    ]
+    # And inbound_main's tokens are the three functions it calls, two queues and three flows
+    resources = each_mode.template["Resources"]
+    _, markers = flow_content(each_mode, "Tandem Inbound Main")
+    named = set()
+    for intrinsic in markers.values():
+        logical_id, attribute = intrinsic["Fn::GetAtt"]
+        resource = resources[logical_id]
+        if resource["Type"] == "AWS::Lambda::Function":
+            named.add(("lambda", resource["Properties"]["Handler"].split(".")[1], attribute))
+        else:
+            named.add((resource["Type"], resource["Properties"]["Name"], attribute))
+    assert named == {
+        ("lambda", "crm_lookup", "Arn"),
+        ("lambda", "ivr_decision", "Arn"),
+        ("lambda", "escalation", "Arn"),
+        ("AWS::Connect::Queue", "Tandem General", "QueueArn"),
+        ("AWS::Connect::Queue", "Tandem Callback", "QueueArn"),
+        ("AWS::Connect::ContactFlow", "Tandem Customer Queue", "ContactFlowArn"),
+        ("AWS::Connect::ContactFlow", "Tandem Post Call Survey", "ContactFlowArn"),
+        ("AWS::Connect::ContactFlow", "Tandem Agent Whisper", "ContactFlowArn"),
+    }
+
+
+def test_the_lex_setting_resolves_to_the_alias_or_to_empty(each_mode: Synthesized) -> None:
+    # Given the inbound flow as deployed / When the block that holds the Lex setting is read
+    document, _ = flow_content(each_mode, "Tandem Inbound Main")
+    (block,) = [a for a in document["Actions"] if a["Identifier"] == "set-lex-setting"]
+    value = block["Parameters"]["FlowAttributes"]["lexBot"]["Value"]
+    # Then it is the configured alias ARN, or "" (DTMF menu only) when the context has none
+    assert value == (each_mode.stack.config.lex_bot_alias_arn or "")
+    assert value == (LEX_ALIAS_ARN if each_mode.stack.config.existing_instance else "")
+
+
+def test_every_flow_lambda_block_outlasts_the_function_it_calls(each_mode: Synthesized) -> None:
+    # Given every InvokeLambdaFunction in every deployed flow
+    resources = each_mode.template["Resources"]
+    seen = set()
+    for flow in each_mode.resources("AWS::Connect::ContactFlow").values():
+        text, markers = resolve_join_named(flow["Properties"]["Content"])
+        for action in json.loads(text)["Actions"]:
+            if action["Type"] != "InvokeLambdaFunction":
+                continue
+            params = action["Parameters"]
+            logical_id, _ = markers[params["LambdaFunctionARN"]]["Fn::GetAtt"]
+            function = resources[logical_id]["Properties"]
+            limit = int(params["InvocationTimeLimitSeconds"])
+            # Then the block waits at most 8 s and at least one second longer than the function
+            # may run, so the function's own fallback answer always arrives before Connect gives up
+            assert function["Timeout"] + 1 <= limit <= 8, action["Identifier"]
+            assert {e["ErrorType"] for e in action["Transitions"]["Errors"]} == {"NoMatchingError"}
+            seen.add(function["Handler"].split(".")[1])
+    assert seen == {"crm_lookup", "ivr_decision", "escalation", "survey"}
 
 
 def test_flow_display_names_are_title_case() -> None:
@@ -412,7 +489,7 @@ def test_iam_has_no_wildcard_actions_and_star_resources_only_for_xray(each_mode:
             assert set(actions) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}, statement
 
 
-@pytest.mark.parametrize("name", ["crm_lookup", "ivr_decision", "escalation"])
+@pytest.mark.parametrize("name", ["crm_lookup", "ivr_decision", "escalation", "survey"])
 def test_each_role_has_no_managed_policies_and_writes_only_its_own_log_group(
     each_mode: Synthesized, name: str
 ) -> None:

@@ -1,0 +1,94 @@
+"""`tandem flows lint [PATH...]`: check flow-language files before a deploy finds the problem.
+
+PATH is a flow file or a directory (every *.json under it); with none, the repo's `flows/`.
+Raw documents and `DescribeContactFlow`-style wrappers are both accepted. Exit 1 when any
+finding is an error; warnings and info never fail the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from tandem.flows.document import SEVERITIES, Finding, load_flow
+from tandem.flows.lint import REPO, lint_flow, repo_catalog
+from tandem.output import emit_json, table
+
+
+def register(subcommands: Any) -> None:
+    parser = subcommands.add_parser("flows", help="check Amazon Connect flow-language files")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    lint = actions.add_parser("lint", help="lint flows: transitions, error branches, ARNs, placeholders")
+    lint.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="flow files or directories (every *.json inside); default: the repo's flows/",
+    )
+    lint.add_argument("--format", choices=("table", "json"), default="table")
+    lint.set_defaults(run=run_lint)
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    files = _flow_files(args.paths or [_shown(REPO / "flows")])
+    if files is None:
+        return 2
+    catalog = repo_catalog()
+    findings = [f for file in files for f in lint_flow(load_flow(file), catalog)]
+    findings.sort(key=lambda f: (f.file, f.position))
+    counts: Counter[str] = Counter(f.severity for f in findings)
+    if args.format == "json":
+        emit_json(
+            {
+                "files": len(files),
+                "errors": counts["error"],
+                "warnings": counts["warning"],
+                "info": counts["info"],
+                "findings": [f.to_dict() for f in findings],
+            }
+        )
+    else:
+        if findings:
+            rows = [[f.file, f.action, f.severity, f.rule, f.message] for f in findings]
+            print(table(["file", "action", "severity", "rule", "message"], rows))
+            print()
+        print(_summary(len(files), counts, findings))
+    return 1 if counts["error"] else 0
+
+
+def _flow_files(paths: list[Path]) -> list[Path] | None:
+    """Every flow file named by `paths`, in order, each once; None after a usage error."""
+    files: dict[Path, None] = {}
+    for path in paths:
+        if path.is_file():
+            files[path] = None
+        elif path.is_dir():
+            found = sorted(p for p in path.rglob("*.json") if p.is_file())
+            if not found:
+                print(f"tandem flows lint: {path}: no *.json files in this directory", file=sys.stderr)
+                return None
+            files.update(dict.fromkeys(found))
+        else:
+            print(f"tandem flows lint: {path}: no such file or directory", file=sys.stderr)
+            return None
+    return list(files)
+
+
+def _summary(files: int, counts: Counter[str], findings: list[Finding]) -> str:
+    flagged = len({f.file for f in findings if f.severity == "error"})
+    parts = ", ".join(f"{counts[s]} {s}{'' if s == 'info' or counts[s] == 1 else 's'}" for s in SEVERITIES)
+    noun = "file" if files == 1 else "files"
+    return f"{files} flow {noun} linted: {parts}; {flagged} with errors"
+
+
+def _shown(path: Path) -> Path:
+    """`path` relative to the working directory when it is inside it."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path

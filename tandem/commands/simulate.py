@@ -1,0 +1,197 @@
+"""`tandem simulate FLOW`: run a flow locally against the real handlers, with scripted caller input.
+
+FLOW is a flow name in the repo's `flows/` (`inbound_main`) or a path to a flow file. The run uses
+the sandbox (attached to `tandem sandbox up` when one is running), decides as of a fixed Monday
+(10:00 New York with `--set-hours open`, 22:00 with `closed`) and prints the path, every Lambda
+call with its response, what the caller heard, the outcome and branch coverage. Phone numbers are
+masked. Exit 0 when the simulation completes (whatever the outcome), 1 when a guard stopped it or
+the outcome is `error`, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tandem.output import emit_json, mask_phone, table
+
+WITHHELD = ("anonymous", "withheld", "restricted", "private", "unknown")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+# A whole value that is a phone number: E.164-ish, NANP national "(202) 555-0107", UK national.
+_PHONE_VALUE = re.compile(
+    r"^(?:\+[\d\s().-]{7,20}|\(?\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4}|0\d{2,4}[\s-]?\d{5,8})$"
+)
+_PHONE_IN_TEXT = re.compile(r"\+\d{7,15}\b")
+NOTE_WIDTH = 90
+TIME_ZONE = "America/New_York"  # the sandbox's TIME_ZONE
+
+
+def register(subcommands: Any) -> None:
+    parser = subcommands.add_parser(
+        "simulate", help="run a flow locally against the real handlers, with scripted caller input"
+    )
+    parser.add_argument(
+        "flow", metavar="FLOW", help="a flow name in flows/ (e.g. inbound_main) or a flow file"
+    )
+    parser.add_argument(
+        "--caller", default="+12025550101", help="+E164 number or 'anonymous' (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--input",
+        dest="inputs",
+        action="append",
+        default=[],
+        metavar="X",
+        help="the caller's next key press, digits or words (repeat; '' is silence)",
+    )
+    parser.add_argument("--set-hours", choices=("open", "closed"), default="open", dest="hours")
+    parser.add_argument(
+        "--queue-wait",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="the queue's estimated wait; runs the customer-queue flow (default: a quiet queue)",
+    )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a {{setting:NAME}} value, e.g. lexBotAliasArn=arn:... to use the fake Lex bot",
+    )
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.set_defaults(run=run)
+
+
+def _seconds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: seconds cannot be negative")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from tandem.flows.simulator import FlowNotFound, find_flow_file, simulate
+    from tandem.local import sandbox
+
+    caller = args.caller.strip()
+    if not (_E164.match(caller) or caller.lower() in WITHHELD):
+        return _usage(f"--caller {caller!r}: expected a +E164 number such as +12025550101, or 'anonymous'")
+    settings: dict[str, str] = {}
+    for item in args.setting:
+        name, equals, value = item.partition("=")
+        if not equals or not name:
+            return _usage(f"--setting {item!r}: expected NAME=VALUE")
+        settings[name] = value
+    try:
+        path = find_flow_file(args.flow)
+    except FlowNotFound as error:
+        return _usage(str(error))
+    try:
+        with sandbox() as box:
+            result = simulate(
+                path,
+                box=box,
+                caller=caller,
+                inputs=args.inputs,
+                hours=args.hours,
+                queue_wait_seconds=args.queue_wait,
+                settings=settings,
+            )
+    except FlowNotFound as error:
+        return _usage(str(error))
+    if args.format == "json":
+        emit_json(masked(result.to_dict()))
+    else:
+        _print(result, args)
+    return 0 if result.completed else 1
+
+
+def _usage(message: str) -> int:
+    print(f"tandem simulate: {message}", file=sys.stderr)
+    return 2
+
+
+def masked(value: Any) -> Any:
+    """`value` with every phone number masked (whole values and numbers inside text)."""
+    if isinstance(value, str):
+        if _PHONE_VALUE.match(value) and sum(c.isdigit() for c in value) >= 7:
+            return mask_phone(value)
+        return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), value)
+    if isinstance(value, dict):
+        return {k: masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [masked(v) for v in value]
+    return value
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(masked(value), ensure_ascii=False, separators=(", ", ": "))
+
+
+def _print(result: Any, args: argparse.Namespace) -> None:
+    from tandem.flows.simulator import CLOSED_MOMENT, OPEN_MOMENT
+
+    moment = (OPEN_MOMENT if args.hours == "open" else CLOSED_MOMENT).astimezone(ZoneInfo(TIME_ZONE))
+    wait = "quiet queue" if args.queue_wait is None else f"queue wait {args.queue_wait} s"
+    inputs = ", ".join(repr(i) for i in args.inputs) or "none"
+    print(
+        f"Simulating {result.flow} (local sandbox; Lex is faked by a keyword table)\n"
+        f"caller {masked(args.caller)}, hours {args.hours} ({moment:%A %Y-%m-%d %H:%M} {TIME_ZONE}), {wait}, "
+        f"inputs: {inputs}\n"
+    )
+    rows = [
+        [i, s.flow, s.action, s.type, s.branch or "(end)", _short(masked(s.note))]
+        for i, s in enumerate(result.steps, start=1)
+    ]
+    print(table(["#", "flow", "action", "type", "branch", "note"], rows))
+
+    print("\nLambda calls")
+    if not result.lambda_calls:
+        print("  none")
+    for call in result.lambda_calls:
+        print(f"  {call.function} ({call.flow}/{call.action})")
+        print(f"    parameters: {_compact(call.parameters)}")
+        if call.error:
+            print(f"    error branch: {masked(call.error)}")
+        if call.response is not None:
+            print(f"    response:   {_compact(call.response)}")
+
+    print("\nCaller heard")
+    for text in result.heard or ["(nothing)"]:
+        print(f"  {masked(text)}")
+    if result.whispered:
+        print("\nAgent heard (whisper)")
+        for text in result.whispered:
+            print(f"  {masked(text)}")
+
+    where = f", queue {result.queue}, priority {result.priority}" if result.queue else ""
+    print(f"\nOutcome: {result.outcome}{where}")
+    if result.stopped:
+        print(f"Stopped: {result.stopped}")
+    if result.attributes:
+        print(f"Contact attributes: {_compact(result.attributes)}")
+    if result.inputs_left:
+        print(f"Inputs not used: {', '.join(repr(i) for i in result.inputs_left)}")
+
+    print("\nCoverage (transitions taken / all)")
+    coverage_rows = [
+        [name, f"{len(c.taken)}/{len(c.transitions)}", f"{c.ratio:.0%}"]
+        for name, c in result.coverage.items()
+    ]
+    print(table(["flow", "taken", "%"], coverage_rows))
+    if result.warnings:
+        print("\nWarnings")
+        for warning in result.warnings:
+            print(f"  {masked(warning)}")
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= NOTE_WIDTH else text[: NOTE_WIDTH - 1] + "…"
