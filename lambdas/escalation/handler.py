@@ -36,8 +36,7 @@ from lambdas.escalation.queue_metrics import (
 )
 from lambdas.escalation.recorder import handoff_key, record_handoff
 from lambdas.ivr_decision.calendar import Calendar
-from lambdas.ivr_decision.documents import bundled_defaults
-from lambdas.ivr_decision.store import DocumentStore, RefreshOutcome, fetch_parameters
+from lambdas.ivr_decision.store import DocumentStore, StoreReporter, open_store, refresh_when_due
 from lambdas.shared.aws import ClientLimits, LazyClient, make_client
 from lambdas.shared.budget import Deadline, run_within
 from lambdas.shared.connect_handler import run_connect_handler
@@ -47,7 +46,6 @@ from lambdas.shared.observability import MetricUnit, get_logger, get_metrics
 from lambdas.shared.response import Status, flat_response, to_flow_value
 
 SERVICE = "escalation"
-SSM_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=1)
 CONNECT_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.6, max_attempts=1)
 DYNAMODB_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=2)
 DOCUMENTS = ("escalation", "calendar")
@@ -55,6 +53,7 @@ FALLBACK_QUEUE = "general"
 
 logger = get_logger(SERVICE)
 metrics = get_metrics(SERVICE)
+REPORTER = StoreReporter(logger, metrics, subject="policy", metric_prefix="Policy")
 
 
 def utc_now() -> datetime:
@@ -75,16 +74,14 @@ class EscalationDeps:
 
 def build_deps() -> EscalationDeps:
     config = EscalationConfig.from_env()
-    ssm = make_client("ssm-slim", SSM_LIMITS)
-    store = DocumentStore(
-        fetch=lambda: fetch_parameters(ssm, config.config_path),
-        path=config.config_path,
-        bundled=bundled_defaults(DOCUMENTS),
+    store = open_store(
+        config.config_path,
+        DOCUMENTS,
         max_age_seconds=config.max_age_seconds,
         retry_after_failure_seconds=config.retry_after_failure_seconds,
+        init_budget_ms=config.budget_ms,
+        reporter=REPORTER,
     )
-    init_deadline = Deadline.after_ms(config.budget_ms)
-    _report_refresh(store.refresh(read=lambda fetch: run_within(init_deadline, fetch)))
     instance_id = parse_instance_arn(config.instance_arn)
     queue_metrics = ConnectQueueMetrics(
         LazyClient("connect-slim", CONNECT_LIMITS),
@@ -109,8 +106,7 @@ def _escalate(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
     started = time.perf_counter()
     deps = CONTAINER.get()  # a ConfigError becomes DEGRADED/CONFIG in run_connect_handler
     deadline = Deadline.after_ms(deps.config.budget_ms, lambda_context)
-    if deps.store.due():
-        _report_refresh(deps.store.refresh(read=lambda fetch: run_within(deadline, fetch)))
+    refresh_when_due(deps.store, deadline, REPORTER)
     policy: EscalationPolicy = deps.store.get("escalation").value  # type: ignore[assignment]
     calendar: Calendar = deps.store.get("calendar").value  # type: ignore[assignment]
     now = clock()
@@ -307,20 +303,6 @@ def _screen_pop(context: HandoffContext) -> dict[str, Any]:
         "latestOrderId": profile.latest_order_id,
         "latestOrderStatus": profile.latest_order_status,
     }
-
-
-def _report_refresh(outcome: RefreshOutcome) -> None:
-    if outcome.failed:
-        logger.warning(
-            "policy store unreachable; serving the documents held", extra={"error_type": outcome.failed}
-        )
-        metrics.add_metric(name="PolicyStoreFailures", unit=MetricUnit.Count, value=1)
-    for document, problem in outcome.refused:
-        logger.error("policy store document refused; the last valid one keeps serving",
-                     extra={"document": document, "problem": problem})  # fmt: skip
-        metrics.add_metric(name="PolicyRefused", unit=MetricUnit.Count, value=1)
-    if outcome.changed:
-        logger.info("policy store documents loaded", extra={"documents": outcome.changed})
 
 
 def _fallback(status: Status, reason: str) -> dict[str, str]:

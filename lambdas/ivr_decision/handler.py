@@ -13,11 +13,11 @@ from typing import Any
 
 from lambdas.ivr_decision.config import DecisionConfig
 from lambdas.ivr_decision.decide import Decision, decide
-from lambdas.ivr_decision.documents import Documents, bundled_defaults
+from lambdas.ivr_decision.documents import Documents
 from lambdas.ivr_decision.recorder import interaction_item
 from lambdas.ivr_decision.ruleset import Route
 from lambdas.ivr_decision.signals import DecisionContext, build_context
-from lambdas.ivr_decision.store import DocumentStore, RefreshOutcome, fetch_parameters
+from lambdas.ivr_decision.store import DocumentStore, StoreReporter, open_store, refresh_when_due
 from lambdas.shared.aws import ClientLimits, make_client
 from lambdas.shared.budget import Deadline, run_within
 from lambdas.shared.connect_handler import run_connect_handler
@@ -28,13 +28,13 @@ from lambdas.shared.observability import MetricUnit, get_logger, get_metrics
 from lambdas.shared.response import Status, flat_response, to_flow_value
 
 SERVICE = "ivr_decision"
-# One attempt each: a slow store read is retried on a later call, never while a caller waits.
-SSM_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=1)
 DYNAMODB_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=2)
 FALLBACK_QUEUE = "general"
 
 logger = get_logger(SERVICE)
 metrics = get_metrics(SERVICE)
+REPORTER = StoreReporter(logger, metrics, subject="rules", metric_prefix="Rules")
+DOCUMENTS = ("rules", "content", "calendar")
 
 
 def utc_now() -> datetime:
@@ -54,18 +54,14 @@ class DecisionDeps:
 
 def build_deps() -> DecisionDeps:
     config = DecisionConfig.from_env()
-    ssm = make_client("ssm-slim", SSM_LIMITS)  # GetParametersByPath only: a faster cold start
-    store = DocumentStore(
-        fetch=lambda: fetch_parameters(ssm, config.config_path),
-        path=config.config_path,
-        bundled=bundled_defaults(),
+    store = open_store(
+        config.config_path,
+        DOCUMENTS,
         max_age_seconds=config.max_age_seconds,
         retry_after_failure_seconds=config.retry_after_failure_seconds,
+        init_budget_ms=config.budget_ms,
+        reporter=REPORTER,
     )
-    # In the init phase, so the first caller does not wait for it; bounded, so a stalled store
-    # cannot eat the init phase's own time limit.
-    init_deadline = Deadline.after_ms(config.budget_ms)
-    _report_refresh(store.refresh(read=lambda fetch: run_within(init_deadline, fetch)))
     return DecisionDeps(config, store, make_client("dynamodb", DYNAMODB_LIMITS))
 
 
@@ -83,8 +79,7 @@ def _decide(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
     started = time.perf_counter()
     deps = CONTAINER.get()  # a ConfigError becomes DEGRADED/CONFIG in run_connect_handler
     deadline = Deadline.after_ms(deps.config.budget_ms, lambda_context)
-    if deps.store.due():
-        _report_refresh(deps.store.refresh(read=lambda fetch: run_within(deadline, fetch)))
+    refresh_when_due(deps.store, deadline, REPORTER)
     documents = deps.store.documents()
     now = clock()
     context = build_context(event, documents.rules, documents.calendar, now, deps.config.time_zone)
@@ -175,20 +170,6 @@ def _record(
         metrics.add_metric(name="InteractionWriteFailures", unit=MetricUnit.Count, value=1)
         return False
     return True
-
-
-def _report_refresh(outcome: RefreshOutcome) -> None:
-    if outcome.failed:
-        logger.warning(
-            "rules store unreachable; serving the documents held", extra={"error_type": outcome.failed}
-        )
-        metrics.add_metric(name="RulesStoreFailures", unit=MetricUnit.Count, value=1)
-    for document, problem in outcome.refused:
-        logger.error("rules store document refused; the last valid one keeps serving",
-                     extra={"document": document, "problem": problem})  # fmt: skip
-        metrics.add_metric(name="RulesRefused", unit=MetricUnit.Count, value=1)
-    if outcome.changed:
-        logger.info("rules store documents loaded", extra={"documents": outcome.changed})
 
 
 def _fallback(status: Status, reason: str) -> dict[str, str]:

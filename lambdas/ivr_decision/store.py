@@ -14,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambdas.ivr_decision.documents import Documents, Parsed, parse_text
+from lambdas.ivr_decision.documents import Documents, Parsed, bundled_defaults, parse_text
 from lambdas.ivr_decision.storage_format import READ_PAGE_SIZE, StorageFormatError, decode_documents
 from lambdas.ivr_decision.validation import DocumentError
+from lambdas.shared.aws import ClientLimits, make_client
+from lambdas.shared.budget import Deadline, run_within
 
 MAX_PAGES = 10  # 100 parameters: far more than three documents of at most 16 parts need
 
@@ -123,3 +125,61 @@ class DocumentStore:
             self._sources[name] = "store"
             outcome.changed.append(name)
         return outcome
+
+
+# One attempt: a slow store read is retried on a later call, never while a caller waits.
+STORE_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=1)
+
+
+@dataclass(frozen=True)
+class StoreReporter:
+    """How a function names its store in logs and metrics ("rules"/"Rules", "policy"/"Policy")."""
+
+    logger: Any
+    metrics: Any
+    subject: str
+    metric_prefix: str
+
+    def report(self, outcome: RefreshOutcome) -> None:
+        if outcome.failed:
+            self.logger.warning(
+                f"{self.subject} store unreachable; serving the documents held",
+                extra={"error_type": outcome.failed},
+            )
+            self.metrics.add_metric(name=f"{self.metric_prefix}StoreFailures", unit="Count", value=1)
+        for document, problem in outcome.refused:
+            self.logger.error(
+                f"{self.subject} store document refused; the last valid one keeps serving",
+                extra={"document": document, "problem": problem},
+            )
+            self.metrics.add_metric(name=f"{self.metric_prefix}Refused", unit="Count", value=1)
+        if outcome.changed:
+            self.logger.info(f"{self.subject} store documents loaded", extra={"documents": outcome.changed})
+
+
+def open_store(
+    path: str,
+    names: tuple[str, ...],
+    *,
+    max_age_seconds: float,
+    retry_after_failure_seconds: float,
+    init_budget_ms: float,
+    reporter: StoreReporter,
+) -> DocumentStore:
+    """A store over `path` serving `names`, read once now (in the init phase, so the first caller
+    does not wait for it; bounded, so a stalled store cannot eat the init phase's time limit)."""
+    ssm = make_client("ssm-slim", STORE_LIMITS)  # GetParametersByPath only: a faster cold start
+    store = DocumentStore(
+        fetch=lambda: fetch_parameters(ssm, path),
+        path=path,
+        bundled=bundled_defaults(names),
+        max_age_seconds=max_age_seconds,
+        retry_after_failure_seconds=retry_after_failure_seconds,
+    )
+    refresh_when_due(store, Deadline.after_ms(init_budget_ms), reporter)
+    return store
+
+
+def refresh_when_due(store: DocumentStore, deadline: Deadline, reporter: StoreReporter) -> None:
+    if store.due():
+        reporter.report(store.refresh(read=lambda fetch: run_within(deadline, fetch)))
