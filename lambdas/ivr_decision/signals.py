@@ -1,6 +1,9 @@
 """The decision context: every fact a rule can test, built from the event's parameters and attributes.
 
-A flow passes what it knows as block parameters (or contact attributes of the same name):
+A flow passes what it knows as block parameters. What the caller said or pressed on this turn
+(`TURN_SIGNALS`) is read from the block's parameters only: a contact attribute of the same name is
+left over from an earlier turn (or another flow) and must not pass for this turn's input. Everything
+else falls back to a contact attribute of the same name:
 
     intent, intentConfidence      $.Lex.IntentName, $.Lex.IntentConfidence.Score
     menuChoice                    the DTMF key pressed, mapped to an intent by the rule set's menu
@@ -35,6 +38,8 @@ from lambdas.shared.event import ContactEvent
 MAX_COUNT = 1_000_000.0
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NON_WORD = re.compile(r"[^A-Z0-9]+")
+# This turn's input: block parameters only, never a contact attribute kept from an earlier turn.
+TURN_SIGNALS = frozenset({"intent", "intentConfidence", "menuChoice", "transcript", "sentiment"})
 _WITHHELD = {"", "anonymous", "restricted", "unknown", "private", "unavailable", "withheld"}
 
 
@@ -51,7 +56,7 @@ def build_context(
 ) -> DecisionContext:
     reader = _Reader(event)
     intent, source, confidence = _intent(reader, rules)
-    transcript = event.value("transcript")
+    transcript = reader.raw("transcript")
     asks = intent == rules.agent_request_intent or bool(transcript and asks_for_person(transcript))
     channel = event.channel if event.channel in CHANNELS else "UNKNOWN"
     caller_type = _caller_type(reader, event)
@@ -96,8 +101,14 @@ class _Reader:
         self.event = event
         self.problems: list[str] = []
 
+    def raw(self, name: str) -> str:
+        """The flow's value for `name`: this turn's input from parameters only, else either."""
+        if name in TURN_SIGNALS:
+            return self.event.parameters.get(name) or ""
+        return self.event.value(name)
+
     def number(self, name: str, default: float | None) -> float | None:
-        raw = self.event.value(name)
+        raw = self.raw(name)
         if not raw:
             return default
         try:
@@ -110,7 +121,7 @@ class _Reader:
         return min(value, MAX_COUNT)
 
     def flag(self, name: str, default: bool | None) -> Any:
-        raw = self.event.value(name).lower()
+        raw = self.raw(name).lower()
         if not raw:
             return default
         if raw in ("true", "yes", "1"):
@@ -121,7 +132,7 @@ class _Reader:
         return default
 
     def choice(self, name: str, options: tuple[str, ...], default: str, *, upper: bool) -> str:
-        raw = self.event.value(name)
+        raw = self.raw(name)
         value = raw.upper() if upper else raw.lower()
         if not raw:
             return default
@@ -132,15 +143,14 @@ class _Reader:
 
 
 def _intent(reader: _Reader, rules: RuleSet) -> tuple[str, str, float]:
-    event = reader.event
-    lex_intent = event.value("intent")
+    lex_intent = reader.raw("intent")
     if lex_intent:
         confidence = reader.number("intentConfidence", 0.0) or 0.0
         if confidence > 1.0:
             reader.problems.append("intentConfidence")
             confidence = 0.0
         return intent_code(lex_intent, rules), "LEX", confidence
-    key = event.value("menuChoice")
+    key = reader.raw("menuChoice")
     if key:
         mapped = rules.menu.get(key)
         if mapped is None:

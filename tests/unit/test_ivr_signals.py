@@ -94,6 +94,31 @@ def test_a_block_parameter_wins_over_an_attribute() -> None:
     assert context_for(event).facts["tier"] == "gold"
 
 
+def test_this_turns_input_is_never_read_from_attributes() -> None:
+    """Given intent, key, words and sentiment kept as attributes from an earlier turn, and none passed,
+    Then the decision sees no input on this turn (a kept intent must not pass for a new one)."""
+    kept = {
+        "intent": "CheckOrderStatus",
+        "intentConfidence": "0.95",
+        "menuChoice": "1",
+        "transcript": "let me talk to someone",
+        "sentiment": "NEGATIVE",
+        "tier": "gold",
+    }
+    facts = context_for(contact_event({}, attributes=kept)).facts
+    assert (facts["intent"], facts["intentSource"], facts["confidence"]) == ("UNKNOWN", "NONE", 0.0)
+    assert facts["asksForAgent"] is False
+    assert facts["sentiment"] == "UNKNOWN"
+    assert facts["tier"] == "gold"  # customer facts still come from attributes
+
+
+def test_this_turns_key_is_read_from_parameters_over_a_kept_intent() -> None:
+    event = contact_event({"menuChoice": "2"}, attributes={"intent": "Complaint", "sentiment": "NEGATIVE"})
+    facts = context_for(event).facts
+    assert (facts["intent"], facts["intentSource"]) == ("RETURN_POLICY", "DTMF")
+    assert facts["sentiment"] == "UNKNOWN"
+
+
 # --- malformed values ------------------------------------------------------------------------------
 
 MALFORMED = [
