@@ -33,9 +33,9 @@ What is modelled, and how (the flow-language reference is docs/connect-reference
   of it. The caller answers one request for input there (`QUEUE_FLOW_ASKS`); an agent picks up
   before the flow asks again, or once it has looped `QUEUE_FLOW_VISITS` times. A caller still
   queued then reaches an agent: the AgentWhisper hook runs (its prompts go to the
-  agent), and after the conversation the CustomerRemaining hook (the post-call survey) runs with
-  the inputs left. DisconnectParticipant in an inbound or transferred flow also runs the
-  CustomerRemaining hook. Each hook runs at most once per contact.
+  agent), and after the conversation (the agent hangs up, the caller stays on the line) the
+  CustomerRemaining hook (the post-call survey) runs with the inputs left. DisconnectParticipant
+  hangs up on the caller, so no hook runs after it. Each hook runs at most once per contact.
 - Outcome: the contact attribute `tandemOutcome` (SELF_SERVED, QUEUED, CALLBACK, CLOSED) when the
   flow sets one, unless the contact was queued or a callback was created after it was set; else
   what happened (queued, callback, disconnected). A guard stop is `error`.
@@ -728,9 +728,6 @@ class _Run:
             self.namespace["External"], self.namespace["Lex"] = external, lex
         return True
 
-    def run_hook_quietly(self, hook: str, kind: FlowKind) -> None:
-        self.run_hook(hook, kind)
-
     def after_queued(self) -> None:
         """The wait in queue, an agent, and the customer left on the line after the agent hangs up."""
         if self.queue_wait_seconds is not None and "CustomerQueue" in self.hooks:
@@ -1118,13 +1115,9 @@ def _transfer_to_flow(run: _Run, flow: Flow, action: dict[str, Any], kind: FlowK
 
 
 def _disconnect(run: _Run, flow: Flow, action: dict[str, Any], kind: FlowKind) -> _Next:
+    # The flow hangs up on the caller: a disconnect flow set for this contact would speak to no one,
+    # so it is not run (it runs when the agent hangs up with the caller still on the line).
     run.disconnected = True
-    if kind in ("inbound", "transfer") and run.hooks.get("CustomerRemaining"):
-        return _Next(
-            None,
-            "disconnect; the CustomerRemaining flow runs",
-            then=lambda: run.run_hook_quietly("CustomerRemaining", "remaining"),
-        )
     return _Next(None, "disconnect")
 
 

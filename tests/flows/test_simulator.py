@@ -714,7 +714,8 @@ def test_a_quiet_queue_goes_straight_to_an_agent(box: Sandbox, tmp_path: Path) -
     assert result.inputs_left == ["1"]
 
 
-def test_disconnect_runs_the_customer_remaining_flow(box: Sandbox, tmp_path: Path) -> None:
+def test_the_flows_own_disconnect_runs_no_customer_remaining_flow(box: Sandbox, tmp_path: Path) -> None:
+    """Given a disconnect flow and a flow that hangs up, Then no one is left to hear it: it does not run."""
     write_flow(
         tmp_path,
         "survey",
@@ -747,8 +748,9 @@ def test_disconnect_runs_the_customer_remaining_flow(box: Sandbox, tmp_path: Pat
     )
     result = simulate(flow, box=box, flows_dir=tmp_path, inputs=["5"])
     assert result.outcome == "self-served"
-    assert result.heard == ["Goodbye", "Rate us"]
-    assert result.attributes["csat"] == "5"
+    assert result.heard == ["Goodbye"]
+    assert "csat" not in result.attributes
+    assert result.inputs_left == ["5"]
 
 
 def test_queue_load_agrees_with_escalations_estimate(box: Sandbox, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import pytest
 from infra_support import REPO_ROOT
 
 from infra import constants
+from lambdas.ivr_decision.facts import HOURS
 
 FLOWS_DIR = REPO_ROOT / "flows"
 FLOW_FILES = sorted(FLOWS_DIR.glob("*.json"))
@@ -363,6 +364,12 @@ def test_self_service_confirms_counts_a_failed_attempt_or_hands_over() -> None:
         assert by_id[block]["Parameters"]["Attributes"]["route"] == "AGENT"
         assert by_id[block]["Transitions"]["NextAction"] == "save-intent"
     assert by_id["mark-closed"]["Parameters"]["Attributes"]["tandemOutcome"] == "CLOSED"
+    # A self-served caller rates the call in it: the flow's own hang-up would leave no one to ask
+    assert by_id["thank-self-served"]["Transitions"]["NextAction"] == "survey-self-served"
+    survey = by_id["survey-self-served"]
+    assert survey["Type"] == "TransferToFlow"
+    assert survey["Parameters"] == {"ContactFlowId": "{{flow:post_call_survey}}"}
+    assert errors(survey)["NoMatchingError"] == "goodbye-self-served"
 
 
 def test_escalation_gets_everything_it_reads() -> None:
@@ -389,8 +396,22 @@ def test_escalation_gets_everything_it_reads() -> None:
 
 def test_callbacks_and_queueing_after_escalation() -> None:
     by_id = actions(load("inbound_main"))
-    assert conditions(by_id["check-callback-offer"]) == {"true": "offer-callback"}
+    assert conditions(by_id["check-callback-offer"]) == {"true": "check-hours-for-offer"}
+    assert errors(by_id["check-callback-offer"]) == {"NoMatchingCondition": "check-open-for-hold"}
+    closed = set(HOURS) - {"OPEN"}  # every hours value ivr_decision answers when people are away
+    # Open: a callback or the hold. Closed: a callback for when we open, or a polite goodbye, never a queue
+    for block, when_closed, otherwise in (
+        ("check-hours-for-offer", "offer-callback-closed", "offer-callback"),
+        ("check-open-for-hold", "closed-no-callback", "set-target-queue"),
+    ):
+        assert by_id[block]["Parameters"] == {"ComparisonValue": "$.Attributes.hours"}
+        assert conditions(by_id[block]) == dict.fromkeys(closed, when_closed)
+        assert errors(by_id[block]) == {"NoMatchingCondition": otherwise}  # unknown hours: a person
     assert conditions(by_id["offer-callback"]) == {"1": "set-callback-number", "2": "set-target-queue"}
+    assert conditions(by_id["offer-callback-closed"]) == {"1": "set-callback-number"}
+    assert set(errors(by_id["offer-callback-closed"]).values()) == {"closed-no-callback"}
+    assert by_id["closed-no-callback"]["Transitions"]["NextAction"] == "mark-closed"
+    assert by_id["callback-unavailable"]["Transitions"]["NextAction"] == "check-open-for-hold"
     assert by_id["set-callback-number"]["Parameters"] == {"CallbackNumber": "$.CustomerEndpoint.Address"}
     assert by_id["create-callback"]["Parameters"]["QueueId"] == "$.Attributes.callbackQueueArn"
     assert by_id["full-create-callback"]["Parameters"]["QueueId"] == "{{queue:callback}}"
