@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import bench_crm_lookup, bench_escalation, bench_ivr_decision
+from bench import bench_crm_lookup, bench_escalation, bench_flows, bench_ivr_decision
 
 
 def main() -> None:
@@ -15,6 +15,7 @@ def main() -> None:
     bench_crm_lookup.main(runs=args.runs)
     bench_ivr_decision.main(runs=args.runs)
     bench_escalation.main(runs=args.runs)
+    bench_flows.main()
 
 
 if __name__ == "__main__":

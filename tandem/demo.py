@@ -1,159 +1,231 @@
-"""`tandem demo`: look up a handful of demo callers in the sandbox and show what the flow gets."""
+"""`tandem demo`: scripted calls through the real inbound flow and handlers, on the local sandbox.
+
+Each of `tandem.flows.scenarios.DEMO_SCENARIOS` is placed through `flows/inbound_main.json` by the
+flow simulator, against the real Lambda handlers on moto. The demo prints a short trace per call
+(what the caller heard and did, what each function answered, where the call went), a summary
+table and the branch coverage of the flows. `--calls N` runs a synthetic day instead
+(`tandem.demo_day`); `--handlers` shows each handler on its own (`tandem.demo_handlers`).
+"""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from tandem.demo_trace import caller_label, lambda_summary, trace_lines
+from tandem.flows.scenarios import (
+    DEMO_SCENARIOS,
+    Scenario,
+    decision_route,
+    decision_rule,
+    mismatches,
+    place_call,
+    rating,
+)
+from tandem.flows.simulator import CLOSED_MOMENT, OPEN_MOMENT, SimulationResult, merge_coverage
 from tandem.local import Sandbox, sandbox
-from tandem.local.demo_data import UNKNOWN_NUMBER
-from tandem.output import emit_json, mask_phone, table
+from tandem.output import emit_json, masked, table
 
-DEMO_INSTANCE_ARN = "arn:aws:connect:us-east-1:123456789012:instance/00000000-0000-4000-8000-000000000000"
-US_LINE = "+12025550100"
-UK_LINE = "+442079460000"
+NEW_YORK = ZoneInfo("America/New_York")
+PERSON_OUTCOMES = ("queued", "callback")
 
 
 @dataclass(frozen=True)
-class DemoCall:
-    label: str
-    address: str
-    channel: str = "VOICE"
-    endpoint_type: str = "TELEPHONE_NUMBER"
-    dialled: str = US_LINE
-    caller_param: str = ""  # what the flow passes as callerNumber, when it differs
-    outage: bool = False
+class PlacedCall:
+    scenario: Scenario
+    result: SimulationResult
+    seconds: float
+
+    @property
+    def csat(self) -> str:
+        value = rating(self.result)
+        return "" if value is None else str(value)
+
+    @property
+    def rule(self) -> str:
+        return decision_rule(self.result)
 
 
-DEMO_CALLS = (
-    DemoCall("known gold caller (E.164)", "+12025550101"),
-    DemoCall("VIP with an open complaint", "+12025550103"),
-    DemoCall("same gold caller again (cache)", "+12025550101"),
-    DemoCall("unknown number", UNKNOWN_NUMBER),
-    DemoCall("withheld number", "anonymous"),
-    DemoCall("national format, spaces and punctuation", "+12025550107", caller_param="(202) 555-0107"),
-    DemoCall(
-        "UK national format on a UK line", "+447700900123", caller_param="07700 900123", dialled=UK_LINE
-    ),
-    DemoCall(
-        "chat contact, no phone", "c0a8f3e2-chat-participant", channel="CHAT", endpoint_type="CONNECT_CHAT"
-    ),
-    DemoCall("CRM down, caller cached a moment ago", "+12025550101", outage=True),
-    DemoCall("CRM down, new caller", "+12025550102", outage=True),
-)
+def place_scripted_calls(box: Sandbox) -> list[PlacedCall]:
+    placed = []
+    for scenario in DEMO_SCENARIOS:
+        started = time.perf_counter()
+        result = place_call(box, scenario)
+        placed.append(PlacedCall(scenario, result, time.perf_counter() - started))
+    return placed
 
 
-def contact_event(call: DemoCall, index: int) -> dict[str, Any]:
-    contact_id = f"demo-{index:04d}-0000-4000-8000-000000000000"
-    parameters = {"step": "lookup-caller"}
-    if call.caller_param:
-        parameters["callerNumber"] = call.caller_param
-    return {
-        "Name": "ContactFlowEvent",
-        "Details": {
-            "ContactData": {
-                "Attributes": {},
-                "Channel": call.channel,
-                "ContactId": contact_id,
-                "InitialContactId": contact_id,
-                "InitiationMethod": "INBOUND",
-                "InstanceARN": DEMO_INSTANCE_ARN,
-                "CustomerEndpoint": {"Address": call.address, "Type": call.endpoint_type},
-                "SystemEndpoint": {"Address": call.dialled, "Type": "TELEPHONE_NUMBER"},
-                "LanguageCode": "en-US",
-                "Queue": None,
-            },
-            "Parameters": parameters,
-        },
-    }
+def run(
+    output_format: str = "table", *, calls: int | None = None, seed: int = 7, handlers: bool = False
+) -> int:
+    if handlers:
+        from tandem.demo_handlers import run as run_handlers
 
+        return run_handlers(output_format)
+    if calls is not None:
+        from tandem.demo_day import run_day
 
-def run_calls(box: Sandbox) -> list[dict[str, Any]]:
-    results = []
-    for index, call in enumerate(DEMO_CALLS, start=1):
-        event = contact_event(call, index)
-        if call.outage:
-            with box.crm_outage():
-                response = box.invoke("crm_lookup", event)
-        else:
-            response = box.invoke("crm_lookup", event)
-        results.append(
-            {
-                "scenario": call.label,
-                "caller": mask_phone(call.caller_param or call.address),
-                "channel": call.channel,
-                "response": response,
-                "awsCalls": box.last.aws_calls,
-            }
-        )
-    return results
-
-
-def run(output_format: str = "table") -> int:
-    from tandem.demo_decisions import (
-        DECISION_HEADERS,
-        HANDOFF_HEADERS,
-        decision_rows,
-        handoff_rows,
-        run_decisions,
-    )
-
+        return run_day(calls, seed=seed, output_format=output_format)
+    started = time.perf_counter()
     with sandbox() as box:
-        results = run_calls(box)
-        decisions = run_decisions(box)
+        placed = place_scripted_calls(box)
+    elapsed = time.perf_counter() - started
+    problems = {p.scenario.name: mismatches(p.scenario, p.result) for p in placed}
     if output_format == "json":
-        emit_json({"calls": results, "decisions": decisions})
-        return 0
-    print(
-        "Tandem demo: CRM lookups on the local sandbox (moto; no AWS account, nothing leaves this machine)\n"
+        emit_json(_as_json(placed, problems, elapsed))
+    else:
+        _print(placed, problems, elapsed)
+    return 1 if any(problems.values()) else 0
+
+
+def _where(result: SimulationResult) -> str:
+    if result.outcome == "queued":
+        return f"queued in {result.queue} at priority {result.priority}"
+    if result.outcome == "callback":
+        return f"callback on the {result.queue} queue"
+    return result.outcome
+
+
+def _conditions(scenario: Scenario) -> str:
+    moment = (OPEN_MOMENT if scenario.hours == "open" else CLOSED_MOMENT).astimezone(NEW_YORK)
+    parts = [f"{scenario.hours} ({moment:%a %H:%M} New York)"]
+    parts.append(
+        "quiet queue"
+        if scenario.queue_wait_seconds is None
+        else f"queue wait {scenario.queue_wait_seconds // 60} min"
     )
-    rows = []
-    for result in results:
-        r = result["response"]
-        order = f"{r.get('latestOrderId')} {r.get('latestOrderStatus')}".strip()
-        rows.append(
-            [
-                result["scenario"],
-                result["caller"],
-                r["status"],
-                r.get("firstName", ""),
-                r.get("tier", ""),
-                r.get("openComplaints", ""),
-                r.get("recentContacts72h", ""),
-                order,
-                r.get("crmSource", ""),
-                len(result["awsCalls"]),
-            ]
+    if scenario.language != "en-US":
+        parts.append(scenario.language)
+    if scenario.crm_down:
+        parts.append("CRM down")
+    if scenario.speech:
+        parts.append("speech (fake Lex)")
+    return " · ".join(parts)
+
+
+def _print(placed: list[PlacedCall], problems: dict[str, list[str]], elapsed: float) -> None:
+    print(
+        f"Tandem demo: {len(placed)} scripted calls through flows/inbound_main.json on the local sandbox\n"
+        "(the real Lambda handlers on moto; Lex is a fake keyword bot; no AWS account, "
+        "nothing leaves this machine)\n"
+    )
+    for number, call in enumerate(placed, start=1):
+        s = call.scenario
+        print(f"[{number}] {s.title} — caller {caller_label(s.caller)} · {_conditions(s)}")
+        for line in trace_lines(call.result):
+            print(masked(line))
+        print(f"    ⇒ {_where(call.result)}")
+        for problem in problems[s.name]:
+            print(f"    !! not as expected: {problem}")
+        print()
+    print(table(SUMMARY_HEADERS, [_summary_row(n, p) for n, p in enumerate(placed, start=1)]))
+    print()
+    print(_totals(placed))
+    coverage = merge_coverage(*(p.result for p in placed))
+    print(
+        "Flow coverage by these calls (transitions taken / all): "
+        + ", ".join(f"{name} {c}" for name, c in coverage.items())
+    )
+    failed = [name for name, found in problems.items() if found]
+    verdict = (
+        f"{len(failed)} call(s) not as expected: {', '.join(failed)}" if failed else "every call as expected"
+    )
+    print(f"\n{len(placed)} calls in {elapsed:.1f} s, {verdict}.")
+    print(
+        "Next: `tandem demo --calls 200` (a synthetic day), "
+        "`tandem simulate inbound_main --caller +12025550105 --input 1 --input 1` (every step), "
+        "`tandem demo --handlers` (each handler on its own)."
+    )
+
+
+SUMMARY_HEADERS = [
+    "#",
+    "scenario",
+    "caller",
+    "input",
+    "route",
+    "rule",
+    "outcome",
+    "queue",
+    "prio",
+    "CSAT",
+    "λ",
+    "ms",
+]
+
+
+def _summary_row(number: int, call: PlacedCall) -> list[Any]:
+    s, r = call.scenario, call.result
+    inputs = ", ".join(i if len(i) <= 12 else i[:11] + "…" for i in s.inputs if i) or "—"
+    return [
+        number,
+        s.title if len(s.title) <= 34 else s.title[:33] + "…",
+        caller_label(s.caller),
+        inputs if len(inputs) <= 26 else inputs[:25] + "…",
+        decision_route(r),
+        call.rule,
+        r.outcome,
+        r.queue,
+        r.priority if r.priority is not None else "",
+        call.csat,
+        len(r.lambda_calls),
+        round(call.seconds * 1000),
+    ]
+
+
+def _totals(placed: list[PlacedCall]) -> str:
+    total = len(placed)
+    counts: dict[str, int] = {}
+    for call in placed:
+        counts[call.result.outcome] = counts.get(call.result.outcome, 0) + 1
+    by_outcome = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    contained = counts.get("self-served", 0)
+    to_person = sum(counts.get(o, 0) for o in PERSON_OUTCOMES)
+    ratings = [int(c.csat) for c in placed if c.csat]
+    csat = f"CSAT {sum(ratings) / len(ratings):.1f} from {len(ratings)} ratings" if ratings else "no ratings"
+    return (
+        f"Outcomes: {by_outcome}. Containment {contained / total:.0%} (self-served), "
+        f"to a person {to_person / total:.0%} (queued or called back), {csat}."
+    )
+
+
+def _as_json(placed: list[PlacedCall], problems: dict[str, list[str]], elapsed: float) -> dict[str, Any]:
+    calls = []
+    for call in placed:
+        s, r = call.scenario, call.result
+        calls.append(
+            masked(
+                {
+                    "scenario": s.name,
+                    "title": s.title,
+                    "caller": s.caller,
+                    "inputs": list(s.inputs),
+                    "outcome": r.outcome,
+                    "queue": r.queue,
+                    "priority": r.priority,
+                    "route": decision_route(r),
+                    "rule": call.rule,
+                    "csat": call.csat,
+                    "lambdaCalls": [
+                        {"function": c.function, "summary": lambda_summary(c), "response": c.response}
+                        for c in r.lambda_calls
+                    ],
+                    "heard": r.heard,
+                    "trace": [line.strip() for line in trace_lines(r)],
+                    "asExpected": not problems[s.name],
+                    "problems": problems[s.name],
+                    "milliseconds": round(call.seconds * 1000, 1),
+                }
+            )
         )
-    print(
-        table(
-            [
-                "scenario",
-                "caller",
-                "status",
-                "firstName",
-                "tier",
-                "complaints",
-                "calls72h",
-                "latest order",
-                "source",
-                "AWS calls",
-            ],
-            rows,
-        )
-    )
-    print("\nWhat the flow receives as $.External for the first caller:")
-    emit_json(results[0]["response"])
-    print(
-        "\nIVR decisions: crm_lookup, then ivr_decision with what the caller said or pressed "
-        "(as of Monday 10:00 New York, except where the scenario says otherwise)\n"
-    )
-    print(table(DECISION_HEADERS, decision_rows(decisions)))
-    print(
-        "\nHandoffs: escalation for every caller who needs a person "
-        "(8 waiting, 6 agents staffed, none free)\n"
-    )
-    print(table(HANDOFF_HEADERS, handoff_rows(decisions)))
-    print("\nWhat the flow receives from ivr_decision for the VIP complaint:")
-    emit_json(next(d["response"] for d in decisions if d["scenario"].startswith("VIP")))
-    return 0
+    coverage = merge_coverage(*(p.result for p in placed))
+    return {
+        "calls": calls,
+        "coverage": {
+            name: {"taken": len(c.taken), "transitions": len(c.transitions), "ratio": round(c.ratio, 4)}
+            for name, c in coverage.items()
+        },
+        "seconds": round(elapsed, 3),
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -29,3 +30,23 @@ def mask_phone(number: str) -> str:
     if len(digits) < 7:
         return "•" * len(number)
     return f"{'+' if number.startswith('+') else ''}{''.join(digits[:2])}•••••{''.join(digits[-2:])}"
+
+
+# A whole value that is a phone number: E.164-ish, NANP national "(202) 555-0107", UK national.
+_PHONE_VALUE = re.compile(
+    r"^(?:\+[\d\s().-]{7,20}|\(?\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4}|0\d{2,4}[\s-]?\d{5,8})$"
+)
+_PHONE_IN_TEXT = re.compile(r"\+\d{7,15}\b")
+
+
+def masked(value: Any) -> Any:
+    """`value` with every phone number masked (whole values and numbers inside text)."""
+    if isinstance(value, str):
+        if _PHONE_VALUE.match(value) and sum(c.isdigit() for c in value) >= 7:
+            return mask_phone(value)
+        return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), value)
+    if isinstance(value, dict):
+        return {k: masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [masked(v) for v in value]
+    return value

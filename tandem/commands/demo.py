@@ -3,16 +3,48 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 
 def register(subcommands: Any) -> None:
-    parser = subcommands.add_parser("demo", help="run the local demo on the moto sandbox")
+    parser = subcommands.add_parser(
+        "demo",
+        help="place scripted calls through the inbound flow on the local sandbox",
+        description="Place 12 scripted calls through flows/inbound_main.json, against the real handlers "
+        "on the moto sandbox, and print a trace per call and a summary. Exit 1 when a call does not "
+        "end as its scenario expects.",
+    )
     parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--calls",
+        type=_count,
+        metavar="N",
+        help="instead, a synthetic day of N varied calls, with a progress bar and the day's figures",
+    )
+    parser.add_argument("--seed", type=int, default=7, help="the synthetic day's random seed (default: 7)")
+    parser.add_argument(
+        "--handlers",
+        action="store_true",
+        help="instead, each handler on its own with the events a flow sends",
+    )
     parser.set_defaults(run=run)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of calls") from None
+    if not 1 <= value <= 100_000:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected 1 to 100000 calls")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
     from tandem import demo
 
-    return demo.run(args.format)
+    if args.handlers and args.calls is not None:
+        print("tandem demo: choose one of --calls and --handlers", file=sys.stderr)
+        return 2
+    return demo.run(args.format, calls=args.calls, seed=args.seed, handlers=args.handlers)

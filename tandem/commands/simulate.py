@@ -17,15 +17,10 @@ import sys
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tandem.output import emit_json, mask_phone, table
+from tandem.output import emit_json, masked, table
 
 WITHHELD = ("anonymous", "withheld", "restricted", "private", "unknown")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-# A whole value that is a phone number: E.164-ish, NANP national "(202) 555-0107", UK national.
-_PHONE_VALUE = re.compile(
-    r"^(?:\+[\d\s().-]{7,20}|\(?\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4}|0\d{2,4}[\s-]?\d{5,8})$"
-)
-_PHONE_IN_TEXT = re.compile(r"\+\d{7,15}\b")
 NOTE_WIDTH = 90
 TIME_ZONE = "America/New_York"  # the sandbox's TIME_ZONE
 
@@ -117,19 +112,6 @@ def run(args: argparse.Namespace) -> int:
 def _usage(message: str) -> int:
     print(f"tandem simulate: {message}", file=sys.stderr)
     return 2
-
-
-def masked(value: Any) -> Any:
-    """`value` with every phone number masked (whole values and numbers inside text)."""
-    if isinstance(value, str):
-        if _PHONE_VALUE.match(value) and sum(c.isdigit() for c in value) >= 7:
-            return mask_phone(value)
-        return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), value)
-    if isinstance(value, dict):
-        return {k: masked(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [masked(v) for v in value]
-    return value
 
 
 def _compact(value: Any) -> str:

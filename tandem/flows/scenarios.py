@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tandem.flows.simulator import FLOWS_DIR, Hours, SimulationResult, simulate
 from tandem.local import Sandbox
@@ -114,6 +115,16 @@ DEMO_SCENARIOS: tuple[Scenario, ...] = (
         queue_wait_seconds=LONG_WAIT_SECONDS,
     ),
     Scenario(
+        "holds-then-callback",
+        "holds in a long queue, then takes a callback",
+        "+12025550109",
+        ("4", "2", "1"),
+        Expect(
+            "callback", HANDED_OVER, queue="callback", route="CALLBACK", heard="you've been waiting a while"
+        ),
+        queue_wait_seconds=LONG_WAIT_SECONDS,
+    ),
+    Scenario(
         "withheld-number",
         "withheld number, opening hours",
         "anonymous",
@@ -189,12 +200,27 @@ def place_call(box: Sandbox, call: Scenario, *, flows_dir: Path = FLOWS_DIR) -> 
     return run()
 
 
+def last_answer(result: SimulationResult, function: str) -> dict[str, Any]:
+    """What `function` answered last in the call, {} when it was not called or failed."""
+    for call in reversed(result.lambda_calls):
+        if call.function == function and isinstance(call.response, dict):
+            return call.response
+    return {}
+
+
 def decision_route(result: SimulationResult) -> str:
     """The route of ivr_decision's last answer in the call, "" when it gave none."""
-    for call in reversed(result.lambda_calls):
-        if call.function == "ivr_decision" and isinstance(call.response, dict):
-            return str(call.response.get("route", ""))
-    return ""
+    return str(last_answer(result, "ivr_decision").get("route", ""))
+
+
+def decision_rule(result: SimulationResult) -> str:
+    return str(last_answer(result, "ivr_decision").get("ruleId", ""))
+
+
+def rating(result: SimulationResult) -> int | None:
+    """The CSAT the survey recorded in the call, None when there was none."""
+    answer = last_answer(result, "survey")
+    return int(answer["csat"]) if answer.get("recorded") == "true" else None
 
 
 def mismatches(call: Scenario, result: SimulationResult) -> list[str]:

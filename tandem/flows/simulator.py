@@ -20,7 +20,8 @@ What is modelled, and how (the flow-language reference is docs/connect-reference
   map for STRING_MAP, the default) or answers 32 KB or more. Connect's retries are not modelled.
 - Caller input is a list of strings consumed in order by GetParticipantInput (a key, or digits
   when StoreInput is True) and ConnectParticipantWithLexBot (an utterance). "" is silence: the
-  block times out, as it does when the script has run out.
+  block times out, as it does when the script has run out, unless a `responder` (a caller
+  model: flow, action id and prompt → an answer) is given; it answers once the list is used up.
 - Lex is FAKE (`tandem.flows.fake_lex`): a keyword table picks the intent and sentiment. A Lex
   block whose bot alias resolves to "" takes `NoMatchingError`.
 - Hours: CheckHoursOfOperation answers from `hours`; the handlers' clock is set to a fixed open
@@ -100,6 +101,9 @@ NO_MATCHING_CONDITION = "NoMatchingCondition"
 INPUT_TIMEOUT = "InputTimeLimitExceeded"
 
 Hours = Literal["open", "closed"]
+# A caller model: (flow name, action id, prompt heard) → key(s) or words, "" for silence, None for
+# nothing (the block times out). Asked once the scripted inputs have run out.
+Responder = Callable[[str, str, str], "str | None"]
 FlowKind = Literal["inbound", "transfer", "queue", "whisper", "remaining", "hook"]
 
 _PLACEHOLDER = re.compile(r"\{\{([a-z]+):([A-Za-z0-9_-]+)\}\}")
@@ -123,6 +127,7 @@ class Step:
     type: str
     branch: str  # "NextAction", a condition ("Equals 1"), an ErrorType, or "" where the flow ends
     note: str = ""
+    said: str | None = None  # an input block: the key(s) or words the caller gave, "" for none
 
 
 @dataclass(frozen=True)
@@ -468,6 +473,7 @@ class _Next:
     note: str = ""
     flow: Flow | None = None  # TransferToFlow: continue at this flow's start
     then: Callable[[], None] | None = None  # runs after the step is recorded (hook flows)
+    said: str | None = None  # an input block: what the caller gave ("" none)
 
 
 class _Run:
@@ -486,8 +492,10 @@ class _Run:
         language: str,
         max_steps: int,
         max_visits: int,
+        responder: Responder | None = None,
     ) -> None:
         self.box = box
+        self.responder = responder
         self.resources = resources
         self.flows_dir = flows_dir
         self.inputs: deque[str] = deque(inputs)
@@ -573,19 +581,19 @@ class _Run:
             else:
                 go = handler(self, flow, action, kind)
             if go.flow is not None:  # TransferToFlow: this flow ends, the target starts
-                self._step(flow, action_id, action_type, "", go.note)
+                self._step(flow, action_id, action_type, "", go)
                 flow, coverage = go.flow, self._coverage(go.flow)
                 action_id, where = flow.start, "StartAction"
                 self.namespace["FlowAttributes"] = {}
                 kind = "transfer" if kind == "inbound" else kind
                 continue
             if go.branch is None:
-                self._step(flow, action_id, action_type, "", go.note)
+                self._step(flow, action_id, action_type, "", go)
                 if go.then is not None:
                     go.then()
                 return
             branch, target = self._follow(action, go.branch)
-            self._step(flow, action_id, action_type, branch, go.note)
+            self._step(flow, action_id, action_type, branch, go)
             if target is None:
                 self.warnings.append(
                     f"{flow.name}: action {action_id!r} ({action_type}) has no {go.branch} branch "
@@ -619,8 +627,8 @@ class _Run:
                 )
         return coverage
 
-    def _step(self, flow: Flow, action_id: str, action_type: str, branch: str, note: str) -> None:
-        self.steps.append(Step(flow.name, action_id, action_type, branch, note))
+    def _step(self, flow: Flow, action_id: str, action_type: str, branch: str, go: _Next) -> None:
+        self.steps.append(Step(flow.name, action_id, action_type, branch, go.note, go.said))
 
     def _unmodelled(self, flow: Flow, action: dict[str, Any], action_type: str) -> _Next:
         if action_type not in self._warned_types:
@@ -655,12 +663,17 @@ class _Run:
             self.prompts.append(Prompt(flow.name, str(action.get("Identifier")), text, to))
         return text
 
-    def next_input(self, kind: FlowKind) -> str | None:
+    def next_input(self, kind: FlowKind, flow: Flow, action: dict[str, Any], prompt: str) -> str | None:
+        """The caller's answer to `prompt`: the next scripted input, then the responder's; None for none."""
         if kind == "queue":
             self.queue_asks += 1
             if self.queue_asks > QUEUE_FLOW_ASKS:
                 raise _QueueWaitOver("an agent answers before the customer-queue flow asks the caller again")
-        return self.inputs.popleft() if self.inputs else None
+        if self.inputs:
+            return self.inputs.popleft()
+        if self.responder is not None:
+            return self.responder(flow.name, str(action.get("Identifier", "")), prompt)
+        return None
 
     def select(self, action: dict[str, Any], value: str, flow: Flow) -> str | None:
         """The label of the first condition `value` satisfies, or None."""
@@ -910,9 +923,11 @@ def _get_input(run: _Run, flow: Flow, action: dict[str, Any], kind: FlowKind) ->
     heard = f'"{prompt}"; ' if prompt else ""
     if run.channel != "VOICE":
         return _Next(NO_MATCHING_ERROR, f"{heard}DTMF input works on voice contacts only")
-    pressed = run.next_input(kind)
+    pressed = run.next_input(kind, flow, action, prompt)
     if not pressed:
-        return _Next(INPUT_TIMEOUT, f"{heard}{'no input left' if pressed is None else 'silence'}: timed out")
+        return _Next(
+            INPUT_TIMEOUT, f"{heard}{'no input left' if pressed is None else 'silence'}: timed out", said=""
+        )
     if str(parameters.get("StoreInput", "False")).lower() == "true":
         digits = pressed
         terminator = (parameters.get("DTMFConfiguration") or {}).get("InputTerminationSequence") or "#"
@@ -926,14 +941,14 @@ def _get_input(run: _Run, flow: Flow, action: dict[str, Any], kind: FlowKind) ->
             and not _E164.match(digits)
         ):
             run.namespace["StoredCustomerInput"] = ""
-            return _Next("InvalidPhoneNumber", f"{heard}{digits!r} is not an E.164 number")
+            return _Next("InvalidPhoneNumber", f"{heard}{digits!r} is not an E.164 number", said=pressed)
         custom = validation.get("CustomValidation") if isinstance(validation, dict) else None
         if isinstance(custom, dict) and (maximum := _number(str(custom.get("MaximumLength", "")))):
             digits = digits[: int(maximum)]
         run.namespace["StoredCustomerInput"] = digits
-        return _Next(NEXT, f"{heard}stored {digits!r}")
+        return _Next(NEXT, f"{heard}stored {digits!r}", said=pressed)
     label = run.select(action, pressed, flow)
-    return _Next(label or NO_MATCHING_CONDITION, f"{heard}pressed {pressed!r}")
+    return _Next(label or NO_MATCHING_CONDITION, f"{heard}pressed {pressed!r}", said=pressed)
 
 
 def _lex(run: _Run, flow: Flow, action: dict[str, Any], kind: FlowKind) -> _Next:
@@ -944,16 +959,18 @@ def _lex(run: _Run, flow: Flow, action: dict[str, Any], kind: FlowKind) -> _Next
     alias = run.value(bot.get("AliasArn") or bot.get("Name") or "") if isinstance(bot, dict) else ""
     if not alias:
         return _Next(NO_MATCHING_ERROR, f"{heard}no Lex bot configured (the alias resolves to nothing)")
-    said = run.next_input(kind)
+    said = run.next_input(kind, flow, action, prompt)
     if not said:
-        return _Next(INPUT_TIMEOUT, f"{heard}{'no input left' if said is None else 'silence'}: timed out")
+        return _Next(
+            INPUT_TIMEOUT, f"{heard}{'no input left' if said is None else 'silence'}: timed out", said=""
+        )
     turn = fake_lex.classify(said)
     session = parameters.get("LexSessionAttributes")
     session_values = resolve_value(run.namespace, session) if isinstance(session, dict) else {}
     run.namespace["Lex"] = turn.namespace(session_values)
     note = f'{heard}said "{said}" → fake Lex {turn.intent} {turn.confidence:.2f} {turn.sentiment}'
     label = run.select(action, turn.intent, flow)
-    return _Next(label or NEXT, note)
+    return _Next(label or NEXT, note, said=said)
 
 
 def _loop(run: _Run, flow: Flow, action: dict[str, Any], kind: FlowKind) -> _Next:
@@ -1199,6 +1216,7 @@ def simulate(
     max_visits: int = MAX_VISITS,
     settings: Mapping[str, str] | None = None,
     at: datetime | None = None,
+    responder: Responder | None = None,
 ) -> SimulationResult:
     """Run one contact through `flow` (a name in `flows_dir` or a path); see the module docstring.
 
@@ -1224,6 +1242,7 @@ def simulate(
         language=language,
         max_steps=max_steps,
         max_visits=max_visits,
+        responder=responder,
     )
     stopped = ""
     with box.clock(at or (OPEN_MOMENT if hours == "open" else CLOSED_MOMENT)):

@@ -19,6 +19,7 @@ import importlib
 import io
 import json
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ FUNCTIONS = ("crm_lookup", "ivr_decision", "escalation", "survey")
 DEFAULT_REGION = "us-east-1"
 FAKE_ACCOUNT = "123456789012"
 FUNCTION_TIMEOUT_MS = 3000  # matches the deployed functions' timeout
-# The demo's Connect instance (tandem/demo.py) and its queues, with fixed, readable fake queue ids.
+# The demo's Connect instance (tandem/demo_handlers.py) and its queues, with fixed, readable fake queue ids.
 # GetCurrentMetricData is answered by `tandem.local.connect_fake` (moto has no such operation).
 CONNECT_INSTANCE_ID = "00000000-0000-4000-8000-000000000000"
 CONNECT_INSTANCE_ARN = f"arn:aws:connect:{DEFAULT_REGION}:{FAKE_ACCOUNT}:instance/{CONNECT_INSTANCE_ID}"
@@ -222,10 +223,23 @@ class Sandbox:
         self._aws_calls.append(event_name.split(".", 1)[1])
 
 
+INIT_OUTPUT: dict[str, str] = {}  # function name → what its init phase printed (logs, EMF)
+
+
 def handler_module(function_name: str) -> ModuleType:
     if function_name not in FUNCTIONS:
         raise UnknownFunction(f"unknown function {function_name!r}; expected one of {', '.join(FUNCTIONS)}")
-    return importlib.import_module(f"lambdas.{function_name}.handler")
+    name = f"lambdas.{function_name}.handler"
+    module = sys.modules.get(name)
+    if module is not None:
+        return module
+    # Importing runs the function's init phase; its log lines go to Lambda's log stream, not to
+    # the terminal of whoever runs the demo: they are kept in INIT_OUTPUT.
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        module = importlib.import_module(name)
+    INIT_OUTPUT[function_name] = output.getvalue()
+    return module
 
 
 def provision(dynamodb: Any, ssm: Any, *, now: datetime, seed: bool = True) -> dict[str, str]:

@@ -187,7 +187,7 @@ def test_unknown_function_names_are_refused(box: Sandbox) -> None:
 def test_demo_cli_prints_json_for_every_scenario(capsys: pytest.CaptureFixture[str]) -> None:
     from tandem.cli import main
 
-    assert main(["demo", "--format", "json"]) == 0
+    assert main(["demo", "--handlers", "--format", "json"]) == 0
     calls = json.loads(capsys.readouterr().out)["calls"]
     statuses = {c["scenario"]: c["response"]["status"] for c in calls}
     assert statuses["known gold caller (E.164)"] == "OK"

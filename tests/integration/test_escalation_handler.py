@@ -365,7 +365,7 @@ def test_malformed_signals_are_named_and_defaulted(box: Sandbox) -> None:
 def test_demo_cli_hands_every_person_routed_caller_to_escalation(capsys: pytest.CaptureFixture[str]) -> None:
     from tandem.cli import main
 
-    assert main(["demo", "--format", "json"]) == 0
+    assert main(["demo", "--handlers", "--format", "json"]) == 0
     decisions = json.loads(capsys.readouterr().out)["decisions"]
     handoffs = {d["scenario"]: d["handoff"] for d in decisions if d["handoff"] is not None}
     # Every AGENT or CALLBACK decision was escalated, nothing else

@@ -354,7 +354,7 @@ def test_demo_cli_shows_machine_and_human_decisions(capsys: pytest.CaptureFixtur
     from tandem.cli import main
 
     # When the demo runs (JSON for machines)
-    assert main(["demo", "--format", "json"]) == 0
+    assert main(["demo", "--handlers", "--format", "json"]) == 0
     decisions = {d["scenario"]: d["response"] for d in json.loads(capsys.readouterr().out)["decisions"]}
     # Then every kind of route appears, each for the reason the policy gives
     routes = {name: (r["route"], r["reasons"].split(",")[0]) for name, r in decisions.items()}

@@ -1,0 +1,184 @@
+"""`tandem demo`: the scripted calls, the synthetic day, and what they print."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from lambdas.ivr_decision.calendar import Calendar
+from lambdas.ivr_decision.documents import bundled_defaults
+from tandem.cli import main
+from tandem.demo_day import CRM_OUTAGE, NEW_YORK, CallerModel, plan_day, run_day
+from tandem.flows.scenarios import DEMO_SCENARIOS
+from tandem.flows.simulator import simulate
+from tandem.local import Sandbox
+from tests.flows.test_simulator import END, action, say, write_flow
+
+FULL_NUMBER = re.compile(r"\+\d{9,15}")
+
+
+def calendar() -> Calendar:
+    value = bundled_defaults(("calendar",))["calendar"].value
+    assert isinstance(value, Calendar)
+    return value
+
+
+def test_demo_places_every_scripted_call_as_expected(capsys: pytest.CaptureFixture[str]) -> None:
+    # When the demo runs for machines
+    assert main(["demo", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    calls = {c["scenario"]: c for c in document["calls"]}
+    # Then every scenario was placed, each as its scenario expects, with its Lambda calls and trace
+    assert list(calls) == [s.name for s in DEMO_SCENARIOS]
+    assert all(c["asExpected"] and not c["problems"] for c in calls.values())
+    assert [c["function"] for c in calls["order-status"]["lambdaCalls"]] == [
+        "crm_lookup",
+        "ivr_decision",
+        "survey",
+    ]
+    assert calls["order-status"]["csat"] == "5"
+    assert calls["vip-complaint"]["queue"] == "priority"
+    assert any(line.startswith("caller") and "presses 1" in line for line in calls["order-status"]["trace"])
+    assert set(document["coverage"]) == {
+        "inbound_main",
+        "post_call_survey",
+        "agent_whisper",
+        "customer_queue",
+    }
+
+
+def test_demo_table_traces_each_call_and_masks_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert f"{len(DEMO_SCENARIOS)} calls in" in out and "every call as expected" in out
+    assert "λ ivr_decision" in out and "⇒ self-served" in out and "⇒ closed" in out
+    assert "Containment" in out and "Flow coverage" in out
+    # No caller's whole number (but in the command it suggests next), and no handler log line
+    traced = "\n".join(line for line in out.splitlines() if not line.startswith("Next:"))
+    assert not FULL_NUMBER.search(traced), FULL_NUMBER.search(traced)
+    assert '"level"' not in out
+
+
+def test_demo_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as error:
+        main(["demo", "--calls", "0"])
+    assert error.value.code == 2
+    assert "expected 1 to 100000 calls" in capsys.readouterr().err
+    assert main(["demo", "--calls", "5", "--handlers"]) == 2
+
+
+# --- the synthetic day -----------------------------------------------------------------------------
+
+
+def test_the_day_is_the_same_for_a_seed_and_differs_between_seeds() -> None:
+    first, again, other = (
+        plan_day(60, 3, calendar()),
+        plan_day(60, 3, calendar()),
+        plan_day(60, 4, calendar()),
+    )
+    assert first == again
+    assert first != other
+    assert [c.moment for c in first] == sorted(c.moment for c in first)
+
+
+def test_the_day_agrees_with_the_calendar_and_the_outage() -> None:
+    plan = plan_day(400, 11, calendar())
+    for call in plan:
+        local = call.moment.astimezone(NEW_YORK)
+        assert call.hours == ("open" if 8 <= local.hour < 18 else "closed"), local
+        assert call.crm_down == (CRM_OUTAGE[0] <= call.moment < CRM_OUTAGE[1])
+        assert call.caller == "anonymous" or call.caller.startswith("+")
+        assert not (call.speech and call.language != "en-US")
+    # A varied day: both hours, withheld, Vietnamese and speaking callers, the outage, long waits
+    assert {c.hours for c in plan} == {"open", "closed"}
+    assert any(c.caller == "anonymous" for c in plan)
+    assert any(c.language == "vi-VN" for c in plan)
+    assert any(c.speech for c in plan) and any(c.crm_down for c in plan)
+    assert max(c.queue_wait_seconds or 0 for c in plan) > 600
+
+
+def test_the_caller_model_is_repeatable_and_silent_on_prompts_it_does_not_know() -> None:
+    answers = [CallerModel(5, speech=False)("inbound_main", "ask-menu", "press 1") for _ in range(2)]
+    assert answers[0] == answers[1] and answers[0] in {"0", "1", "2", "3", "4", "5", "6", ""}
+    assert CallerModel(5, speech=False)("x", "a-prompt-of-another-flow", "say something") is None
+    assert CallerModel(5, speech=False)("post_call_survey", "ask-rating", "rate us") in {
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "",
+    }
+
+
+def test_a_small_day_runs_end_to_end_with_consistent_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    progress = io.StringIO()
+    assert run_day(24, seed=9, output_format="json", progress=progress) == 0
+    document = json.loads(capsys.readouterr().out)
+    summary, calls = document["summary"], document["calls"]
+    # Then every call is counted once, in one outcome, and the figures agree with the calls
+    assert len(calls) == summary["calls"] == 24
+    assert sum(summary["outcomes"].values()) == 24
+    assert Counter(c["outcome"] for c in calls) == Counter(summary["outcomes"])
+    assert "error" not in summary["outcomes"] and summary["lambdaErrors"] == 0
+    assert summary["containment"] == round(summary["outcomes"].get("self-served", 0) / 24, 4)
+    ratings = [c["csat"] for c in calls if c["csat"] is not None]
+    assert summary["csat"]["ratings"] == len(ratings)
+    assert sum(summary["csat"]["distribution"].values()) == len(ratings)
+    assert sum(sum(hour.values()) for hour in summary["byHour"].values()) == 24
+    assert all(c["lambdaCalls"][0] == "crm_lookup" for c in calls)
+    assert not FULL_NUMBER.search(json.dumps(calls))
+    # And the progress went to its own stream, ending at the total
+    assert progress.getvalue().rstrip().splitlines()[-1].startswith("  24/24 calls (100%)")
+
+
+# --- the simulator's caller model hooks the demo relies on ------------------------------------------
+
+
+def test_a_responder_answers_once_the_script_is_used_up(box: Sandbox, tmp_path: Path) -> None:
+    asked: list[tuple[str, str, str]] = []
+
+    def responder(flow: str, action_id: str, prompt: str) -> str | None:
+        asked.append((flow, action_id, prompt))
+        return "2"
+
+    def menu(identifier: str, text: str, then: str) -> dict[str, object]:
+        return action(
+            identifier,
+            "GetParticipantInput",
+            {"Text": text, "StoreInput": "False"},
+            NextAction="end",
+            Conditions=[
+                {"NextAction": then, "Condition": {"Operator": "Equals", "Operands": ["1"]}},
+                {"NextAction": "two", "Condition": {"Operator": "Equals", "Operands": ["2"]}},
+            ],
+        )
+
+    flow = write_flow(
+        tmp_path,
+        "menus",
+        menu("first", "Press 1", "second"),
+        menu("second", "Press 1 again", "end"),
+        say("two", "You pressed 2", "end"),
+        END,
+    )
+    result = simulate(flow, box=box, flows_dir=tmp_path, inputs=["1"], responder=responder)
+    # The script answered the first menu; the responder the second, told where and what it heard
+    assert asked == [("menus", "second", "Press 1 again")]
+    assert [(s.action, s.said) for s in result.steps if s.said is not None] == [
+        ("first", "1"),
+        ("second", "2"),
+    ]
+    assert result.heard[-1] == "You pressed 2"
+
+
+def test_the_day_is_anchored_in_new_york() -> None:
+    plan = plan_day(5, 1, calendar())
+    assert all(c.moment.tzinfo is not None for c in plan)
+    assert all(datetime(2026, 11, 23, 7, tzinfo=NEW_YORK) <= c.moment for c in plan)
