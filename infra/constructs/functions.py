@@ -282,14 +282,18 @@ class Functions(Construct):
         # The policy is a fourth document under the same path, read with the same one recursive
         # GetParametersByPath as ivr_decision's documents.
         ivr_config.grant_read(role)
-        # Handoff record + callback claim: one TransactWriteItems of two Puts (the claim
-        # conditional), plus single PutItems. DynamoDB authorises each action inside a transaction
-        # as its own operation, a Put as dynamodb:PutItem; there is no TransactWriteItems IAM action
-        # and, with no ConditionCheck action in the transaction, no dynamodb:ConditionCheckItem
-        # (Developer Guide, "Using IAM with DynamoDB transactions"). A Put's own
-        # ConditionExpression needs nothing more. So exactly PutItem on the table, no index.
+        # Handoff record + callback check: one TransactWriteItems of a Put and a ConditionCheck on
+        # the number's claim, plus single PutItems (the handoff alone; the conditional claim when
+        # the caller takes the callback). DynamoDB authorises each action inside a transaction as
+        # its own operation: the Put as dynamodb:PutItem, the ConditionCheck as
+        # dynamodb:ConditionCheckItem; there is no TransactWriteItems IAM action (Developer Guide,
+        # "Using IAM with DynamoDB transactions"). A Put's own ConditionExpression needs nothing
+        # more. So exactly these two on the table, no index.
         role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["dynamodb:PutItem"], resources=[data.table(INTERACTIONS).table_arn])
+            iam.PolicyStatement(
+                actions=["dynamodb:PutItem", "dynamodb:ConditionCheckItem"],
+                resources=[data.table(INTERACTIONS).table_arn],
+            )
         )
         # Queue metrics for the callback decision. The Service Authorization Reference lists
         # GetCurrentMetricData's resource types as queue and routing-profile, with no instance

@@ -123,6 +123,11 @@ def queue_values(event: ContactEvent) -> dict[str, str]:
     return {name: event.value(name) for name in names if event.value(name)}
 
 
+def callback_number(event: ContactEvent) -> str:
+    """The E.164 number a callback to this contact would dial, "" when it cannot be called back."""
+    return _caller(event, "")[1]
+
+
 def _caller(event: ContactEvent, given: str) -> tuple[str, str]:
     """(caller type, E.164 number or "") from crm_lookup's callerType and the contact's endpoint."""
     endpoint = event.customer_endpoint

@@ -1,7 +1,9 @@
 """Connect-facing entry point: `lambdas.escalation.handler.lambda_handler`.
 
 Thin on purpose: read the handoff, choose queue, estimate the wait, choose priority and callback,
-write the record (one call), answer with ARNs, the whisper and the screen-pop fields.
+write the record (one call), answer with ARNs, the whisper and the screen-pop fields. Called again
+with `operation` = `claimCallback` when the caller takes the callback offered: one conditional
+write claims the number (see `recorder`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lambdas.escalation.config import EscalationConfig
-from lambdas.escalation.context import HandoffContext, build_handoff_context, queue_values
+from lambdas.escalation.context import HandoffContext, build_handoff_context, callback_number, queue_values
 from lambdas.escalation.plan import (
     CallbackChoice,
     PriorityChoice,
@@ -34,7 +36,7 @@ from lambdas.escalation.queue_metrics import (
     queue_ids,
     snapshot_from_flow,
 )
-from lambdas.escalation.recorder import handoff_key, record_handoff
+from lambdas.escalation.recorder import claim_callback, handoff_key, record_handoff
 from lambdas.ivr_decision.calendar import Calendar
 from lambdas.ivr_decision.store import DocumentStore, StoreReporter, open_store, refresh_when_due
 from lambdas.shared.aws import ClientLimits, LazyClient, make_client
@@ -50,6 +52,8 @@ CONNECT_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.6, max_attempt
 DYNAMODB_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=2)
 DOCUMENTS = ("escalation", "calendar")
 FALLBACK_QUEUE = "general"
+# The flow calls again with this operation when the caller takes the offered callback.
+CLAIM_CALLBACK = "claimCallback"
 
 logger = get_logger(SERVICE)
 metrics = get_metrics(SERVICE)
@@ -103,6 +107,8 @@ def lambda_handler(event: Any, context: Any) -> dict[str, str]:
 
 
 def _escalate(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
+    if event.parameters.get("operation") == CLAIM_CALLBACK:
+        return _claim_callback(event, lambda_context)
     started = time.perf_counter()
     deps = CONTAINER.get()  # a ConfigError becomes DEGRADED/CONFIG in run_connect_handler
     deadline = Deadline.after_ms(deps.config.budget_ms, lambda_context)
@@ -128,8 +134,8 @@ def _escalate(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
         offer=offer, wait=(wait, wait_source), policy=policy, now=now,
         ttl_days=deps.config.interaction_ttl_days,
     )  # fmt: skip
-    outcome = _record(deps, deadline, event, context, item, offer=offer, policy=policy, now=now)
-    offered = offer and outcome.get("claimed", False)
+    outcome = _record(deps, deadline, event, context, item, offer=offer, now=now)
+    offered = offer and outcome.get("available", False)
     pending = outcome.get("pending", False)
     elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
     logger.info(
@@ -260,7 +266,6 @@ def _record(
     item: dict[str, Any],
     *,
     offer: bool,
-    policy: EscalationPolicy,
     now: datetime,
 ) -> dict[str, bool]:
     try:
@@ -271,21 +276,61 @@ def _record(
                 deps.config.interactions_table,
                 item,
                 contact_id=event.contact_id,
-                claim_number=context.caller_e164 if offer else "",
+                check_number=context.caller_e164 if offer else "",
                 now=now,
-                window=timedelta(minutes=policy.callback.dedupe_window_minutes),
             ),
         )
     except Exception as error:
         # Without the record there is no proof the callback is unique: offer none, send to a person.
         logger.warning("handoff not recorded", extra={"error_type": type(error).__name__})
         metrics.add_metric(name="HandoffWriteFailures", unit=MetricUnit.Count, value=1)
-        return {"recorded": False, "claimed": False, "pending": False}
+        return {"recorded": False, "available": False, "pending": False}
     return {
         "recorded": outcome.recorded,
-        "claimed": outcome.callback_claimed,
+        "available": outcome.callback_available,
         "pending": outcome.callback_pending,
     }
+
+
+def _claim_callback(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
+    """The caller took the offered callback: claim the number, unless another contact holds it.
+
+    The flow creates the callback unless the answer says `callbackPending` true. When the claim
+    cannot be written, the callback goes ahead (`callbackClaimed` false): a rare duplicate beats a
+    lost callback the caller was promised.
+    """
+    deps = CONTAINER.get()
+    deadline = Deadline.after_ms(deps.config.budget_ms, lambda_context)
+    refresh_when_due(deps.store, deadline, REPORTER)
+    policy: EscalationPolicy = deps.store.get("escalation").value  # type: ignore[assignment]
+    metrics.add_metric(name="CallbackClaimRequests", unit=MetricUnit.Count, value=1)
+    number = callback_number(event)
+    if not number:
+        return flat_response(Status.OK, {"callbackClaimed": False, "callbackPending": False})
+    try:
+        claimed = run_within(
+            deadline,
+            lambda: claim_callback(
+                deps.dynamodb,
+                deps.config.interactions_table,
+                contact_id=event.contact_id,
+                number=number,
+                now=clock(),
+                window=timedelta(minutes=policy.callback.dedupe_window_minutes),
+            ),
+        )
+    except Exception as error:
+        logger.warning("callback claim not recorded", extra={"error_type": type(error).__name__})
+        metrics.add_metric(name="CallbackClaimFailures", unit=MetricUnit.Count, value=1)
+        return flat_response(
+            Status.DEGRADED,
+            {"callbackClaimed": False, "callbackPending": False, "degradedReason": "STORE_UNAVAILABLE"},
+        )
+    logger.info("callback claim", extra={"claimed": claimed})
+    metrics.add_metric(
+        name="CallbacksTaken" if claimed else "CallbacksDeduplicated", unit=MetricUnit.Count, value=1
+    )
+    return flat_response(Status.OK, {"callbackClaimed": claimed, "callbackPending": not claimed})
 
 
 def _screen_pop(context: HandoffContext) -> dict[str, Any]:

@@ -1,12 +1,17 @@
-"""Recording a handoff — and claiming its callback — exactly once, in one write.
+"""Recording a handoff exactly once, and claiming a callback only when the caller takes it.
 
 The handoff item is keyed by the contact (`HANDOFF#<contact id>`), so Connect retrying the block
-overwrites it instead of adding a second. When a callback is offered, the same
-`TransactWriteItems` also claims the caller's number for the de-duplication window: the claim is
-keyed by a hash of the E.164 number (never the number itself) and succeeds only when no other
-contact holds an unexpired claim. A retry of the same contact finds its own claim and succeeds
-again, so it neither records twice nor offers a second callback. When another contact holds the
-claim, the handoff is written alone, marked `callbackPending`.
+overwrites it instead of adding a second. A callback claim holds the caller's number for the
+de-duplication window; it is keyed by a hash of the E.164 number (never the number itself).
+
+- Offering (`record_handoff` with `check_number`): the same `TransactWriteItems` that writes the
+  handoff checks (ConditionCheck, no write) that no other contact holds an unexpired claim. When
+  one does, the handoff is written alone, marked `callbackPending`, and no callback is offered.
+  Nothing is claimed here: a caller who declines the offer leaves nothing behind, so the next call
+  is offered one again.
+- Taking it (`claim_callback`, when the caller presses 1): a conditional Put claims the number, and
+  succeeds when it is free, expired or already this contact's (a retried block). Two contacts
+  racing for the same number: one claim wins, the other is told a callback is already booked.
 """
 
 from __future__ import annotations
@@ -28,9 +33,21 @@ CLAIM_SK = "CALLBACK_CLAIM"
 @dataclass(frozen=True)
 class RecordOutcome:
     recorded: bool
-    callback_claimed: bool  # this contact holds the callback claim (first time or on a retry)
+    callback_available: bool  # no other contact holds a claim: a callback may be offered
     callback_pending: bool  # another contact already holds a claim for this number
     calls: int  # AWS calls made
+
+
+# Free, expired (TTL deletion lags), or this contact's own (an earlier attempt of the same block).
+_CLAIM_FREE = "attribute_not_exists(#pk) OR #ttl < :now OR contactId = :me"
+
+
+def _claim_condition(contact_id: str, now: datetime) -> dict[str, Any]:
+    return {
+        "ConditionExpression": _CLAIM_FREE,
+        "ExpressionAttributeNames": {"#pk": PK, "#ttl": TTL},
+        "ExpressionAttributeValues": {":now": {"N": str(int(now.timestamp()))}, ":me": {"S": contact_id}},
+    }
 
 
 def claim_key(e164: str) -> dict[str, str]:
@@ -48,36 +65,22 @@ def record_handoff(
     item: Mapping[str, Any],
     *,
     contact_id: str,
-    claim_number: str,
+    check_number: str,
     now: datetime,
-    window: timedelta,
 ) -> RecordOutcome:
-    """Write the handoff; with `claim_number`, claim the callback in the same transaction."""
-    if not claim_number:
+    """Write the handoff; with `check_number`, check in the same transaction that no claim blocks it."""
+    if not check_number:
         dynamodb.put_item(TableName=table, Item=to_dynamodb(item))
-        return RecordOutcome(recorded=True, callback_claimed=False, callback_pending=False, calls=1)
-    claim = {
-        **claim_key(claim_number),
-        "type": "CALLBACK_CLAIM",
-        "contactId": contact_id,
-        "claimedAt": now.isoformat(timespec="seconds"),
-        TTL: int((now + window).timestamp()),
-    }
+        return RecordOutcome(recorded=True, callback_available=False, callback_pending=False, calls=1)
     try:
         dynamodb.transact_write_items(
             TransactItems=[
                 {"Put": {"TableName": table, "Item": to_dynamodb(item)}},
                 {
-                    "Put": {
+                    "ConditionCheck": {
                         "TableName": table,
-                        "Item": to_dynamodb(claim),
-                        # Free, expired (TTL deletion lags), or ours from an earlier attempt of this block.
-                        "ConditionExpression": "attribute_not_exists(#pk) OR #ttl < :now OR contactId = :me",
-                        "ExpressionAttributeNames": {"#pk": PK, "#ttl": TTL},
-                        "ExpressionAttributeValues": {
-                            ":now": {"N": str(int(now.timestamp()))},
-                            ":me": {"S": contact_id},
-                        },
+                        "Key": to_dynamodb(claim_key(check_number)),
+                        **_claim_condition(contact_id, now),
                     }
                 },
             ]
@@ -87,8 +90,26 @@ def record_handoff(
             raise
         pending = {**item, "callbackOffered": False, "callbackPending": True}
         dynamodb.put_item(TableName=table, Item=to_dynamodb(pending))
-        return RecordOutcome(recorded=True, callback_claimed=False, callback_pending=True, calls=2)
-    return RecordOutcome(recorded=True, callback_claimed=True, callback_pending=False, calls=1)
+        return RecordOutcome(recorded=True, callback_available=False, callback_pending=True, calls=2)
+    return RecordOutcome(recorded=True, callback_available=True, callback_pending=False, calls=1)
+
+
+def claim_callback(
+    dynamodb: Any, table: str, *, contact_id: str, number: str, now: datetime, window: timedelta
+) -> bool:
+    """Claim `number` for a callback this contact takes; False when another contact holds it."""
+    claim = {
+        **claim_key(number),
+        "type": "CALLBACK_CLAIM",
+        "contactId": contact_id,
+        "claimedAt": now.isoformat(timespec="seconds"),
+        TTL: int((now + window).timestamp()),
+    }
+    try:
+        dynamodb.put_item(TableName=table, Item=to_dynamodb(claim), **_claim_condition(contact_id, now))
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
 
 
 def _claim_refused(error: Any) -> bool:

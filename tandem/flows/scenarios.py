@@ -111,7 +111,10 @@ DEMO_SCENARIOS: tuple[Scenario, ...] = (
         "long queue, takes a callback",
         "+12025550106",
         ("6", "1"),
-        Expect("callback", HANDED_OVER, queue="callback", route="AGENT", heard="call you back"),
+        # escalation again when the caller takes the callback: it claims the number
+        Expect(
+            "callback", (*HANDED_OVER, "escalation"), queue="callback", route="AGENT", heard="call you back"
+        ),
         queue_wait_seconds=LONG_WAIT_SECONDS,
     ),
     Scenario(
@@ -120,7 +123,11 @@ DEMO_SCENARIOS: tuple[Scenario, ...] = (
         "+12025550109",
         ("4", "2", "1"),
         Expect(
-            "callback", HANDED_OVER, queue="callback", route="CALLBACK", heard="you've been waiting a while"
+            "callback",
+            (*HANDED_OVER, "escalation"),  # the queue flow claims the number too
+            queue="callback",
+            route="CALLBACK",
+            heard="you've been waiting a while",
         ),
         queue_wait_seconds=LONG_WAIT_SECONDS,
     ),

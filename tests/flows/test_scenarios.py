@@ -43,8 +43,9 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...], str]] = {
     "angry-repeat": ("queued", (LOOKUP, DECIDE, ESCALATE, SURVEY), "complaints"),
     "vip-complaint": ("queued", (LOOKUP, DECIDE, ESCALATE, SURVEY), "priority"),
     "after-hours": ("closed", (LOOKUP, DECIDE, ESCALATE), ""),
-    "long-queue-callback": ("callback", (LOOKUP, DECIDE, ESCALATE), "callback"),
-    "holds-then-callback": ("callback", (LOOKUP, DECIDE, ESCALATE), "callback"),
+    # escalation twice: the handoff, then the claim when the caller takes the callback
+    "long-queue-callback": ("callback", (LOOKUP, DECIDE, ESCALATE, ESCALATE), "callback"),
+    "holds-then-callback": ("callback", (LOOKUP, DECIDE, ESCALATE, ESCALATE), "callback"),
     "withheld-number": ("self-served", (LOOKUP, DECIDE, SURVEY), ""),
     "crm-down": ("queued", (LOOKUP, DECIDE, ESCALATE, SURVEY), "general"),
     "two-failed-attempts": ("queued", (LOOKUP, DECIDE, DECIDE, DECIDE, ESCALATE, SURVEY), "general"),
@@ -223,7 +224,7 @@ def test_the_after_hours_caller_who_declines_the_callback_is_never_queued(box: S
     assert (result.queue, result.priority, result.callback_number) == ("", None, "")
     assert SURVEY not in functions(result)
     assert {s.flow for s in result.steps} == {"inbound_main"}  # neither the whisper nor the survey ran
-    [escalation] = calls_to(result, ESCALATE)
+    [escalation] = calls_to(result, ESCALATE)  # offered, never claimed: the caller did not take it
     assert escalation.response["offerCallback"] == "true"  # the callback was offered...
     assert len(callback_offers(result)) == 1
     assert [s.branch for s in result.steps if s.type == "GetParticipantInput"][-1] == "InputTimeLimitExceeded"
@@ -243,16 +244,6 @@ def test_an_after_hours_caller_who_accepts_gets_a_callback(box: Sandbox) -> None
     assert "TransferContactToQueue" not in step_types(result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "escalation claims the caller's number for the 120-minute callback de-duplication window when "
-        "it offers a callback, not when one is created; after a declined offer the claim stays, so the "
-        "next call gets callbackPending=true, no offer, and 'call again when we're open', with no "
-        "callback pending anywhere"
-    ),
-)
 def test_a_caller_who_declined_the_callback_is_offered_it_again_on_the_next_call(box: Sandbox) -> None:
     """Given an after-hours caller who declined the callback, When they call again that night and
     press 1 at the offer, Then they get the callback (nothing was scheduled the first time)."""
@@ -262,7 +253,20 @@ def test_a_caller_who_declined_the_callback_is_offered_it_again_on_the_next_call
     again = place_call(box, call)
 
     assert calls_to(again, ESCALATE)[0].response["offerCallback"] == "true"
+    assert calls_to(again, ESCALATE)[1].response["callbackClaimed"] == "true"
     assert (again.outcome, again.queue, again.callback_number) == ("callback", "callback", call.caller)
+
+
+def test_a_caller_with_a_callback_booked_is_not_offered_a_second_one(box: Sandbox) -> None:
+    """Given a caller who took a callback, When they call again within the window and ask for a
+    person, Then no second callback is offered: they are queued (the first one still stands)."""
+    first = place_call(box, scenario("long-queue-callback"))
+    assert first.outcome == "callback"
+    again = place_call(box, replace(scenario("long-queue-callback"), inputs=("6", "4")))
+    handoff = calls_to(again, ESCALATE)[0].response
+    assert (handoff["offerCallback"], handoff["callbackPending"]) == ("false", "true")
+    assert not callback_offers(again)
+    assert (again.outcome, again.queue) == ("queued", "priority")
 
 
 def test_the_long_queue_caller_gets_a_callback_on_their_own_number(box: Sandbox) -> None:
@@ -277,7 +281,9 @@ def test_the_long_queue_caller_gets_a_callback_on_their_own_number(box: Sandbox)
     assert step_types(result).count("CreateCallbackContact") == 1
     assert "TransferContactToQueue" not in step_types(result)
     assert SURVEY not in functions(result)
-    [escalation] = calls_to(result, ESCALATE)
+    escalation, claim = calls_to(result, ESCALATE)
+    assert claim.parameters["operation"] == "claimCallback"
+    assert claim.response["callbackClaimed"] == "true"
     assert escalation.response["offerCallback"] == "true"
     assert escalation.response["callbackQueue"] == "callback"
     assert escalation.response["estimatedWaitSeconds"] == str(LONG_WAIT_SECONDS)

@@ -214,18 +214,19 @@ def test_escalation_may_do_exactly_what_it_needs(each_mode: Synthesized) -> None
         ]
     }
     queues = sorted(queue_arn_by_name(each_mode).values(), key=json.dumps)
-    # Then: read the store's path; PutItem on Interactions (its transaction is two Puts, each
-    # authorised as PutItem); current metrics for this stack's five queues, by ARN
+    # Then: read the store's path; PutItem and ConditionCheckItem on Interactions (its transaction
+    # is a Put and a ConditionCheck, each authorised as its own action); current metrics for this
+    # stack's five queues, by ARN
     assert sorted(granted, key=lambda s: str(s["Action"])) == [
+        {
+            "Action": ["dynamodb:ConditionCheckItem", "dynamodb:PutItem"],
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [interactions_id(each_mode), "Arn"]},
+        },
         {
             "Action": "connect:GetCurrentMetricData",
             "Effect": "Allow",
             "Resource": queues,
-        },
-        {
-            "Action": "dynamodb:PutItem",
-            "Effect": "Allow",
-            "Resource": {"Fn::GetAtt": [interactions_id(each_mode), "Arn"]},
         },
         {"Action": "ssm:GetParametersByPath", "Effect": "Allow", "Resource": path_arn},
     ]
@@ -238,6 +239,7 @@ def test_escalation_may_do_exactly_what_it_needs(each_mode: Synthesized) -> None
             if action.startswith(("dynamodb:", "ssm:", "kms:", "connect:")):
                 assert action in {
                     "dynamodb:PutItem",
+                    "dynamodb:ConditionCheckItem",
                     "ssm:GetParametersByPath",
                     "connect:GetCurrentMetricData",
                 }, statement

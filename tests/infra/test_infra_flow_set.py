@@ -407,8 +407,19 @@ def test_callbacks_and_queueing_after_escalation() -> None:
         assert by_id[block]["Parameters"] == {"ComparisonValue": "$.Attributes.hours"}
         assert conditions(by_id[block]) == dict.fromkeys(closed, when_closed)
         assert errors(by_id[block]) == {"NoMatchingCondition": otherwise}  # unknown hours: a person
-    assert conditions(by_id["offer-callback"]) == {"1": "set-callback-number", "2": "set-target-queue"}
-    assert conditions(by_id["offer-callback-closed"]) == {"1": "set-callback-number"}
+    assert conditions(by_id["offer-callback"]) == {"1": "claim-callback", "2": "set-target-queue"}
+    assert conditions(by_id["offer-callback-closed"]) == {"1": "claim-callback"}
+    # Taking the callback claims the number first: one callback per number per window
+    claim = by_id["claim-callback"]
+    assert claim["Parameters"]["LambdaFunctionARN"] == "{{lambda:escalation}}"
+    assert claim["Parameters"]["LambdaInvocationAttributes"] == {
+        "step": "claim-callback",
+        "operation": "claimCallback",
+    }
+    assert errors(claim)["NoMatchingError"] == "set-callback-number"  # a failed claim keeps the promise
+    assert conditions(by_id["check-callback-pending"]) == {"true": "callback-already-booked"}
+    assert errors(by_id["check-callback-pending"]) == {"NoMatchingCondition": "set-callback-number"}
+    assert by_id["mark-callback-booked"]["Parameters"]["Attributes"] == {"tandemOutcome": "CALLBACK"}
     assert set(errors(by_id["offer-callback-closed"]).values()) == {"closed-no-callback"}
     assert by_id["closed-no-callback"]["Transitions"]["NextAction"] == "mark-closed"
     assert by_id["callback-unavailable"]["Transitions"]["NextAction"] == "check-open-for-hold"
@@ -448,7 +459,13 @@ def test_customer_queue_loops_and_offers_one_callback_after_ten_minutes() -> Non
             "Condition": {"Operator": "NumberGreaterThan", "Operands": ["600"]},  # seconds
         }
     ]
-    assert conditions(by_id["offer-callback"]) == {"1": "set-callback-number"}
+    assert conditions(by_id["offer-callback"]) == {"1": "claim-callback"}
+    # The same claim as inbound_main's: one callback per number per window, a failed claim goes ahead
+    claim = by_id["claim-callback"]
+    assert claim["Parameters"]["LambdaInvocationAttributes"]["operation"] == "claimCallback"
+    assert errors(claim)["NoMatchingError"] == "set-callback-number"
+    assert conditions(by_id["check-callback-pending"]) == {"true": "callback-already-booked"}
+    assert by_id["mark-callback-booked"]["Parameters"]["Attributes"] == {"tandemOutcome": "CALLBACK"}
     assert by_id["create-callback"]["Parameters"]["QueueId"] == "{{queue:callback}}"
     assert by_id["mark-callback"]["Parameters"]["Attributes"] == {"tandemOutcome": "CALLBACK"}
     assert by_id["callback-confirmed"]["Transitions"]["NextAction"] == "disconnect"

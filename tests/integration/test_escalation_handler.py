@@ -262,40 +262,70 @@ def test_connect_throttling_costs_the_caller_nothing(box: Sandbox) -> None:
     assert any("QueueMetricsUnavailable" in json.dumps(m) for m in box.last.metrics)
 
 
-def test_a_retried_block_records_once_and_offers_the_same_single_callback(box: Sandbox) -> None:
-    event = handoff_event(
-        box, "+12025550104", route="AGENT", reasons="CANCELLATION", intent="CANCEL_ORDER", **FULL
-    )
-    with box.clock(MONDAY_10_NY):
-        first = box.invoke("escalation", event)
-        # When Connect retries the block (same contact), twice
-        retries = [box.invoke("escalation", event) for _ in range(2)]
-    # Then every answer offers the callback, but there is one handoff and one claim
-    assert [r["offerCallback"] for r in [first, *retries]] == ["true", "true", "true"]
-    items = interaction_items(box)
-    assert sorted(i["sk"]["S"] for i in items) == [
-        "CALLBACK_CLAIM",
-        "HANDOFF#11111111-2222-4333-8444-555555555555",
-    ]
-
-
-def test_a_second_contact_from_the_same_number_gets_no_second_callback_until_the_window_ends(
-    box: Sandbox,
-) -> None:
-    first = handoff_event(
-        box, "+12025550104", route="AGENT", reasons="CANCELLATION", intent="CANCEL_ORDER", **FULL
-    )
-    other = handoff_event(
+def cancellation(box: Sandbox, contact: str = "11111111-2222-4333-8444-555555555555") -> dict[str, Any]:
+    """A cancellation at peak from Dmitri: escalation offers a callback."""
+    return handoff_event(
         box,
         "+12025550104",
-        contact="33333333-2222-4333-8444-555555555555",
+        contact=contact,
         route="AGENT",
         reasons="CANCELLATION",
         intent="CANCEL_ORDER",
         **FULL,
     )
+
+
+def taking_it(event: dict[str, Any]) -> dict[str, Any]:
+    """The flow's second call when the caller presses 1 for the callback."""
+    claim = json.loads(json.dumps(event))
+    claim["Details"]["Parameters"] = {"step": "claim-callback", "operation": "claimCallback"}
+    return claim
+
+
+def item_keys(box: Sandbox) -> list[str]:
+    return sorted(i["sk"]["S"] for i in interaction_items(box))
+
+
+OTHER_CONTACT = "33333333-2222-4333-8444-555555555555"
+
+
+def test_a_retried_block_records_once_and_claims_nothing_until_the_caller_takes_the_callback(
+    box: Sandbox,
+) -> None:
+    event = cancellation(box)
+    with box.clock(MONDAY_10_NY):
+        first = box.invoke("escalation", event)
+        # When Connect retries the block (same contact), twice
+        retries = [box.invoke("escalation", event) for _ in range(2)]
+    # Then every answer offers the callback; one handoff is stored, and no claim: nobody took it yet
+    assert [r["offerCallback"] for r in [first, *retries]] == ["true", "true", "true"]
+    assert without_store_read(box.last.aws_calls) == ["dynamodb.TransactWriteItems"]  # still one write
+    assert item_keys(box) == ["HANDOFF#11111111-2222-4333-8444-555555555555"]
+    # When the caller takes it, and Connect retries that block too
+    with box.clock(MONDAY_10_NY):
+        claims = [box.invoke("escalation", taking_it(event)) for _ in range(2)]
+    # Then the number is claimed once, by this contact, and every answer says so
+    assert [(c["status"], c["callbackClaimed"], c["callbackPending"]) for c in claims] == [
+        ("OK", "true", "false")
+    ] * 2
+    assert without_store_read(box.last.aws_calls) == ["dynamodb.PutItem"]
+    assert item_keys(box) == ["CALLBACK_CLAIM", "HANDOFF#11111111-2222-4333-8444-555555555555"]
+
+
+def test_a_declined_offer_leaves_nothing_behind_and_the_next_call_is_offered_again(box: Sandbox) -> None:
+    with box.clock(MONDAY_10_NY):
+        assert box.invoke("escalation", cancellation(box))["offerCallback"] == "true"
+        # The caller holds instead; they call again ten minutes later
+    with box.clock(MONDAY_10_NY + timedelta(minutes=10)):
+        again = box.invoke("escalation", cancellation(box, OTHER_CONTACT))
+    assert (again["offerCallback"], again["callbackPending"]) == ("true", "false")
+
+
+def test_a_callback_taken_blocks_a_second_one_until_the_window_ends(box: Sandbox) -> None:
+    first, other = cancellation(box), cancellation(box, OTHER_CONTACT)
     with box.clock(MONDAY_10_NY):
         assert box.invoke("escalation", first)["offerCallback"] == "true"
+        assert box.invoke("escalation", taking_it(first))["callbackClaimed"] == "true"
         again = box.invoke("escalation", other)
     # Then the second contact is told a callback is already pending, and its handoff is still recorded
     assert (again["offerCallback"], again["callbackPending"], again["handoffRecorded"]) == (
@@ -303,11 +333,50 @@ def test_a_second_contact_from_the_same_number_gets_no_second_callback_until_the
         "true",
         "true",
     )
-    assert len([i for i in interaction_items(box) if i["sk"]["S"].startswith("HANDOFF#")]) == 2
-    # When the 120-minute window has passed, Then the number can be claimed again
+    assert len([k for k in item_keys(box) if k.startswith("HANDOFF#")]) == 2
+    # When the 120-minute window has passed, Then a callback can be offered and taken again
     with box.clock(MONDAY_10_NY + timedelta(minutes=121)):
         later = box.invoke("escalation", other)
+        taken = box.invoke("escalation", taking_it(other))
     assert (later["offerCallback"], later["callbackPending"]) == ("true", "false")
+    assert taken["callbackClaimed"] == "true"
+
+
+def test_two_calls_racing_for_the_same_number_get_one_callback(box: Sandbox) -> None:
+    first, other = cancellation(box), cancellation(box, OTHER_CONTACT)
+    with box.clock(MONDAY_10_NY):
+        # Both are offered (neither has taken it yet), then both press 1
+        assert [box.invoke("escalation", e)["offerCallback"] for e in (first, other)] == ["true", "true"]
+        won, lost = box.invoke("escalation", taking_it(first)), box.invoke("escalation", taking_it(other))
+    assert (won["callbackClaimed"], won["callbackPending"]) == ("true", "false")
+    assert (lost["status"], lost["callbackClaimed"], lost["callbackPending"]) == ("OK", "false", "true")
+    assert any("CallbacksDeduplicated" in json.dumps(m) for m in box.last.metrics)
+
+
+def test_a_claim_that_cannot_be_written_lets_the_promised_callback_go_ahead(box: Sandbox) -> None:
+    event = cancellation(box)
+    with box.clock(MONDAY_10_NY), box.fault(Fault("dynamodb", "PutItem")):
+        answer = box.invoke("escalation", taking_it(event))
+    # Then the flow is not told "already pending": it creates the callback it offered
+    assert (answer["status"], answer["callbackClaimed"], answer["callbackPending"]) == (
+        "DEGRADED",
+        "false",
+        "false",
+    )
+    assert any("CallbackClaimFailures" in json.dumps(m) for m in box.last.metrics)
+
+
+def test_a_withheld_number_claims_nothing(box: Sandbox) -> None:
+    event = taking_it(cancellation(box))
+    event["Details"]["ContactData"]["CustomerEndpoint"]["Address"] = "anonymous"
+    with box.clock(MONDAY_10_NY):
+        answer = box.invoke("escalation", event)
+    assert (answer["status"], answer["callbackClaimed"], answer["callbackPending"]) == (
+        "OK",
+        "false",
+        "false",
+    )
+    assert item_keys(box) == []
 
 
 def test_nothing_stored_or_logged_carries_the_number_or_the_name(box: Sandbox) -> None:
