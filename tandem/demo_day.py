@@ -27,8 +27,8 @@ from zoneinfo import ZoneInfo
 
 from lambdas.ivr_decision.calendar import Calendar
 from lambdas.ivr_decision.documents import bundled_defaults
-from tandem.flows.scenarios import FAKE_LEX_ALIAS_ARN, INBOUND_FLOW, decision_route, decision_rule, rating
-from tandem.flows.simulator import Hours, SimulationResult, merge_coverage, simulate
+from tandem.flows.scenarios import call_inbound, decision_route, decision_rule, rating
+from tandem.flows.simulator import Hours, SimulationResult, merge_coverage
 from tandem.local import sandbox
 from tandem.local.demo_data import DEMO_CUSTOMERS
 from tandem.output import emit_json, mask_phone, table
@@ -154,26 +154,17 @@ def run_day(
     started = time.perf_counter()
     with sandbox() as box:
         for call in plan:
-            settings = {"lexBotAliasArn": FAKE_LEX_ALIAS_ARN} if call.speech else {}
-
-            def place(call: DayCall = call, settings: dict[str, str] = settings) -> SimulationResult:
-                return simulate(
-                    INBOUND_FLOW,
-                    box=box,
-                    caller=call.caller,
-                    hours=call.hours,
-                    queue_wait_seconds=call.queue_wait_seconds,
-                    language=call.language,
-                    settings=settings,
-                    at=call.moment,
-                    responder=CallerModel(call.seed, speech=call.speech),
-                )
-
-            if call.crm_down:
-                with box.crm_outage():
-                    result = place()
-            else:
-                result = place()
+            result = call_inbound(
+                box,
+                caller=call.caller,
+                hours=call.hours,
+                queue_wait_seconds=call.queue_wait_seconds,
+                language=call.language,
+                crm_down=call.crm_down,
+                speech=call.speech,
+                at=call.moment,
+                responder=CallerModel(call.seed, speech=call.speech),
+            )
             results.append((call, result))
             bar.update(len(results))
     bar.finish()

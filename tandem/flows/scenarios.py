@@ -13,11 +13,13 @@ a bot does.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tandem.flows.simulator import FLOWS_DIR, Hours, SimulationResult, simulate
+from tandem.flows.simulator import FLOWS_DIR, Hours, Responder, SimulationResult, simulate
 from tandem.local import Sandbox
 from tandem.local.demo_data import UNKNOWN_NUMBER
 
@@ -49,10 +51,6 @@ class Scenario:
     language: str = "en-US"
     crm_down: bool = False
     speech: bool = False  # talk to the (fake) Lex bot instead of the keypad
-
-    @property
-    def settings(self) -> dict[str, str]:
-        return {"lexBotAliasArn": FAKE_LEX_ALIAS_ARN} if self.speech else {}
 
 
 LOOKUP_DECIDE = ("crm_lookup", "ivr_decision")
@@ -187,24 +185,49 @@ def scenario(name: str) -> Scenario:
 
 def place_call(box: Sandbox, call: Scenario, *, flows_dir: Path = FLOWS_DIR) -> SimulationResult:
     """Run `call` through the inbound flow on the real handlers in `box`."""
+    return call_inbound(
+        box,
+        caller=call.caller,
+        inputs=call.inputs,
+        hours=call.hours,
+        queue_wait_seconds=call.queue_wait_seconds,
+        language=call.language,
+        crm_down=call.crm_down,
+        speech=call.speech,
+        flows_dir=flows_dir,
+    )
 
-    def run() -> SimulationResult:
+
+def call_inbound(
+    box: Sandbox,
+    *,
+    caller: str,
+    inputs: tuple[str, ...] = (),
+    hours: Hours = "open",
+    queue_wait_seconds: int | None = None,
+    language: str = "en-US",
+    crm_down: bool = False,
+    speech: bool = False,
+    at: datetime | None = None,
+    responder: Responder | None = None,
+    flows_dir: Path = FLOWS_DIR,
+) -> SimulationResult:
+    """One call through the inbound flow; the CRM answers 503 throughout when `crm_down`."""
+    outage = box.crm_outage() if crm_down else contextlib.nullcontext()
+    with outage:
         return simulate(
             INBOUND_FLOW,
             box=box,
-            caller=call.caller,
-            inputs=call.inputs,
-            hours=call.hours,
-            queue_wait_seconds=call.queue_wait_seconds,
-            language=call.language,
+            caller=caller,
+            inputs=inputs,
+            hours=hours,
+            queue_wait_seconds=queue_wait_seconds,
+            language=language,
             flows_dir=flows_dir,
-            settings=call.settings,
+            settings={"lexBotAliasArn": FAKE_LEX_ALIAS_ARN} if speech else {},
+            at=at,
+            responder=responder,
         )
-
-    if call.crm_down:
-        with box.crm_outage():
-            return run()
-    return run()
 
 
 def last_answer(result: SimulationResult, function: str) -> dict[str, Any]:
