@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from lambdas.ivr_decision.config import CONFIG_PATH_VAR, TIME_ZONE_VAR, time_zone
-from lambdas.shared.config import ConfigError, integer, required
+from lambdas.ivr_decision.config import CONFIG_PATH_VAR, TIME_ZONE_VAR
+from lambdas.shared.config import ConfigError, integer, required, time_zone
 from lambdas.shared.tables import INTERACTIONS
 
 # Connect ids are UUIDs; any id-like text is accepted so a hand-written sandbox id also works.

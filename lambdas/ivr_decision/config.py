@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from lambdas.shared.config import ConfigError, integer, required
+from lambdas.shared.config import ConfigError, integer, required, time_zone
 from lambdas.shared.tables import INTERACTIONS
 
 CONFIG_PATH_VAR = "IVR_CONFIG_PATH"
@@ -42,12 +42,3 @@ class DecisionConfig:
             budget_ms=integer(env, "DECISION_BUDGET_MS", 1500, low=100, high=7000),
             interaction_ttl_days=integer(env, "INTERACTION_TTL_DAYS", 90, low=1, high=3650),
         )
-
-
-def time_zone(name: str, where: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"{where} must be an IANA time zone such as America/New_York, got {name!r}"
-        ) from None

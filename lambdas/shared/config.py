@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class ConfigError(ValueError):
@@ -34,3 +35,12 @@ def choice(env: Mapping[str, str], name: str, default: str, options: tuple[str, 
     if value not in options:
         raise ConfigError(f"environment variable {name} must be one of {', '.join(options)}, got {value!r}")
     return value
+
+
+def time_zone(name: str, where: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{where} must be an IANA time zone such as America/New_York, got {name!r}"
+        ) from None
