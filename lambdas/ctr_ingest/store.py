@@ -40,7 +40,7 @@ class Segment(Protocol):
     def initial_contact_id(self) -> str: ...
 
     @property
-    def version(self) -> str: ...  # sortable: the record's LastUpdateTimestamp, ISO 8601 UTC
+    def last_update(self) -> Any: ...  # comparable: the record's LastUpdateTimestamp
 
 
 S = TypeVar("S", bound=Segment)
@@ -109,7 +109,7 @@ class CounterStore(Generic[S]):
         for item_id, segment in batch:
             calls = newest[segment.initial_contact_id]
             held = calls.get(segment.contact_id)
-            if held is None or segment.version > held[0].version:
+            if held is None or segment.last_update > held[0].last_update:
                 calls[segment.contact_id] = (segment, [item_id, *(held[1] if held else [])])
             else:
                 held[1].append(item_id)
@@ -136,7 +136,7 @@ class CounterStore(Generic[S]):
             fresh = {
                 contact: pair
                 for contact, pair in incoming.items()
-                if contact not in stored or pair[0].version > stored[contact].version
+                if contact not in stored or pair[0].last_update > stored[contact].last_update
             }
             if not fresh:
                 unchanged += 1

@@ -38,7 +38,7 @@ from tandem.local.faults import Fault, FaultInjector
 from tandem.local.tables import create_tables
 from tandem.rules_store import SANDBOX_CONFIG_PATH, seed_defaults
 
-FUNCTIONS = ("crm_lookup", "ivr_decision", "escalation", "survey")
+FUNCTIONS = ("crm_lookup", "ivr_decision", "escalation", "survey", "ctr_ingest")
 DEFAULT_REGION = "us-east-1"
 FAKE_ACCOUNT = "123456789012"
 FUNCTION_TIMEOUT_MS = 3000  # matches the deployed functions' timeout

@@ -26,14 +26,14 @@ DAY = "2026-11-23"
 class Seg:
     contact_id: str
     initial_contact_id: str
-    version: str
+    last_update: str
     outcome: str = "contained"  # the segment's own say; an agent in any segment makes it transferred
     route: str = "SELF_SERVICE"
 
 
 def contribute(segments: Sequence[Seg]) -> Contribution:
     outcome = "transferred" if any(s.outcome == "transferred" for s in segments) else segments[0].outcome
-    route = sorted(segments, key=lambda s: s.version)[-1].route
+    route = sorted(segments, key=lambda s: s.last_update)[-1].route
     counters = {"contacts": 1, outcome: 1}
     return {("all", DAY, "all"): counters, ("route", DAY, route): counters}
 
@@ -180,7 +180,7 @@ def expected_counters(segments: list[Seg]) -> dict[tuple[str, str], dict[str, in
     newest: dict[str, dict[str, Seg]] = {}
     for s in segments:
         held = newest.setdefault(s.initial_contact_id, {}).get(s.contact_id)
-        if held is None or s.version > held.version:
+        if held is None or s.last_update > held.last_update:
             newest[s.initial_contact_id][s.contact_id] = s
     totals: dict[tuple[str, str], dict[str, int]] = {}
     for parts in newest.values():

@@ -1,0 +1,224 @@
+"""What one call counts as: its outcome, measures and dimension values, from its segments' records.
+
+A call is every segment sharing one initial contact id. `summarise_call` takes the latest version of
+each segment (`latest_per_segment` picks them from records that repeat or arrive out of order:
+delivery is at least once) and sorts them by initiation, then last update, then contact id. That
+order is total, so the summary never depends on the order the records arrived in; "the newest
+segment" below means the last in it.
+
+Outcome (one of `aggregates.OUTCOMES`): the first rule that matches.
+
+1. callback: a segment's tandemOutcome is CALLBACK, or a segment was initiated by CALLBACK. Ahead
+   of transferred because the agent who calls back connects on the callback segment, yet what the
+   caller chose was the callback (that agent's time still counts as handle time). The initiation
+   method also catches callbacks the flows did not mark (one an agent or the API created).
+2. transferred: an agent connected in a segment (`Agent.ConnectedToAgentTimestamp`, or, when that
+   is missing as in the reference's example, an `AgentInteractionDuration` above zero), or a segment
+   was transferred to an external number (`TransferredToEndpoint`): either way the call left the IVR
+   for a person. So `handled` (agent time) can be below `transferred`.
+3. abandoned: a segment entered a queue (`Queue.EnqueueTimestamp`). AWS's own definition, so the
+   count matches Connect's, line drops while queued included. A `Queue` with no enqueue time (a
+   working queue set, then the transfer failed) is not queued.
+4. error: a segment's tandemOutcome is NOT_CONNECTED (the flow could not queue the call), or a
+   segment's DisconnectReason is TELECOM_PROBLEM and no segment's tandemOutcome is SELF_SERVED or
+   CLOSED (when it is, the IVR had already served the caller before the line failed).
+5. contained: anything else; the call ended in the IVR (self-served, closed, or hung up there).
+
+Measures: handle time is the sum, over segments where an agent connected, of interaction + customer
+hold + after-contact work (missing parts are 0). Queue wait is the sum over queued segments of
+`Queue.Duration`, else dequeue - enqueue, else 0. Answered in threshold: queued, an agent
+connected, and the total queue wait at most the service level (equal counts). CSAT: the newest
+segment's rating that is set.
+
+Dimensions: intent and route are the newest segment's codes that are set; queue is the newest
+`queue` attribute code, else the newest queue name as a slug (`Tier 2 Billing` → `tier-2-billing`);
+reasons are the newest segment's reason list that is set. A value that is not set is
+`aggregates.NONE`. The day is the first segment's initiation date in the centre's time zone (the
+segment whose id is the initial contact id, else the earliest).
+
+Every dimension value the call has gets the same counters, so each dimension's values add up to the
+`all` totals, except reason: a call with several reasons counts in full under each of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import TypeVar
+
+from lambdas.ctr_ingest.aggregates import ALL, NONE, Contribution
+from lambdas.ctr_ingest.record import ContactRecord
+
+# Outcome → its counter in aggregates.COUNTERS.
+OUTCOME_COUNTERS = {
+    "contained": "contained",
+    "transferred": "transferred",
+    "abandoned": "abandoned",
+    "callback": "callbacks",
+    "error": "errors",
+}
+SERVED_IN_IVR = ("SELF_SERVED", "CLOSED")
+SLUG_OUTSIDE = re.compile(r"[^a-z0-9]+")
+T = TypeVar("T")  # Python 3.11: no `def f[T]` syntax yet
+
+
+@dataclass(frozen=True)
+class CallSummary:
+    initial_contact_id: str
+    day: str  # YYYY-MM-DD in the centre's time zone
+    outcome: str  # one of aggregates.OUTCOMES
+    intent: str
+    route: str
+    queue: str
+    reasons: tuple[str, ...]  # at least one value (NONE when the call has none)
+    handled: bool
+    handle_seconds: int
+    queued: bool
+    queue_wait_seconds: int
+    answered_in_threshold: bool
+    csat: int | None
+
+
+def latest_per_segment(records: Iterable[ContactRecord]) -> list[ContactRecord]:
+    """Per contact id, the record with the newest last update (on a tie, the first seen)."""
+    latest: dict[str, ContactRecord] = {}
+    for record in records:
+        kept = latest.get(record.contact_id)
+        if kept is None or record.last_update > kept.last_update:
+            latest[record.contact_id] = record
+    return list(latest.values())
+
+
+def summarise_call(
+    segments: Sequence[ContactRecord], *, zone: tzinfo, service_level_seconds: int
+) -> CallSummary:
+    """The call's outcome, measures and dimension values (rules in the module docstring)."""
+    ordered = _ordered(segments)
+    if service_level_seconds < 0:
+        raise ValueError(f"service_level_seconds must be 0 or more, got {service_level_seconds}")
+    agent_segments = [segment for segment in ordered if _agent_connected(segment)]
+    queued_segments = [segment for segment in ordered if segment.queue and segment.queue.enqueued]
+    queue_wait = sum(_queue_wait(segment) for segment in queued_segments)
+    return CallSummary(
+        initial_contact_id=ordered[0].initial_contact_id,
+        day=_day(ordered, zone),
+        outcome=_outcome(ordered, agent=bool(agent_segments), queued=bool(queued_segments)),
+        intent=_newest(segment.attributes.intent for segment in ordered) or NONE,
+        route=_newest(segment.attributes.route for segment in ordered) or NONE,
+        queue=_queue_value(ordered),
+        reasons=_newest(segment.attributes.reasons for segment in ordered) or (NONE,),
+        handled=bool(agent_segments),
+        handle_seconds=sum(_handle_seconds(segment) for segment in agent_segments),
+        queued=bool(queued_segments),
+        queue_wait_seconds=queue_wait,
+        answered_in_threshold=bool(agent_segments and queued_segments)
+        and queue_wait <= service_level_seconds,
+        csat=_newest(segment.attributes.csat for segment in ordered),
+    )
+
+
+def contribution(summary: CallSummary) -> Contribution:
+    """What the call adds to each (dimension, day, value) counter item; zero counters left out."""
+    counters = {"contacts": 1, OUTCOME_COUNTERS[summary.outcome]: 1}
+    if summary.handled:
+        counters["handled"] = 1
+        counters["handleSeconds"] = summary.handle_seconds
+    if summary.queued:
+        counters["queued"] = 1
+        counters["queueWaitSeconds"] = summary.queue_wait_seconds
+        counters["answeredInThreshold"] = int(summary.answered_in_threshold)
+    if summary.csat is not None:
+        counters["csatCount"] = 1
+        counters["csatSum"] = summary.csat
+    nonzero = {name: amount for name, amount in counters.items() if amount}
+    values = [
+        (ALL, ALL),
+        ("intent", summary.intent),
+        ("route", summary.route),
+        ("queue", summary.queue),
+        *(("reason", reason) for reason in summary.reasons),
+    ]
+    # One copy per key, so a caller that changes one item's counters cannot change another's.
+    return {(dimension, summary.day, value): dict(nonzero) for dimension, value in values}
+
+
+def _ordered(segments: Sequence[ContactRecord]) -> list[ContactRecord]:
+    if not segments:
+        raise ValueError("a call needs at least one segment")
+    calls = {segment.initial_contact_id for segment in segments}
+    if len(calls) > 1:
+        raise ValueError(f"segments belong to {len(calls)} calls, expected one")
+    if len({segment.contact_id for segment in segments}) < len(segments):
+        raise ValueError("segments repeat a contact id; pass them through latest_per_segment first")
+    return sorted(segments, key=lambda segment: (segment.initiation, segment.last_update, segment.contact_id))
+
+
+def _outcome(ordered: list[ContactRecord], *, agent: bool, queued: bool) -> str:
+    outcomes = {segment.attributes.outcome for segment in ordered}
+    if "CALLBACK" in outcomes or any(segment.initiation_method == "CALLBACK" for segment in ordered):
+        return "callback"
+    if agent or any(segment.transferred_to_endpoint for segment in ordered):
+        return "transferred"
+    if queued:
+        return "abandoned"
+    if "NOT_CONNECTED" in outcomes:
+        return "error"
+    telecom = any(segment.disconnect_reason == "TELECOM_PROBLEM" for segment in ordered)
+    if telecom and outcomes.isdisjoint(SERVED_IN_IVR):
+        return "error"
+    return "contained"
+
+
+def _agent_connected(segment: ContactRecord) -> bool:
+    agent = segment.agent
+    return agent is not None and (agent.connected_at is not None or (agent.interaction or 0) > 0)
+
+
+def _handle_seconds(segment: ContactRecord) -> int:
+    agent = segment.agent
+    if agent is None:
+        return 0
+    return (agent.interaction or 0) + (agent.hold or 0) + (agent.acw or 0)
+
+
+def _queue_wait(segment: ContactRecord) -> int:
+    queue = segment.queue
+    if queue is None:
+        return 0
+    if queue.duration is not None:
+        return queue.duration
+    if queue.enqueued and queue.dequeued and queue.dequeued >= queue.enqueued:
+        return round((queue.dequeued - queue.enqueued).total_seconds())
+    return 0
+
+
+def _queue_value(ordered: list[ContactRecord]) -> str:
+    code = _newest(segment.attributes.queue for segment in ordered)
+    if code:
+        return code
+    names = (segment.queue.name if segment.queue else "" for segment in ordered)
+    return _newest(_slug(name) for name in names) or NONE
+
+
+def _slug(name: str) -> str:
+    return SLUG_OUTSIDE.sub("-", name.lower()).strip("-")[:32].strip("-")
+
+
+def _newest(values: Iterable[T]) -> T | None:
+    """The last value that is set (not None, not empty), in segment order."""
+    found: T | None = None
+    for value in values:
+        if value:
+            found = value
+    return found
+
+
+def _day(ordered: list[ContactRecord], zone: tzinfo) -> str:
+    first = next((s for s in ordered if s.contact_id == s.initial_contact_id), ordered[0])
+    return _local_date(first.initiation, zone)
+
+
+def _local_date(moment: datetime, zone: tzinfo) -> str:
+    return moment.astimezone(zone).date().isoformat()
