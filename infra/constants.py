@@ -51,3 +51,13 @@ DEFAULT_FLOW_TYPE: Final = "CONTACT_FLOW"
 
 # CloudFormation's limit on AWS::Connect::ContactFlow Content.
 FLOW_CONTENT_MAX_CHARS: Final = 256_000
+
+# ctr_ingest: a Kinesis batch of up to CTR_BATCH_SIZE records is a few DynamoDB calls; the timeout
+# leaves room for SDK retries under throttling without holding the shard for long.
+CTR_INGEST_TIMEOUT_SECONDS: Final = 60
+CTR_INGEST_MEMORY_MB: Final = 256
+CTR_BATCH_SIZE: Final = 100
+CTR_MAX_RETRIES: Final = 5  # then the batch's records go to the on-failure queue
+CTR_MAX_RECORD_AGE_HOURS: Final = 24  # the stream's retention
+# Service level: a queued call an agent answers within this many seconds (the common 80/20 goal's 20).
+SERVICE_LEVEL_SECONDS: Final = 20

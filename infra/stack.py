@@ -59,4 +59,9 @@ class TandemStack(Stack):
             hours=self.connect.hours_arns,
             settings={"lexBotAliasArn": config.lex_bot_alias_arn or ""},
         )
-        self.ctr = CtrPipeline(self, "CtrPipeline", instance_arn=self.connect.instance_arn)
+        self.ctr = CtrPipeline(
+            self,
+            "CtrPipeline",
+            instance_arn=self.connect.instance_arn,
+            consumer=self.functions.ctr_ingest.function,
+        )

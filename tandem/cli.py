@@ -9,9 +9,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tandem.commands import demo, flows, rules, sandbox, simulate
+from tandem.commands import demo, flows, report, rules, sandbox, simulate
 
-COMMANDS = (demo, flows, rules, sandbox, simulate)
+COMMANDS = (demo, flows, report, rules, sandbox, simulate)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,17 +1,29 @@
-"""Contact trace records: a Kinesis stream and the instance storage config that fills it."""
+"""Contact trace records: a Kinesis stream, the instance storage config that fills it, and ctr_ingest.
+
+ctr_ingest reads the stream with partial batch failure reporting: the records it could not count
+are delivered again (it counts each call once, so redelivery is safe); a batch that keeps failing
+is split in two until the bad record is alone (bisect on error), and after `CTR_MAX_RETRIES` or a
+day its records go to an on-failure queue for inspection, instead of holding the shard.
+"""
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_connect as connect
 from aws_cdk import aws_kinesis as kinesis
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra import constants
 from infra.nag import acknowledge
 
 
 class CtrPipeline(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, instance_arn: str) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, instance_arn: str, consumer: lambda_.IFunction
+    ) -> None:
         super().__init__(scope, construct_id)
         # One provisioned shard (1 MB/s, 1,000 records/s in) is far above a contact centre's CTR
         # rate and costs about a third of an on-demand stream's fixed hourly charge.
@@ -20,7 +32,7 @@ class CtrPipeline(Construct):
             "Stream",
             stream_mode=kinesis.StreamMode.PROVISIONED,
             shard_count=1,
-            retention_period=Duration.hours(24),
+            retention_period=Duration.hours(constants.CTR_MAX_RECORD_AGE_HOURS),
             encryption=kinesis.StreamEncryption.MANAGED,
         )
         acknowledge(
@@ -38,4 +50,35 @@ class CtrPipeline(Construct):
             kinesis_stream_config=connect.CfnInstanceStorageConfig.KinesisStreamConfigProperty(
                 stream_arn=self.stream.stream_arn
             ),
+        )
+        # What Lambda gives up on: the batch's shard, sequence numbers and error (not the records:
+        # they stay in the stream for its retention, to be read again once the cause is fixed).
+        self.failures = sqs.Queue(
+            self,
+            "IngestFailures",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        for rule in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
+            acknowledge(
+                self.failures,
+                rule,
+                "This queue is itself the on-failure destination of the CTR event source mapping; "
+                "nothing consumes it automatically, so a redrive to a dead-letter queue behind it "
+                "would never happen.",
+            )
+        consumer.add_event_source(
+            sources.KinesisEventSource(
+                self.stream,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=constants.CTR_BATCH_SIZE,
+                max_batching_window=Duration.seconds(5),
+                bisect_batch_on_error=True,
+                retry_attempts=constants.CTR_MAX_RETRIES,
+                max_record_age=Duration.hours(constants.CTR_MAX_RECORD_AGE_HOURS),
+                report_batch_item_failures=True,
+                on_failure=sources.SqsDlq(self.failures),
+            )
         )

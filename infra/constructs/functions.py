@@ -16,8 +16,9 @@ from infra.constructs.data import Data
 from infra.constructs.ivr_config import IvrConfig
 from infra.nag import acknowledge
 from infra.packaging import build_function_asset, python_version_of
+from lambdas.ctr_ingest.config import SERVICE_LEVEL_VAR
 from lambdas.ivr_decision.config import CONFIG_PATH_VAR, TIME_ZONE_VAR
-from lambdas.shared.tables import CUSTOMERS, INTERACTIONS
+from lambdas.shared.tables import CUSTOMERS, INTERACTIONS, METRICS
 
 # escalation's own variables (the rest are ivr_decision's and the table's names).
 INSTANCE_ARN_VAR = "CONNECT_INSTANCE_ARN"
@@ -243,7 +244,46 @@ class Functions(Construct):
             iam.PolicyStatement(actions=["dynamodb:PutItem"], resources=[data.table(INTERACTIONS).table_arn])
         )
 
-        self.all: list[TandemFunction] = [self.crm_lookup, self.ivr_decision, self.escalation, self.survey]
+        self.ctr_ingest = TandemFunction(
+            self,
+            "ctr_ingest",
+            description="Tandem: counts each call's contact records once into the per-day KPI counters",
+            runtime=runtime,
+            config=config,
+            environment={
+                **data.environment(METRICS),
+                TIME_ZONE_VAR: config.time_zone,
+                SERVICE_LEVEL_VAR: str(constants.SERVICE_LEVEL_SECONDS),
+            },
+            flow_invoked=False,
+            timeout_seconds=constants.CTR_INGEST_TIMEOUT_SECONDS,
+            memory_mb=constants.CTR_INGEST_MEMORY_MB,
+        )
+        stream_reason = (
+            "Invoked by the Kinesis event source mapping, never asynchronously: a function DLQ or "
+            "async destination would receive nothing. Records the function gives up on go to the "
+            "mapping's on-failure SQS destination (infra/constructs/ctr_pipeline.py)."
+        )
+        acknowledge(self.ctr_ingest.function, "Serverless-LambdaDLQ", stream_reason)
+        acknowledge(self.ctr_ingest.function, "Serverless-LambdaAsyncFailureDestination", stream_reason)
+        # Call states read in batches, written with the counters in one TransactWriteItems: a Put
+        # (dynamodb:PutItem) per call state and an Update (dynamodb:UpdateItem, ADD) per counter;
+        # DynamoDB authorises each action in a transaction as its own operation. No Query, Scan or
+        # DeleteItem, no index, no other table.
+        self.ctr_ingest.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                resources=[data.table(METRICS).table_arn],
+            )
+        )
+
+        self.all: list[TandemFunction] = [
+            self.crm_lookup,
+            self.ivr_decision,
+            self.escalation,
+            self.survey,
+            self.ctr_ingest,
+        ]
         self.by_name = {fn.name: fn for fn in self.all}
         self.flow_invoked = [fn for fn in self.all if fn.flow_invoked]
 

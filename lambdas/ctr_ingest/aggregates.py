@@ -2,7 +2,7 @@
 
 Counters: pk `DIM#<dimension>`, sk `<YYYY-MM-DD>#<value>`, one item per (dimension, day, value),
 with a number attribute per name in `COUNTERS`. A report over a date range reads one Query per
-dimension (`pk = DIM#intent AND sk BETWEEN '2026-01-01#' AND '2026-12-31#\\uffff'`), never the calls.
+dimension (`pk = DIM#intent AND sk BETWEEN '2026-01-01#' AND '2026-12-31$'`), never the calls.
 The `all` dimension has the single value `all`.
 
 Call state: pk `CALL#<initial contact id>`, sk `STATE`: the newest `LastUpdateTimestamp` seen per
@@ -59,7 +59,7 @@ def split_counter_sk(sk: str) -> tuple[str, str]:
 
 def day_range(start: str, end: str) -> tuple[str, str]:
     """The sk bounds that select every value of every day from `start` to `end` (inclusive)."""
-    return f"{start}#", f"{end}#\uffff"
+    return f"{start}#", f"{end}$"  # "$" sorts right after "#": every value of the last day
 
 
 # What one call adds: (dimension, day, value) → counter name → amount (whole numbers).

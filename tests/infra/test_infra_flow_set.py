@@ -490,7 +490,11 @@ def test_post_call_survey_asks_twice_at_most_and_records_the_rating() -> None:
     assert set(errors(by_id["ask-rating-again"]).values()) == {"thank-you"}
     for r in "12345":
         assert by_id[f"rated-{r}"]["Parameters"] == {"FlowAttributes": {"csat": {"Value": r}}}
-        assert by_id[f"rated-{r}"]["Transitions"]["NextAction"] == "record-rating"
+        assert by_id[f"rated-{r}"]["Transitions"]["NextAction"] == "keep-rating"
+    # The rating becomes a contact attribute, so the contact record (and the KPIs) carry it even
+    # when the survey function cannot store it
+    assert by_id["keep-rating"]["Parameters"]["Attributes"] == {"csat": "$.FlowAttributes.csat"}
+    assert by_id["keep-rating"]["Transitions"]["NextAction"] == "record-rating"
     record = by_id["record-rating"]["Parameters"]
     assert record["LambdaFunctionARN"] == "{{lambda:survey}}"
     assert record["LambdaInvocationAttributes"] == {

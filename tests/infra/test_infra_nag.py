@@ -18,8 +18,10 @@ pytestmark = pytest.mark.slow
 EXPECTED_ACKNOWLEDGEMENTS = {
     "AwsSolutions-IAM5[Resource::*]",  # X-Ray has no resource-level permissions
     "AwsSolutions-KDS3",  # aws/kinesis instead of a customer key, usable by Connect as is
-    "Serverless-LambdaDLQ",  # synchronous Connect invocation: the flow's Error branch handles it
+    "Serverless-LambdaDLQ",  # synchronous Connect invocation / Kinesis mapping: never asynchronous
     "Serverless-LambdaAsyncFailureDestination",  # same
+    "AwsSolutions-SQS3",  # the CTR mapping's on-failure queue is itself the dead letter
+    "Serverless-SQSRedrivePolicy",  # same
 }
 
 

@@ -92,14 +92,20 @@ def test_python_version_comes_from_the_runtime_name() -> None:
 def test_the_synthesized_assets_are_the_built_directories(new_instance: Synthesized) -> None:
     # Given the cloud assembly / Then each function's staged asset has the same layout
     staged = [p for p in new_instance.assembly_dir.glob("asset.*") if p.is_dir()]
-    assert len(staged) == len(new_instance.stack.functions.all) == 4
+    assert len(staged) == len(new_instance.stack.functions.all) == 5
     packages = []
     for asset in staged:
         assert {"lambdas", "aws_lambda_powertools", "phonenumbers", "tzdata"} <= top_level(asset)
         assert not {"boto3", "botocore"} & top_level(asset)
         packages.append(sorted({p.name for p in (asset / "lambdas").iterdir()} - {"__init__.py", "shared"}))
     # And only escalation's asset carries a second function package, ivr_decision's
-    assert sorted(packages) == [["crm_lookup"], ["escalation", "ivr_decision"], ["ivr_decision"], ["survey"]]
+    assert sorted(packages) == [
+        ["crm_lookup"],
+        ["ctr_ingest"],
+        ["escalation", "ivr_decision"],
+        ["ivr_decision"],
+        ["survey"],
+    ]
 
 
 def test_extra_packages_are_an_explicit_short_map() -> None:

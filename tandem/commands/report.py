@@ -1,0 +1,226 @@
+"""`tandem report --from DATE --to DATE [--by DIMENSION]`: contact-centre KPIs over a date range.
+
+Reads the Metrics table's per-day counters (never the calls): one Query for the overall figures
+and one for the `--by` dimension, whatever the range. Days are the centre's days, as ingestion
+counted them. `--target sandbox` (the default) reads the running `tandem sandbox up` server, or a
+fresh in-process sandbox, which has no calls; `--target aws` reads a deployed table. Definitions:
+docs/kpis.md. Exit 0 with a report (even an empty one), 1 when the table cannot be read, 2 on
+usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import re
+import sys
+from datetime import date
+from typing import Any
+
+from infra.constants import SERVICE_LEVEL_SECONDS
+from lambdas.shared.tables import METRICS
+from tandem.kpi import KPI_NAMES, KpiValue, Totals, kpis
+from tandem.output import emit_json, table
+from tandem.report import GROUPS, CounterError, RangeError, Report, build_report, check_range
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DASH = "\u2013"  # an en dash: an undefined ratio (nothing to divide by)
+# CSV carries the counters themselves, so only the derived KPIs are added after them.
+CSV_KPIS = tuple(name for name in KPI_NAMES if name not in {"contacts", "csatResponses"})
+
+# What ctr_ingest is deployed with (infra/constants.py); the counters hold only the result.
+SERVICE_LEVEL = SERVICE_LEVEL_SECONDS
+
+
+def register(subcommands: Any) -> None:
+    parser = subcommands.add_parser("report", help="contact-centre KPIs over a date range, from the counters")
+    parser.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day, YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day (inclusive)")
+    parser.add_argument(
+        "--by", choices=GROUPS, default=None, help="one row per intent, route, queue or reason"
+    )
+    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    parser.add_argument("--target", choices=("sandbox", "aws"), default="sandbox")
+    parser.add_argument("--profile", default=None, help="AWS profile for --target aws")
+    parser.add_argument(
+        "--region", default=None, help="AWS region for --target aws (default: your AWS config)"
+    )
+    parser.add_argument(
+        "--table",
+        default=None,
+        help=f"the Metrics table for --target aws (default: ${METRICS.env_var})",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        start, end = _date("--from", args.start), _date("--to", args.end)
+        check_range(start, end)
+    except RangeError as error:
+        return _usage(str(error))
+    if args.target == "sandbox":
+        stray = [f"--{n}" for n in ("profile", "region", "table") if getattr(args, n) is not None]
+        if stray:
+            return _usage(f"{', '.join(stray)}: only with --target aws")
+        return _from_sandbox(args, start, end)
+    table_name = args.table or os.environ.get(METRICS.env_var, "")
+    if not table_name:
+        return _usage(f"--target aws needs --table (the stack's Metrics table) or {METRICS.env_var}")
+    return _from_account(args, table_name, start, end)
+
+
+def _date(option: str, text: str) -> date:
+    # date.fromisoformat also takes 20260101 and 2026-W01-1; the report promises YYYY-MM-DD only.
+    if not _ISO_DATE.match(text):
+        raise RangeError(f"{option} {text!r}: expected a date YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise RangeError(f"{option} {text!r}: not a date ({error})") from None
+
+
+def _usage(message: str) -> int:
+    print(f"tandem report: {message}", file=sys.stderr)
+    return 2
+
+
+def _from_sandbox(args: argparse.Namespace, start: date, end: date) -> int:
+    from tandem.local import sandbox
+
+    with sandbox() as box:
+        table_name = box.table_names[METRICS.env_var]
+        try:
+            report = build_report(
+                box.client("dynamodb"), table_name, start, end, args.by, service_level_seconds=SERVICE_LEVEL
+            )
+        except CounterError as error:
+            print(f"tandem report: {table_name}: {error}", file=sys.stderr)
+            return 1
+        persistent = bool(getattr(box, "persistent", False))
+        where = f"sandbox server {box.endpoint_url}" if persistent else "in-process sandbox"
+    note = None
+    if not report.overall["contacts"]:
+        note = (
+            f"no calls counted from {start} to {end}"
+            if persistent
+            else "no sandbox server is running, so this read a fresh in-process sandbox, whose Metrics "
+            "table is empty; run `tandem sandbox up` and put calls through it to report on them"
+        )
+    return _emit(report, f"{where}, {table_name}", note, args.format)
+
+
+def _from_account(args: argparse.Namespace, table_name: str, start: date, end: date) -> int:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        client = boto3.Session(profile_name=args.profile, region_name=args.region).client("dynamodb")
+        report = build_report(client, table_name, start, end, args.by, service_level_seconds=SERVICE_LEVEL)
+    except (BotoCoreError, ClientError, CounterError) as error:
+        print(f"tandem report: {table_name}: {error}", file=sys.stderr)
+        return 1
+    note = None if report.overall["contacts"] else f"no calls counted from {start} to {end}"
+    return _emit(report, f"aws, {table_name}", note, args.format)
+
+
+def _emit(report: Report, source: str, note: str | None, output_format: str) -> int:
+    if output_format == "json":
+        emit_json({**report.to_dict(), "source": source, "note": note})
+    elif output_format == "csv":
+        _print_csv(report)
+        if note:
+            print(f"tandem report: {note}", file=sys.stderr)  # stdout stays pure CSV
+    else:
+        _print_table(report, source)
+        if note:
+            print(f"\nNote: {note}")
+    return 0
+
+
+def _print_csv(report: Report) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["dimension", "value", *report.overall.counts, *CSV_KPIS])
+    rows = [("all", "all", report.overall)] + [(report.by, row.value, row.totals) for row in report.rows]
+    for dimension, value, totals in rows:
+        figures = kpis(totals)
+        writer.writerow(
+            [
+                dimension,
+                value,
+                *totals.counts.values(),
+                *("" if figures[k] is None else figures[k] for k in CSV_KPIS),
+            ]
+        )
+
+
+def _print_table(report: Report, source: str) -> None:
+    t, k = report.overall, report.kpis
+    threshold = (
+        f"{report.service_level_seconds} s" if report.service_level_seconds is not None else "as configured"
+    )
+    print(
+        f"Tandem KPIs {report.start} to {report.end} "
+        f"({report.days} days, {report.days_with_calls} with calls), {source}\n"
+    )
+    headline = [
+        ["contacts", f"{t['contacts']:,}", "calls (initial contacts)"],
+        ["containment", _percent(k["containmentRate"]), f"{t['contained']:,} contained of contacts"],
+        ["transfer", _percent(k["transferRate"]), f"{t['transferred']:,} to an agent or external number"],
+        ["abandon", _percent(k["abandonRate"]), f"{t['abandoned']:,} abandoned of {t['queued']:,} queued"],
+        ["callback", _percent(k["callbackRate"]), f"{t['callbacks']:,} callbacks of contacts"],
+        ["errors", _percent(k["errorRate"]), f"{t['errors']:,} not served, of contacts"],
+        ["AHT", _duration(k["averageHandleSeconds"]), f"per handled call ({t['handled']:,})"],
+        ["avg queue wait", _duration(k["averageQueueWaitSeconds"]), f"per queued call ({t['queued']:,})"],
+        ["service level", _percent(k["serviceLevel"]), f"answered within threshold ({threshold}) of queued"],
+        ["CSAT", _csat(k), "mean rating 1..5 (n = responses)"],
+    ]
+    print(table(["measure", "value", "basis"], headline))
+    if report.by is None:
+        return
+    print()
+    rows = [
+        [rank, row.value, *_row_figures(row.totals, t["contacts"])] for rank, row in enumerate(report.rows, 1)
+    ]
+    headers = ["#", report.by, "contacts", "share", "contained", "transfer", "abandon", "callback", "errors"]
+    print(table([*headers, "AHT", "wait", "SL", "CSAT"], rows))
+    if not rows:
+        print(f"(no {report.by} counters in the range)")
+    elif report.by == "reason":
+        print("\nA call with several escalation reasons counts once under each; NONE: calls not escalated.")
+
+
+def _row_figures(totals: Totals, all_contacts: int) -> list[str]:
+    k = kpis(totals)
+    share = totals["contacts"] / all_contacts if all_contacts else None
+    return [
+        f"{totals['contacts']:,}",
+        _percent(share),
+        _percent(k["containmentRate"]),
+        _percent(k["transferRate"]),
+        _percent(k["abandonRate"]),
+        _percent(k["callbackRate"]),
+        _percent(k["errorRate"]),
+        _duration(k["averageHandleSeconds"]),
+        _duration(k["averageQueueWaitSeconds"]),
+        _percent(k["serviceLevel"]),
+        _csat(k),
+    ]
+
+
+def _percent(value: KpiValue) -> str:
+    return DASH if value is None else f"{value * 100:.1f}%"
+
+
+def _duration(seconds: KpiValue) -> str:
+    """mm:ss, rounded to the second; minutes go past 59 rather than into hours."""
+    if seconds is None:
+        return DASH
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes:02d}:{rest:02d}"
+
+
+def _csat(k: dict[str, KpiValue]) -> str:
+    average = k["csatAverage"]
+    return f"{DASH if average is None else f'{average:.2f}'} (n={k['csatResponses']})"
