@@ -15,6 +15,7 @@ from infra.constructs.data import Data
 from infra.constructs.flows import Flows
 from infra.constructs.functions import Functions
 from infra.constructs.ivr_config import IvrConfig
+from infra.constructs.monitoring import Monitoring
 from infra.ivr_documents import DEFAULTS_DIR
 from infra.packaging import REPO_ROOT
 
@@ -64,4 +65,11 @@ class TandemStack(Stack):
             "CtrPipeline",
             instance_arn=self.connect.instance_arn,
             consumer=self.functions.ctr_ingest.function,
+        )
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            functions=self.functions.all,
+            tables=list(self.data.tables.values()),
+            stream=self.ctr.stream,
         )

@@ -1,0 +1,204 @@
+"""The CloudWatch dashboard and alarms: the balance (containment, transfer, CSAT) and the machinery.
+
+Business figures come from the functions' own EMF metrics (Powertools, namespace `Tandem`, dimension
+`service` = the function's POWERTOOLS_SERVICE_NAME); the machinery from AWS's metrics for Lambda,
+Kinesis and DynamoDB. Alarms: each function's error rate, any throttling, and the CTR stream's
+iterator age (ctr_ingest falling behind the calls). They have no actions: wire them to your
+paging through `Monitoring.alarms`.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kinesis as kinesis
+from constructs import Construct
+
+from infra import constants
+from infra.constructs.functions import TandemFunction
+
+PERIOD = Duration.minutes(5)
+ERROR_RATE_PERCENT = 5  # of invocations, over two 5-minute periods
+ITERATOR_AGE_MS = 5 * 60 * 1000  # the counters five minutes behind the calls
+
+
+def service_name(fn: TandemFunction) -> str:
+    return f"tandem-{fn.name.replace('_', '-')}"
+
+
+def business(metric: str, fn: TandemFunction, statistic: str = "Sum", label: str | None = None) -> cw.Metric:
+    return cw.Metric(
+        namespace=constants.METRICS_NAMESPACE,
+        metric_name=metric,
+        dimensions_map={"service": service_name(fn)},
+        statistic=statistic,
+        period=PERIOD,
+        label=label or metric,
+    )
+
+
+class Monitoring(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        functions: list[TandemFunction],
+        tables: list[dynamodb.ITable],
+        stream: kinesis.IStream,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        by_name = {fn.name: fn for fn in functions}
+        decide, survey, ingest = by_name["ivr_decision"], by_name["survey"], by_name["ctr_ingest"]
+        self.dashboard = cw.Dashboard(self, "Dashboard", default_interval=Duration.hours(24))
+        self.alarms: list[cw.Alarm] = []
+
+        decisions = business("Decisions", decide)
+        self_served = business("RouteSelfService", decide)
+        to_person = cw.MathExpression(
+            expression="agent + callback",
+            using_metrics={
+                "agent": business("RouteAgent", decide),
+                "callback": business("RouteCallback", decide),
+            },
+            period=PERIOD,
+        )
+        self.dashboard.add_widgets(
+            cw.GraphWidget(
+                title="Containment and transfer (% of IVR decisions)",
+                left=[
+                    cw.MathExpression(
+                        expression="100 * served / decisions",
+                        using_metrics={"served": self_served, "decisions": decisions},
+                        label="self-service %",
+                        period=PERIOD,
+                    ),
+                    cw.MathExpression(
+                        expression="100 * person / decisions",
+                        using_metrics={"person": to_person, "decisions": decisions},
+                        label="to a person %",
+                        period=PERIOD,
+                    ),
+                ],
+                width=12,
+            ),
+            cw.GraphWidget(
+                title="CSAT (1-5) and ratings",
+                left=[business("CsatScore", survey, "Average", "CSAT average")],
+                right=[business("SurveysRecorded", survey, label="ratings")],
+                width=12,
+            ),
+            cw.GraphWidget(
+                title="CRM lookups and degraded answers",
+                left=[
+                    business("CrmLookups", by_name["crm_lookup"]),
+                    business("CrmDegraded", by_name["crm_lookup"]),
+                ],
+                width=12,
+            ),
+            cw.GraphWidget(
+                title="Contact records: calls counted, malformed, failed; lag (s)",
+                left=[
+                    business("CallsCounted", ingest),
+                    business("MalformedRecords", ingest),
+                    business("RecordsFailed", ingest),
+                ],
+                right=[business("IngestLagSeconds", ingest, "Maximum", "ingest lag")],
+                width=12,
+            ),
+        )
+        self.dashboard.add_widgets(
+            cw.GraphWidget(
+                title="Lambda errors and throttles",
+                left=[
+                    fn.function.metric_errors(period=PERIOD, label=f"{fn.name} errors") for fn in functions
+                ],
+                right=[
+                    fn.function.metric_throttles(period=PERIOD, label=f"{fn.name} throttles")
+                    for fn in functions
+                ],
+                width=12,
+            ),
+            cw.GraphWidget(
+                title="Lambda duration p99 (ms)",
+                left=[
+                    fn.function.metric_duration(statistic="p99", period=PERIOD, label=f"{fn.name} p99")
+                    for fn in functions
+                ],
+                width=12,
+            ),
+        )
+        iterator_age = cw.Metric(
+            namespace="AWS/Lambda",
+            metric_name="IteratorAge",
+            dimensions_map={"FunctionName": ingest.function.function_name},
+            statistic="Maximum",
+            period=PERIOD,
+        )
+        throttled = [
+            table.metric(
+                "ThrottledRequests", statistic="Sum", period=PERIOD, label=f"{table.node.id} throttled"
+            )
+            for table in tables
+        ]
+        self.dashboard.add_widgets(
+            cw.GraphWidget(
+                title="CTR stream: iterator age (ms) and incoming records",
+                left=[iterator_age],
+                right=[stream.metric_incoming_records(period=PERIOD)],
+                width=12,
+            ),
+            cw.GraphWidget(title="DynamoDB throttled requests", left=throttled, width=12),
+        )
+
+        for fn in functions:
+            rate = cw.MathExpression(
+                expression="100 * errors / MAX([invocations, 1])",
+                using_metrics={
+                    "errors": fn.function.metric_errors(period=PERIOD),
+                    "invocations": fn.function.metric_invocations(period=PERIOD),
+                },
+                label=f"{fn.name} error %",
+                period=PERIOD,
+            )
+            self._alarm(
+                f"{fn.name}ErrorRate", rate, ERROR_RATE_PERCENT, f"{fn.name}: over 5% of invocations fail"
+            )
+            self._alarm(
+                f"{fn.name}Throttles",
+                fn.function.metric_throttles(period=PERIOD),
+                0,
+                f"{fn.name}: invocations throttled (concurrency)",
+                periods=1,
+            )
+        self._alarm(
+            "CtrIteratorAge",
+            iterator_age,
+            ITERATOR_AGE_MS,
+            "ctr_ingest is more than 5 minutes behind the contact records",
+        )
+        for table, metric in zip(tables, throttled, strict=True):
+            self._alarm(
+                f"{table.node.id}Throttled",
+                metric,
+                0,
+                f"{table.node.id}: DynamoDB throttled requests",
+                periods=1,
+            )
+
+    def _alarm(
+        self, name: str, metric: cw.IMetric, threshold: float, description: str, *, periods: int = 2
+    ) -> None:
+        self.alarms.append(
+            cw.Alarm(
+                self,
+                name,
+                metric=metric,
+                threshold=threshold,
+                evaluation_periods=periods,
+                comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+                alarm_description=description,
+            )
+        )
