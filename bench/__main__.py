@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import bench_crm_lookup, bench_escalation, bench_flows, bench_ivr_decision
+from bench import bench_crm_lookup, bench_escalation, bench_flows, bench_ivr_decision, bench_metrics
 
 
 def main() -> None:
@@ -16,6 +16,7 @@ def main() -> None:
     bench_ivr_decision.main(runs=args.runs)
     bench_escalation.main(runs=args.runs)
     bench_flows.main()
+    bench_metrics.main()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,174 @@
+"""Contact-record ingestion and the KPI report, on the sandbox (moto).
+
+Prints ctr_ingest's processing throughput (records per second through the real handler, Kinesis
+event in, counters written), its DynamoDB calls per 100 records (budget <= 4), and the report's
+reads and time over 365 days of counters. Moto's latency is not DynamoDB's: the calls per record
+and reads per report are the figures that carry over; the times compare runs on one machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import statistics
+import time
+from datetime import date, timedelta
+from typing import Any
+
+from bench.common import heading, verdict
+from lambdas.ctr_ingest.aggregates import COUNTERS, counter_key
+from tandem.local import Sandbox, sandbox
+from tandem.report import build_report
+
+CALLS_PER_100_BUDGET = 4
+BATCH = 100
+BATCHES = 10
+
+
+def record(n: int, rng: random.Random) -> dict[str, Any]:
+    """A plausible CTR: a third self-served, the rest queued (most answered), one segment each."""
+    start = f"2026-11-23T{14 + n % 8:02d}:{n % 60:02d}:00Z"
+    queued = n % 3 != 0
+    answered = queued and n % 7 != 0
+    return {
+        "AWSContactTraceRecordFormatVersion": "2017-03-10",
+        "ContactId": f"bench-{n:08d}-0000-4000-8000-000000000000",
+        "InitialContactId": None,
+        "Channel": "VOICE",
+        "InitiationMethod": "INBOUND",
+        "InitiationTimestamp": start,
+        "ConnectedToSystemTimestamp": start,
+        "LastUpdateTimestamp": start,
+        "DisconnectReason": "CUSTOMER_DISCONNECT",
+        "CustomerEndpoint": {"Address": "+12025550100", "Type": "TELEPHONE_NUMBER"},
+        "Queue": {"Name": "general", "EnqueueTimestamp": start, "Duration": rng.randint(5, 600)}
+        if queued
+        else None,
+        "Agent": {
+            "ConnectedToAgentTimestamp": start,
+            "AgentInteractionDuration": rng.randint(60, 600),
+            "CustomerHoldDuration": rng.randint(0, 90),
+            "AfterContactWorkDuration": rng.randint(10, 120),
+        }
+        if answered
+        else None,
+        "Attributes": {
+            "tandemOutcome": "QUEUED" if queued else "SELF_SERVED",
+            "route": "AGENT" if queued else "SELF_SERVICE",
+            "intent": rng.choice(("ORDER_STATUS", "RETURN_POLICY", "BILLING_DISPUTE", "COMPLAINT")),
+            "reasons": rng.choice(("VIP_CUSTOMER", "REPEAT_CALLER", "ASKED_FOR_AGENT", "")),
+            "csat": rng.choice(("", "3", "4", "5")),
+        },
+    }
+
+
+def kinesis_event(records: list[dict[str, Any]], first: int) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "kinesis": {
+                    "sequenceNumber": f"{first + i:030d}",
+                    "data": base64.b64encode(json.dumps(r).encode()).decode(),
+                    "approximateArrivalTimestamp": time.time(),
+                },
+                "eventSource": "aws:kinesis",
+            }
+            for i, r in enumerate(records)
+        ]
+    }
+
+
+class TimedClient:
+    """The store's DynamoDB client, timed: moto's time is not ctr_ingest's processing."""
+
+    def __init__(self, real: Any) -> None:
+        self.real, self.seconds = real, 0.0
+        self.exceptions = real.exceptions
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.real, name)
+
+        def timed(**kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return method(**kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        return timed
+
+
+def _ingestion(box: Sandbox) -> None:
+    from lambdas.ctr_ingest.handler import CONTAINER
+
+    rng = random.Random(11)
+    records = [record(n, rng) for n in range(BATCH * BATCHES)]
+    box.invoke("ctr_ingest", kinesis_event([record(10**6, rng)], 10**6))  # warm: imports and clients
+    store = CONTAINER.get().store
+    timed = TimedClient(store.dynamodb)
+    store.dynamodb = timed
+    seconds, calls = [], []
+    for b in range(BATCHES):
+        batch = records[b * BATCH : (b + 1) * BATCH]
+        started = time.perf_counter()
+        answer = box.invoke("ctr_ingest", kinesis_event(batch, b * BATCH))
+        seconds.append(time.perf_counter() - started)
+        assert answer == {"batchItemFailures": []}, answer
+        calls.append(len([c for c in box.last.aws_calls if c.startswith("dynamodb.")]))
+    total = sum(seconds)
+    store.dynamodb = timed.real
+    processing = total - timed.seconds
+    per_100 = statistics.mean(calls) * 100 / BATCH
+    print(
+        f"ingestion: {BATCH * BATCHES} records in {BATCHES} Kinesis batches of {BATCH}: "
+        f"{BATCH * BATCHES / processing:.0f} records/s of processing (parse, classify, merge, deltas; "
+        f"DynamoDB time excluded)"
+    )
+    print(
+        f"  with moto's DynamoDB: {BATCH * BATCHES / total:.0f} records/s end to end "
+        f"({timed.seconds / total:.0%} of the time inside moto, mostly TransactWriteItems)"
+    )
+    print(
+        f"DynamoDB calls per 100 records: {per_100:.1f} "
+        f"(budget <= {CALLS_PER_100_BUDGET}: {verdict(per_100, CALLS_PER_100_BUDGET)})"
+    )
+    # Redelivery: the same batches again count nothing and cost the reads only
+    again = box.invoke("ctr_ingest", kinesis_event(records[:BATCH], 0))
+    assert again == {"batchItemFailures": []}
+    repeat_calls = len([c for c in box.last.aws_calls if c.startswith("dynamodb.")])
+    print(f"a redelivered batch of {BATCH}: {repeat_calls} DynamoDB call(s), nothing counted twice")
+
+
+def _report(box: Sandbox) -> None:
+    """A year of counters (4 intents a day), then the report by intent over the whole year."""
+    client, table = box.client("dynamodb"), box.table_names["METRICS_TABLE"]
+    first = date(2025, 11, 24)
+    values = {"all": ("all",), "intent": ("ORDER_STATUS", "RETURN_POLICY", "BILLING_DISPUTE", "COMPLAINT")}
+    for offset in range(365):
+        day = (first + timedelta(days=offset)).isoformat()
+        for dimension, names in values.items():
+            for value in names:
+                item = {k: {"S": v} for k, v in counter_key(dimension, day, value).items()}
+                item |= {name: {"N": str(10 + offset % 7)} for name in COUNTERS}
+                client.put_item(TableName=table, Item=item)
+    started = time.perf_counter()
+    report = build_report(client, table, first, first + timedelta(days=364), "intent")
+    elapsed = time.perf_counter() - started
+    print(
+        f"report over 365 days by intent: {report.reads.requests} DynamoDB requests "
+        f"(one Query per dimension, paged), {elapsed * 1000:.0f} ms on moto, "
+        f"{len(report.rows)} intent rows"
+    )
+
+
+def main() -> None:
+    heading("metrics (ctr_ingest and tandem report)")
+    with sandbox(attach=False) as box:
+        _ingestion(box)
+    with sandbox(attach=False) as box:
+        _report(box)
+
+
+if __name__ == "__main__":
+    main()
