@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tandem.local import Sandbox
+from tandem.local import Sandbox, sandbox
 from tandem.local.faults import Fault
 from tests.unit.test_ctr_classify import ctr
 
@@ -160,3 +162,61 @@ def test_a_batch_that_fails_entirely_fails_the_invocation_so_lambda_retries_and_
     with box.fault(throttled), pytest.raises(BatchProcessingError):
         box.invoke("ctr_ingest", kinesis_event(*day_of_calls()))
     assert counters(box) == {}
+
+
+# --- any delivery, the same KPIs ---------------------------------------------------------------------
+
+VERSIONED = [
+    call(1, attributes=SELF_SERVED),
+    call(1, attributes=SELF_SERVED | {"csat": "4"}, updated="2025-03-04T14:28:00Z"),  # post-call rating
+    call(2, queue=QUEUE, agent=AGENT, attributes=AGENT_ATTRIBUTES),
+    call(3, queue=QUEUE | {"Duration": 300}, attributes=AGENT_ATTRIBUTES),
+    # call 4 is transferred: a second segment, where the agent answers
+    call(4, queue=QUEUE, attributes=AGENT_ATTRIBUTES),
+    ctr(
+        "a1b2c3d4-0000-4000-8000-000000000044",
+        initial="a1b2c3d4-0000-4000-8000-000000000004",
+        previous="a1b2c3d4-0000-4000-8000-000000000004",
+        method="TRANSFER",
+        start="2025-03-04T14:20:00Z",
+        queue=QUEUE,
+        agent=AGENT,
+        attributes=AGENT_ATTRIBUTES | {"csat": "2"},
+    ),
+    call(5, attributes={"tandemOutcome": "CALLBACK", "route": "AGENT"}),
+]
+
+
+def report_of(box: Sandbox) -> dict[str, Any]:
+    from datetime import date
+
+    from tandem.report import build_report
+
+    built = build_report(
+        box.client("dynamodb"), box.table_names["METRICS_TABLE"], date(2025, 3, 4), date(2025, 3, 4), "route"
+    )
+    return {"overall": built.overall, "rows": built.rows}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    order=st.permutations(range(len(VERSIONED))),
+    duplicates=st.lists(st.integers(0, len(VERSIONED) - 1), max_size=6),
+    cut=st.integers(0, len(VERSIONED) + 6),
+)
+def test_any_order_duplicates_and_batching_give_the_same_kpis(
+    order: list[int], duplicates: list[int], cut: int
+) -> None:
+    with sandbox(attach=False) as reference:
+        reference.invoke("ctr_ingest", kinesis_event(*VERSIONED))
+        expected = report_of(reference)
+    delivered = [VERSIONED[i] for i in order] + [VERSIONED[i] for i in duplicates]
+    with sandbox(attach=False) as box:
+        for part in (delivered[:cut], delivered[cut:]):
+            if part:
+                assert box.invoke("ctr_ingest", kinesis_event(*part)) == {"batchItemFailures": []}
+        assert report_of(box) == expected
+    # A real report, not two empty ones: five calls, one of each kind, and two ratings
+    counts = expected["overall"].counts
+    assert (counts["contacts"], counts["contained"], counts["transferred"]) == (5, 1, 2)
+    assert (counts["abandoned"], counts["callbacks"], counts["csatCount"], counts["csatSum"]) == (1, 1, 2, 6)
