@@ -151,6 +151,22 @@ class Monitoring(Construct):
             ),
             cw.GraphWidget(title="DynamoDB throttled requests", left=throttled, width=12),
         )
+        self.dashboard.add_widgets(
+            cw.GraphWidget(
+                title="Why callers reach people (escalation reasons)",
+                left=[
+                    cw.MathExpression(
+                        expression=(
+                            f"SEARCH('{{{constants.METRICS_NAMESPACE},reason}} "
+                            "MetricName=\"EscalationReasons\"', 'Sum', 300)"
+                        ),
+                        label="",
+                        period=PERIOD,
+                    )
+                ],
+                width=24,
+            )
+        )
 
         for fn in functions:
             rate = cw.MathExpression(

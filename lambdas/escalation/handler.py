@@ -44,7 +44,7 @@ from lambdas.shared.budget import Deadline, run_within
 from lambdas.shared.connect_handler import run_connect_handler
 from lambdas.shared.container import Container
 from lambdas.shared.event import ContactEvent
-from lambdas.shared.observability import MetricUnit, get_logger, get_metrics
+from lambdas.shared.observability import MetricUnit, get_logger, get_metrics, single_metric
 from lambdas.shared.response import Status, flat_response, to_flow_value
 
 SERVICE = "escalation"
@@ -54,6 +54,7 @@ DOCUMENTS = ("escalation", "calendar")
 FALLBACK_QUEUE = "general"
 # The flow calls again with this operation when the caller takes the offered callback.
 CLAIM_CALLBACK = "claimCallback"
+MAX_REASON_METRICS = 8
 
 logger = get_logger(SERVICE)
 metrics = get_metrics(SERVICE)
@@ -157,6 +158,7 @@ def _escalate(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
         },
     )
     metrics.add_metric(name="Handoffs", unit=MetricUnit.Count, value=1)
+    _count_reasons(context.reasons)
     metrics.add_metric(name="HandoffLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
     if offered:
         metrics.add_metric(name="CallbacksOffered", unit=MetricUnit.Count, value=1)
@@ -188,6 +190,17 @@ def _escalate(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
             "handoffRecorded": outcome.get("recorded", False),
         },
     )
+
+
+def _count_reasons(reasons: tuple[str, ...]) -> None:
+    """`EscalationReasons` by `reason`, so the dashboard ranks why callers reach people.
+
+    One EMF line per reason (a dimension per metric needs its own line); reasons are the policy's
+    codes, a short fixed set, so the dimension's cardinality stays small.
+    """
+    for reason in reasons[:MAX_REASON_METRICS]:
+        with single_metric(name="EscalationReasons", unit=MetricUnit.Count, value=1) as metric:
+            metric.add_dimension(name="reason", value=reason)
 
 
 def _estimate_wait(

@@ -11,11 +11,11 @@ import os
 import sys
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 NAMESPACE = "Tandem"
 
-__all__ = ["NAMESPACE", "MetricUnit", "get_logger", "get_metrics"]
+__all__ = ["NAMESPACE", "MetricUnit", "get_logger", "get_metrics", "single_metric"]
 
 
 class _CurrentStdout:

@@ -22,10 +22,18 @@ def test_one_dashboard_shows_the_balance_and_the_machinery(new_instance: Synthes
         "Lambda duration p99",
         "iterator age",
         "DynamoDB throttled requests",
+        "escalation reasons",
     ):
         assert title in body, title
     # The business figures are the functions' own EMF metrics, in Tandem's namespace
-    for metric in ("RouteSelfService", "RouteAgent", "CsatScore", "CallsCounted", "IngestLagSeconds"):
+    for metric in (
+        "RouteSelfService",
+        "RouteAgent",
+        "CsatScore",
+        "CallsCounted",
+        "IngestLagSeconds",
+        "EscalationReasons",
+    ):
         assert metric in body, metric
 
 

@@ -450,3 +450,17 @@ def test_demo_cli_hands_every_person_routed_caller_to_escalation(capsys: pytest.
         "true",
         "DECISION",
     )
+
+
+def test_each_escalation_reason_is_counted_by_reason_for_the_dashboard(box: Sandbox) -> None:
+    event = handoff_event(
+        box, "+12025550103", route="AGENT", reasons="VIP_CUSTOMER,COMPLAINT", intent="COMPLAINT", **FULL
+    )
+    with box.clock(MONDAY_10_NY):
+        box.invoke("escalation", event)
+    counted = {
+        m["reason"]
+        for m in box.last.metrics
+        if "reason" in m and "EscalationReasons" in json.dumps(m.get("_aws", {}))
+    }
+    assert counted == {"VIP_CUSTOMER", "COMPLAINT"}
