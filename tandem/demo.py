@@ -3,17 +3,23 @@
 Each of `tandem.flows.scenarios.DEMO_SCENARIOS` is placed through `flows/inbound_main.json` by the
 flow simulator, against the real Lambda handlers on moto. The demo prints a short trace per call
 (what the caller heard and did, what each function answered, where the call went), a summary
-table and the branch coverage of the flows. `--calls N` runs a synthetic day instead
-(`tandem.demo_day`); `--handlers` shows each handler on its own (`tandem.demo_handlers`).
+table and the branch coverage of the flows. Then the calls become the contact trace records Connect
+would stream, which the real ctr_ingest handler counts (twice: the second delivery, shuffled, must
+change nothing), and the KPI report reads them back (`tandem.demo_kpis`). `--calls N` runs a
+synthetic day instead (`tandem.demo_day`); `--handlers` shows each handler on its own
+(`tandem.demo_handlers`).
 """
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tandem.demo_kpis import KpiRun, PlacedForKpis, ingest_and_report, print_kpis
 from tandem.demo_trace import caller_label, lambda_summary, trace_lines
 from tandem.flows.scenarios import (
     DEMO_SCENARIOS,
@@ -30,6 +36,8 @@ from tandem.output import emit_json, masked, table
 
 NEW_YORK = ZoneInfo("America/New_York")
 PERSON_OUTCOMES = ("queued", "callback")
+CALLS_APART = timedelta(minutes=4)  # the scripted calls' start times, from 10:00 (open) or 22:00 (closed)
+CTR_SEED = 7  # the records' times (IVR, queue wait, agent) are drawn from it: the same on every run
 
 
 @dataclass(frozen=True)
@@ -69,15 +77,33 @@ def run(
 
         return run_day(calls, seed=seed, output_format=output_format)
     started = time.perf_counter()
-    with sandbox() as box:
+    # Never a running `tandem sandbox up` server: the KPI check counts these calls alone, on
+    # fresh counters (and fresh callback and repeat-caller state), as the sandbox docstring says.
+    with sandbox(attach=False) as box:
         placed = place_scripted_calls(box)
+        streamed = [
+            PlacedForKpis(p.result, at, p.scenario.caller)
+            for p, at in zip(placed, start_times(placed), strict=True)
+        ]
+        kpis = ingest_and_report(box, streamed, rng=random.Random(CTR_SEED), redeliver=True)
     elapsed = time.perf_counter() - started
     problems = {p.scenario.name: mismatches(p.scenario, p.result) for p in placed}
     if output_format == "json":
-        emit_json(_as_json(placed, problems, elapsed))
+        emit_json({**_as_json(placed, problems, elapsed), "kpis": kpis.to_dict()})
     else:
-        _print(placed, problems, elapsed)
-    return 1 if any(problems.values()) else 0
+        _print(placed, problems, elapsed, kpis)
+    return 1 if any(problems.values()) or kpis.disagreements() else 0
+
+
+def start_times(placed: list[PlacedCall]) -> list[datetime]:
+    """When each scripted call starts: the simulator's open or closed moment, a few minutes apart."""
+    seen = {"open": 0, "closed": 0}
+    times = []
+    for call in placed:
+        hours = call.scenario.hours
+        times.append((OPEN_MOMENT if hours == "open" else CLOSED_MOMENT) + seen[hours] * CALLS_APART)
+        seen[hours] += 1
+    return times
 
 
 def _where(result: SimulationResult) -> str:
@@ -105,7 +131,7 @@ def _conditions(scenario: Scenario) -> str:
     return " · ".join(parts)
 
 
-def _print(placed: list[PlacedCall], problems: dict[str, list[str]], elapsed: float) -> None:
+def _print(placed: list[PlacedCall], problems: dict[str, list[str]], elapsed: float, kpis: KpiRun) -> None:
     print(
         f"Tandem demo: {len(placed)} scripted calls through flows/inbound_main.json on the local sandbox\n"
         "(the real Lambda handlers on moto; Lex is a fake keyword bot; no AWS account, "
@@ -128,6 +154,8 @@ def _print(placed: list[PlacedCall], problems: dict[str, list[str]], elapsed: fl
         "Flow coverage by these calls (transitions taken / all): "
         + ", ".join(f"{name} {c}" for name, c in coverage.items())
     )
+    print()
+    print_kpis(kpis, what=f"The {len(placed)} calls")
     failed = [name for name, found in problems.items() if found]
     verdict = (
         f"{len(failed)} call(s) not as expected: {', '.join(failed)}" if failed else "every call as expected"

@@ -11,7 +11,10 @@ callback, how they rate the call. The same seed gives the same day.
 Each call runs through `tandem.flows.simulator` on the real handlers in one sandbox, with the
 handlers' clock at the call's moment and the flow's hours check agreeing with the bundled
 calendar. The summary gives the day's figures: outcomes, containment, transfers, callbacks, CSAT,
-by hour, by queue and by rule, and the flows' branch coverage.
+by hour, by queue and by rule, and the flows' branch coverage. Then the day's calls become contact
+trace records, ctr_ingest counts them from Kinesis-sized batches (100 records an event), and the
+KPI report by route reads the counters back; its figures must agree with the day's outcomes
+(`tandem.demo_kpis`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from lambdas.ivr_decision.calendar import Calendar
 from lambdas.ivr_decision.documents import bundled_defaults
+from tandem.demo_kpis import KpiRun, PlacedForKpis, ingest_and_report, print_kpis
 from tandem.flows.scenarios import call_inbound, decision_route, decision_rule, rating
 from tandem.flows.simulator import Hours, SimulationResult, merge_coverage
 from tandem.local import sandbox
@@ -152,7 +156,9 @@ def run_day(
     bar = ProgressBar(calls, progress or sys.stderr)
     results: list[tuple[DayCall, SimulationResult]] = []
     started = time.perf_counter()
-    with sandbox() as box:
+    # Never a running `tandem sandbox up` server: the KPI check counts these calls alone, on
+    # fresh counters (and fresh callback and repeat-caller state), as the sandbox docstring says.
+    with sandbox(attach=False) as box:
         for call in plan:
             result = call_inbound(
                 box,
@@ -167,16 +173,27 @@ def run_day(
             )
             results.append((call, result))
             bar.update(len(results))
-    bar.finish()
-    elapsed = time.perf_counter() - started
+        bar.finish()
+        elapsed = time.perf_counter() - started
+        # A seed of its own, so the records' times never change the calls the day's seed gives.
+        kpis = ingest_and_report(
+            box,
+            [PlacedForKpis(r, c.moment, c.caller) for c, r in results],
+            rng=random.Random(f"contact records {seed}"),
+        )
     summary = summarise(results, elapsed)
     if output_format == "json":
         emit_json(
-            {"day": _day_meta(calls, seed), "summary": summary, "calls": [_compact(c, r) for c, r in results]}
+            {
+                "day": _day_meta(calls, seed),
+                "summary": summary,
+                "calls": [_compact(c, r) for c, r in results],
+                "kpis": kpis.to_dict(),
+            }
         )
     else:
-        _print(summary, calls, seed)
-    return 1 if summary["outcomes"].get("error") else 0
+        _print(summary, calls, seed, kpis)
+    return 1 if summary["outcomes"].get("error") or kpis.disagreements() else 0
 
 
 class ProgressBar:
@@ -291,7 +308,7 @@ def _compact(call: DayCall, result: SimulationResult) -> dict[str, Any]:
 OUTCOME_ORDER = ("self-served", "queued", "callback", "closed", "disconnected", "error")
 
 
-def _print(summary: dict[str, Any], calls: int, seed: int) -> None:
+def _print(summary: dict[str, Any], calls: int, seed: int, kpis: KpiRun) -> None:
     total = summary["calls"]
     print(
         f"\nA synthetic day: {calls} calls through flows/inbound_main.json, Monday 23 November 2026, "
@@ -336,3 +353,5 @@ def _print(summary: dict[str, Any], calls: int, seed: int) -> None:
         f"simulator warnings {summary['warnings']}, guard stops {outcomes.get('error', 0)}"
     )
     print(f"{total} calls in {summary['seconds']:.1f} s ({summary['callsPerSecond']} calls/s)")
+    print()
+    print_kpis(kpis, what=f"The day's {total} calls")

@@ -11,9 +11,10 @@ def register(subcommands: Any) -> None:
     parser = subcommands.add_parser(
         "demo",
         help="place scripted calls through the inbound flow on the local sandbox",
-        description="Place 12 scripted calls through flows/inbound_main.json, against the real handlers "
-        "on the moto sandbox, and print a trace per call and a summary. Exit 1 when a call does not "
-        "end as its scenario expects.",
+        description="Place the scripted calls through flows/inbound_main.json, against the real handlers "
+        "on the moto sandbox, and print a trace per call and a summary; then turn the calls into contact "
+        "records, count them with ctr_ingest and print the KPI report. Exit 1 when a call does not end "
+        "as its scenario expects or the KPIs disagree with the calls.",
     )
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument(

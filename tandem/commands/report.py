@@ -156,13 +156,18 @@ def _print_csv(report: Report) -> None:
 
 
 def _print_table(report: Report, source: str) -> None:
-    t, k = report.overall, report.kpis
-    threshold = (
-        f"{report.service_level_seconds} s" if report.service_level_seconds is not None else "as configured"
-    )
     print(
         f"Tandem KPIs {report.start} to {report.end} "
         f"({report.days} days, {report.days_with_calls} with calls), {source}\n"
+    )
+    print(kpi_tables(report))
+
+
+def kpi_tables(report: Report) -> str:
+    """The headline KPIs and, with `by`, a row per value: the report's tables as text (the demo's too)."""
+    t, k = report.overall, report.kpis
+    threshold = (
+        f"{report.service_level_seconds} s" if report.service_level_seconds is not None else "as configured"
     )
     headline = [
         ["contacts", f"{t['contacts']:,}", "calls (initial contacts)"],
@@ -176,19 +181,21 @@ def _print_table(report: Report, source: str) -> None:
         ["service level", _percent(k["serviceLevel"]), f"answered within threshold ({threshold}) of queued"],
         ["CSAT", _csat(k), "mean rating 1..5 (n = responses)"],
     ]
-    print(table(["measure", "value", "basis"], headline))
+    parts = [table(["measure", "value", "basis"], headline)]
     if report.by is None:
-        return
-    print()
+        return "\n".join(parts)
     rows = [
         [rank, row.value, *_row_figures(row.totals, t["contacts"])] for rank, row in enumerate(report.rows, 1)
     ]
     headers = ["#", report.by, "contacts", "share", "contained", "transfer", "abandon", "callback", "errors"]
-    print(table([*headers, "AHT", "wait", "SL", "CSAT"], rows))
+    parts.append("\n" + table([*headers, "AHT", "wait", "SL", "CSAT"], rows))
     if not rows:
-        print(f"(no {report.by} counters in the range)")
+        parts.append(f"(no {report.by} counters in the range)")
     elif report.by == "reason":
-        print("\nA call with several escalation reasons counts once under each; NONE: calls not escalated.")
+        parts.append(
+            "\nA call with several escalation reasons counts once under each; NONE: calls not escalated."
+        )
+    return "\n".join(parts)
 
 
 def _row_figures(totals: Totals, all_contacts: int) -> list[str]:

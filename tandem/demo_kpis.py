@@ -1,0 +1,199 @@
+"""The demo's last step: its calls as contact records, through ctr_ingest, into the KPI report.
+
+The calls' records (`tandem.local.ctr_synth`) go, in stream order, in Kinesis events of up to 100
+records, to the real ctr_ingest handler in the same sandbox; optionally the whole stream again,
+shuffled, as Kinesis redelivers after a retry (each call must count once, and the newest version of
+a record must win whatever the order). Then `build_report` reads the Metrics table's counters for
+the calls' days, as `tandem report` does, and the figures are checked against what the simulator
+said of each call.
+"""
+
+from __future__ import annotations
+
+import random
+import textwrap
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from lambdas.ctr_ingest.classify import OUTCOME_COUNTERS
+from lambdas.shared.tables import METRICS
+from tandem.commands.report import SERVICE_LEVEL, kpi_tables
+from tandem.flows.scenarios import rating
+from tandem.flows.simulator import SimulationResult
+from tandem.local import Sandbox
+from tandem.local.ctr_synth import contact_records, kinesis_events, kinesis_records, kpi_outcome, stream_order
+from tandem.local.sandbox import FAKE_ENV
+from tandem.output import table
+from tandem.report import Report, build_report
+
+# ctr_ingest counts a call on its local day in the centre's zone: the sandbox's TIME_ZONE.
+CENTRE_ZONE = ZoneInfo(FAKE_ENV["TIME_ZONE"])
+INGESTED = "contact records ingested"  # ctr_ingest's summary log line
+OUTCOME_NAMES = tuple(OUTCOME_COUNTERS.values())  # contained, transferred, abandoned, callbacks, errors
+
+
+@dataclass(frozen=True)
+class PlacedForKpis:
+    """One simulated call: what happened, when it started, who called (for CustomerEndpoint)."""
+
+    result: SimulationResult
+    started: datetime
+    caller: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    name: str
+    records: int
+    events: int
+    calls_counted: int  # calls whose counters changed
+    calls_unchanged: int  # calls with nothing newer: duplicates and older versions
+    records_failed: int
+    redelivery: bool = False  # the same records again: must change nothing
+
+
+@dataclass(frozen=True)
+class KpiRun:
+    calls: int
+    records: int
+    post_call_updates: int  # calls with a second, newer version of their record
+    deliveries: tuple[Delivery, ...]
+    report: Report
+    expected: dict[str, int]  # counter → calls, from the simulator's outcomes and ratings
+
+    def disagreements(self) -> list[str]:
+        """Where the counters differ from what the simulator said of the calls; [] when they agree."""
+        found = [
+            f"{name}: counted {self.report.overall[name]}, expected {amount}"
+            for name, amount in self.expected.items()
+            if self.report.overall[name] != amount
+        ]
+        failed = sum(d.records_failed for d in self.deliveries)
+        if failed:
+            found.append(f"{failed} record(s) failed to ingest")
+        found += [
+            f"{d.name}: {d.calls_counted} call(s) counted again"
+            for d in self.deliveries
+            if d.redelivery and d.calls_counted
+        ]
+        return found
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "calls": self.calls,
+            "records": self.records,
+            "postCallUpdates": self.post_call_updates,
+            "deliveries": [
+                {
+                    "name": d.name,
+                    "records": d.records,
+                    "events": d.events,
+                    "callsCounted": d.calls_counted,
+                    "callsUnchanged": d.calls_unchanged,
+                    "recordsFailed": d.records_failed,
+                }
+                for d in self.deliveries
+            ],
+            "expected": self.expected,
+            "disagreements": self.disagreements(),
+            "report": self.report.to_dict(),
+        }
+
+
+def ingest_and_report(
+    box: Sandbox,
+    calls: Sequence[PlacedForKpis],
+    *,
+    rng: random.Random,
+    redeliver: bool = False,
+    by: str = "route",
+) -> KpiRun:
+    """The calls' records through ctr_ingest (and again, shuffled, with `redeliver`); their report."""
+    if not calls:
+        raise ValueError("no calls to ingest")
+    records: list[dict[str, Any]] = []
+    updated = 0
+    for call in calls:
+        made = contact_records(call.result, started=call.started, rng=rng, caller=call.caller)
+        records += made
+        updated += len(made) > 1
+    items = kinesis_records(stream_order(records))
+    deliveries = [_deliver(box, "as streamed", items)]
+    if redeliver:
+        again = list(items)  # the same records, same sequence numbers, in another order
+        rng.shuffle(again)
+        deliveries.append(_deliver(box, "redelivered, shuffled", again, redelivery=True))
+    days = sorted({call.started.astimezone(CENTRE_ZONE).date() for call in calls})
+    report = build_report(
+        box.client("dynamodb"),
+        box.table_names[METRICS.env_var],
+        days[0],
+        days[-1],
+        by,
+        service_level_seconds=SERVICE_LEVEL,
+    )
+    return KpiRun(len(calls), len(records), updated, tuple(deliveries), report, _expected(calls))
+
+
+def _deliver(box: Sandbox, name: str, items: list[dict[str, Any]], *, redelivery: bool = False) -> Delivery:
+    events = kinesis_events(items)
+    counted = unchanged = failed = 0
+    for event in events:
+        answer = box.invoke("ctr_ingest", event)
+        summary = next((line for line in box.last.log_lines if line.get("message") == INGESTED), {})
+        counted += int(summary.get("calls_counted", 0))
+        unchanged += int(summary.get("calls_unchanged", 0))
+        failed += len(answer.get("batchItemFailures", []))
+    return Delivery(name, len(items), len(events), counted, unchanged, failed, redelivery)
+
+
+def _expected(calls: Sequence[PlacedForKpis]) -> dict[str, int]:
+    outcomes = Counter(OUTCOME_COUNTERS[kpi_outcome(call.result)] for call in calls)
+    ratings = [value for call in calls if (value := rating(call.result)) is not None]
+    return {
+        "contacts": len(calls),
+        **{name: outcomes[name] for name in OUTCOME_NAMES},
+        "csatCount": len(ratings),
+        "csatSum": sum(ratings),
+    }
+
+
+def print_kpis(run: KpiRun, *, what: str) -> None:
+    """The section both demos end with: records, deliveries, the report, and whether it agrees."""
+    report = run.report
+    span = str(report.start) if report.start == report.end else f"{report.start} to {report.end}"
+    print("Contact records → ctr_ingest → KPIs")
+    intro = (
+        f"{what} as Connect would record them: {run.records} contact trace records "
+        f"({run.post_call_updates} calls also have a newer, post-call version), streamed in Kinesis "
+        f"events to the real ctr_ingest handler, then read back from the Metrics table's counters as "
+        f"`tandem report` reads them, for {span}."
+    )
+    print(textwrap.fill(intro, width=100) + "\n")
+    rows = [
+        [d.name, d.records, d.events, d.calls_counted, d.calls_unchanged, d.records_failed]
+        for d in run.deliveries
+    ]
+    print(
+        table(["delivery", "records", "events", "calls counted", "unchanged (dupes, older)", "failed"], rows)
+    )
+    print()
+    print(kpi_tables(report))
+    problems = run.disagreements()
+    if problems:
+        for problem in problems:
+            print(f"!! the counters disagree with the calls: {problem}")
+    else:
+        e = run.expected
+        again = " and the redelivery changed nothing" if any(d.redelivery for d in run.deliveries) else ""
+        agreement = (
+            f"The counters agree with the calls: {e['contacts']} contacts, {e['contained']} contained "
+            f"(self-served, closed, or hung up in the IVR), {e['transferred']} to an agent, "
+            f"{e['callbacks']} callbacks, {e['abandoned']} abandoned, {e['errors']} errors, "
+            f"{e['csatCount']} ratings{again}."
+        )
+        print("\n" + textwrap.fill(agreement, width=100))
