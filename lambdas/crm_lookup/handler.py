@@ -78,7 +78,9 @@ def _lookup(event: ContactEvent, context: Any) -> dict[str, str]:
         now=datetime.now(UTC),
     )
     elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
-    logger.info(
+    # One line per lookup; a WARNING when the CRM failed, naming the problem (never the number)
+    log = logger.warning if outcome.status is Status.DEGRADED else logger.info
+    log(
         "crm lookup",
         extra={
             "status": outcome.status.value,

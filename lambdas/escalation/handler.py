@@ -224,7 +224,10 @@ def _estimate_wait(
         if snapshot is None:
             problem = deps.queue_metrics.last_problem or "TIMEOUT"
             metrics.add_metric(name="QueueMetricsUnavailable", unit=MetricUnit.Count, value=1)
-            logger.info("queue metrics unavailable", extra={"problem": problem})
+            logger.warning(
+                "queue metrics unavailable",
+                extra={"problem": problem, "error_type": deps.queue_metrics.last_error or problem},
+            )
             return None, "none"
     return estimate_wait_seconds(snapshot, aht), snapshot.source
 

@@ -253,6 +253,9 @@ class ConnectQueueMetrics:
         except (BotoCoreError, TimeoutError, OSError) as error:
             self._failed(CONNECT_ERROR, type(error).__name__)
             return None
+        if not isinstance(answer.get("MetricResults"), list):
+            self._failed(CONNECT_ERROR, "MalformedReply")  # garbled: not "no data for the queue"
+            return None
         snapshot = parse_metric_results(answer, queue_id)
         self._cache.put(queue_name, snapshot, self._ttl)
         return snapshot

@@ -31,6 +31,10 @@ class RefreshOutcome:
     failed: str = ""  # error type when the store could not be read
 
 
+class MalformedReply(RuntimeError):
+    """The store answered something that is not a GetParametersByPath page."""
+
+
 def fetch_parameters(ssm: Any, path: str) -> dict[str, str]:
     """Every parameter under `path` (recursive), as name → value."""
     parameters: dict[str, str] = {}
@@ -40,7 +44,10 @@ def fetch_parameters(ssm: Any, path: str) -> dict[str, str]:
         if token:
             request["NextToken"] = token
         page = ssm.get_parameters_by_path(**request)
-        for parameter in page.get("Parameters", []):
+        if not isinstance(page.get("Parameters"), list):
+            # A garbled reply must not pass for an empty store: the read failed.
+            raise MalformedReply("GetParametersByPath answered without Parameters")
+        for parameter in page["Parameters"]:
             parameters[parameter["Name"]] = parameter["Value"]
         token = page.get("NextToken", "")
         if not token:

@@ -25,6 +25,7 @@ class Fault:
     error_code: str | None = "ServiceUnavailable"  # None: delay only, then let moto answer
     status: int = 503
     delay_seconds: float = 0.0
+    payload: str | None = None  # with error_code None: answer this body with `status` (a malformed reply)
 
     def matches(self, service: str, operation: str) -> bool:
         return service == self.service and self.operation in (None, operation)
@@ -56,16 +57,22 @@ class FaultInjector:
         self.injected += 1
         if fault.delay_seconds:
             time.sleep(fault.delay_seconds)
-        if fault.error_code is None:
+        if fault.error_code is None and fault.payload is None:
             return None
-        body = json.dumps({"__type": fault.error_code, "message": "injected by the Tandem sandbox"})
-        headers: dict[str, str] = {
-            "x-amzn-ErrorType": fault.error_code,
-            "Content-Type": "application/x-amz-json-1.0",
-        }
+        if fault.payload is not None:  # a reply the client cannot parse
+            body = fault.payload
+            headers: dict[str, str] = {"Content-Type": "application/x-amz-json-1.0"}
+        else:
+            body = json.dumps({"__type": fault.error_code, "message": "injected by the Tandem sandbox"})
+            headers = {
+                "x-amzn-ErrorType": str(fault.error_code),
+                "Content-Type": "application/x-amz-json-1.0",
+            }
         answered_url = request.url
-        # botocore runs every before-send hook and keeps the first answer, so moto's hook would
-        # still carry out the request (a failed PutItem would write). Pointing the request at a
-        # host no backend serves makes moto decline it; the error below is what the client sees.
-        request.url = FAULTED_URL
+        if fault.payload is None:
+            # botocore runs every before-send hook and keeps the first answer, so moto's hook would
+            # still carry out the request (a failed PutItem would write). Pointing the request at a
+            # host no backend serves makes moto decline it; the error below is what the client sees.
+            request.url = FAULTED_URL
+        # A malformed reply is left to be carried out: the service did the work, the reply is garbled.
         return AWSResponse(answered_url, fault.status, headers, MockRawResponse(body))  # type: ignore[arg-type]

@@ -36,7 +36,10 @@ class DynamoDbCrmAdapter:
             )
         except (ClientError, BotoCoreError) as error:
             raise CrmUnavailable(f"customers query failed: {_error_code(error)}") from error
-        items = [_plain(item) for item in page.get("Items", [])]
+        if not isinstance(page.get("Items"), list):
+            # A garbled reply must not pass for "no such caller": it is a CRM failure.
+            raise CrmUnavailable("customers query answered without Items (malformed reply)")
+        items = [_plain(item) for item in page["Items"]]
         return record_from_items(items)
 
 

@@ -1,0 +1,1 @@
+"""Reliability and security suites: fuzzed inputs, injected faults, privacy, least privilege, flows under failure."""
