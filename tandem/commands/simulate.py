@@ -4,8 +4,10 @@ FLOW is a flow name in the repo's `flows/` (`inbound_main`) or a path to a flow 
 the sandbox (attached to `tandem sandbox up` when one is running), decides as of a fixed Monday
 (10:00 New York with `--set-hours open`, 22:00 with `closed`) and prints the path, every Lambda
 call with its response, what the caller heard, the outcome and branch coverage. Phone numbers are
-masked. Exit 0 when the simulation completes (whatever the outcome), 1 when a guard stopped it or
-the outcome is `error`, 2 on usage errors.
+masked. `--fail FUNCTION[=error|timeout|invalid]` (repeatable) makes that function's blocks take
+their error branch (default `error`; see `tandem.flows.simulator`). Exit 0 when the simulation
+completes (whatever the outcome), 1 when a guard stopped it or the outcome is `error`, 2 on usage
+errors.
 """
 
 from __future__ import annotations
@@ -58,6 +60,13 @@ def register(subcommands: Any) -> None:
         metavar="NAME=VALUE",
         help="a {{setting:NAME}} value, e.g. lexBotAliasArn=arn:... to use the fake Lex bot",
     )
+    parser.add_argument(
+        "--fail",
+        action="append",
+        default=[],
+        metavar="FUNCTION[=KIND]",
+        help="make a Lambda fail: KIND is error (the default), timeout or invalid (repeat)",
+    )
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.set_defaults(run=run)
 
@@ -73,8 +82,9 @@ def _seconds(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tandem.flows.simulator import FlowNotFound, find_flow_file, simulate
+    from tandem.flows.simulator import LAMBDA_FAULTS, FlowNotFound, LambdaFault, find_flow_file, simulate
     from tandem.local import sandbox
+    from tandem.local.sandbox import FUNCTIONS
 
     caller = args.caller.strip()
     if not (_E164.match(caller) or caller.lower() in WITHHELD):
@@ -85,6 +95,16 @@ def run(args: argparse.Namespace) -> int:
         if not equals or not name:
             return _usage(f"--setting {item!r}: expected NAME=VALUE")
         settings[name] = value
+    faults: dict[str, LambdaFault] = {}
+    for item in args.fail:
+        function, _, kind = item.partition("=")
+        fault = next((f for f in LAMBDA_FAULTS if f == (kind or "error")), None)
+        if function not in FUNCTIONS or fault is None:
+            return _usage(
+                f"--fail {item!r}: expected FUNCTION[=KIND], FUNCTION one of {', '.join(FUNCTIONS)}, "
+                f"KIND one of {', '.join(LAMBDA_FAULTS)}"
+            )
+        faults[function] = fault
     try:
         path = find_flow_file(args.flow)
     except FlowNotFound as error:
@@ -99,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
                 hours=args.hours,
                 queue_wait_seconds=args.queue_wait,
                 settings=settings,
+                lambda_faults=faults,
             )
     except FlowNotFound as error:
         return _usage(str(error))

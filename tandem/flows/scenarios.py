@@ -14,12 +14,13 @@ a bot does.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tandem.flows.simulator import FLOWS_DIR, Hours, Responder, SimulationResult, simulate
+from tandem.flows.simulator import FLOWS_DIR, Hours, LambdaFault, Responder, SimulationResult, simulate
 from tandem.local import Sandbox
 from tandem.local.demo_data import UNKNOWN_NUMBER
 
@@ -183,8 +184,14 @@ def scenario(name: str) -> Scenario:
     raise KeyError(f"no scenario {name!r} (known: {known})")
 
 
-def place_call(box: Sandbox, call: Scenario, *, flows_dir: Path = FLOWS_DIR) -> SimulationResult:
-    """Run `call` through the inbound flow on the real handlers in `box`."""
+def place_call(
+    box: Sandbox,
+    call: Scenario,
+    *,
+    flows_dir: Path = FLOWS_DIR,
+    lambda_faults: Mapping[str, LambdaFault] | None = None,
+) -> SimulationResult:
+    """Run `call` through the inbound flow on the real handlers in `box` (`lambda_faults`: simulate)."""
     return call_inbound(
         box,
         caller=call.caller,
@@ -195,6 +202,7 @@ def place_call(box: Sandbox, call: Scenario, *, flows_dir: Path = FLOWS_DIR) -> 
         crm_down=call.crm_down,
         speech=call.speech,
         flows_dir=flows_dir,
+        lambda_faults=lambda_faults,
     )
 
 
@@ -211,6 +219,7 @@ def call_inbound(
     at: datetime | None = None,
     responder: Responder | None = None,
     flows_dir: Path = FLOWS_DIR,
+    lambda_faults: Mapping[str, LambdaFault] | None = None,
 ) -> SimulationResult:
     """One call through the inbound flow; the CRM answers 503 throughout when `crm_down`."""
     outage = box.crm_outage() if crm_down else contextlib.nullcontext()
@@ -227,6 +236,7 @@ def call_inbound(
             settings={"lexBotAliasArn": FAKE_LEX_ALIAS_ARN} if speech else {},
             at=at,
             responder=responder,
+            lambda_faults=lambda_faults,
         )
 
 

@@ -18,6 +18,12 @@ What is modelled, and how (the flow-language reference is docs/connect-reference
 - Lambda blocks take `NoMatchingError` when the function is not a sandbox handler, raises, runs
   past `InvocationTimeLimitSeconds`, answers something `ResponseValidation` refuses (a flat string
   map for STRING_MAP, the default) or answers 32 KB or more. Connect's retries are not modelled.
+- Lambda faults: `lambda_faults` ({function: "error" | "timeout" | "invalid"}) makes a function's
+  blocks fail on purpose. "error": the block takes `NoMatchingError` as if the handler raised (it
+  is not called); "timeout": the handler runs, then its answer is dropped as if it had run past
+  `InvocationTimeLimitSeconds` (nothing sleeps); "invalid": the handler runs, then its answer
+  gains a nested map (for a JSON block: is wrapped in a list), which `ResponseValidation` refuses.
+  The LambdaCall's `error` says why, marked "(injected)".
 - Caller input is a list of strings consumed in order by GetParticipantInput (a key, or digits
   when StoreInput is True) and ConnectParticipantWithLexBot (an utterance). "" is silence: the
   block times out, as it does when the script has run out, unless a `responder` (a caller
@@ -101,6 +107,8 @@ NO_MATCHING_CONDITION = "NoMatchingCondition"
 INPUT_TIMEOUT = "InputTimeLimitExceeded"
 
 Hours = Literal["open", "closed"]
+LambdaFault = Literal["error", "timeout", "invalid"]
+LAMBDA_FAULTS: tuple[LambdaFault, ...] = ("error", "timeout", "invalid")
 # A caller model: (flow name, action id, prompt heard) → key(s) or words, "" for silence, None for
 # nothing (the block times out). Asked once the scripted inputs have run out.
 Responder = Callable[[str, str, str], "str | None"]
@@ -493,9 +501,11 @@ class _Run:
         max_steps: int,
         max_visits: int,
         responder: Responder | None = None,
+        lambda_faults: Mapping[str, LambdaFault] | None = None,
     ) -> None:
         self.box = box
         self.responder = responder
+        self.lambda_faults: Mapping[str, LambdaFault] = lambda_faults or {}
         self.resources = resources
         self.flows_dir = flows_dir
         self.inputs: deque[str] = deque(inputs)
@@ -814,26 +824,35 @@ def _invoke_lambda(run: _Run, flow: Flow, action: dict[str, Any], kind: FlowKind
         return failed("the function ARN resolves to nothing")
     limit = _number(str(parameters.get("InvocationTimeLimitSeconds", DEFAULT_LAMBDA_SECONDS)))
     limit = min(limit if limit and limit > 0 else DEFAULT_LAMBDA_SECONDS, MAX_LAMBDA_SECONDS)
+    fault = run.lambda_faults.get(function)
+    if fault == "error":
+        return failed("the handler raised an error (injected)")
     started = time.perf_counter()
     try:
-        response = run.box.invoke(function, lambda_event(run.namespace, resolved))
+        response: Any = run.box.invoke(function, lambda_event(run.namespace, resolved))
     except UnknownFunction:
         return failed("no such function in the sandbox")
     except Exception as error:
         return failed(f"the handler raised {type(error).__name__}: {error}")
     elapsed = time.perf_counter() - started
+    if fault == "timeout":
+        return failed(f"timed out: ran past InvocationTimeLimitSeconds {limit:g} (injected)", response)
     if elapsed > limit:
         return failed(f"timed out: {elapsed:.1f} s > InvocationTimeLimitSeconds {limit:g}", response)
     validation = parameters.get("ResponseValidation")
     response_type = (
         validation.get("ResponseType", "STRING_MAP") if isinstance(validation, dict) else "STRING_MAP"
     )
+    if fault == "invalid":
+        answer = response if isinstance(response, dict) else {}
+        response = [response] if response_type == "JSON" else {**answer, "injected": {"nested": "map"}}
+    injected = " (injected)" if fault == "invalid" else ""
     if not isinstance(response, dict):
-        return failed(f"the response is {type(response).__name__}, not a map", response)
+        return failed(f"the response is {type(response).__name__}, not a map{injected}", response)
     if response_type != "JSON" and not all(
         isinstance(k, str) and isinstance(v, str) for k, v in response.items()
     ):
-        return failed("the response is not a flat string map (STRING_MAP)", response)
+        return failed(f"the response is not a flat string map (STRING_MAP){injected}", response)
     try:
         size = len(json.dumps(response, ensure_ascii=False).encode("utf-8"))
     except (TypeError, ValueError):
@@ -1217,14 +1236,21 @@ def simulate(
     settings: Mapping[str, str] | None = None,
     at: datetime | None = None,
     responder: Responder | None = None,
+    lambda_faults: Mapping[str, LambdaFault] | None = None,
 ) -> SimulationResult:
     """Run one contact through `flow` (a name in `flows_dir` or a path); see the module docstring.
 
+    `lambda_faults` names functions whose blocks fail ("error", "timeout" or "invalid").
     Raises FlowNotFound (one line) when the starting flow cannot be found or read; everything that
     goes wrong after that is in the result (`stopped`, `warnings`, error branches taken).
     """
     if hours not in ("open", "closed"):
         raise ValueError(f"hours must be 'open' or 'closed', not {hours!r}")
+    for function, fault in (lambda_faults or {}).items():
+        if fault not in LAMBDA_FAULTS:
+            raise ValueError(
+                f"lambda_faults[{function!r}] is {fault!r}, not one of {', '.join(LAMBDA_FAULTS)}"
+            )
     resources = LocalResources(dict(box.queue_arns), dict(settings or {}))
     start = load(find_flow_file(flow, flows_dir), resources)
     load_values = queue_values(queue_wait_seconds)
@@ -1243,6 +1269,7 @@ def simulate(
         max_steps=max_steps,
         max_visits=max_visits,
         responder=responder,
+        lambda_faults=lambda_faults,
     )
     stopped = ""
     with box.clock(at or (OPEN_MOMENT if hours == "open" else CLOSED_MOMENT)):

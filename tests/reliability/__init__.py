@@ -1,1 +1,1 @@
-"""Reliability and security suites: fuzzed inputs, injected faults, privacy, least privilege, flows under failure."""
+"""Reliability and security suites: fuzzing, injected faults, privacy, flows under failure."""
