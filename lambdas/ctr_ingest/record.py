@@ -17,7 +17,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 # Codes as the flows write them (see lambdas/survey/record.py, which this package does not bundle).
@@ -28,6 +28,8 @@ CONTACT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,255}")
 # `yyyy-mm-ddThh:mm:ssZ` as documented, plus fractional seconds and a numeric offset.
 TIMESTAMP = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})", re.ASCII)
 RATINGS = ("1", "2", "3", "4", "5")
+EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
 
 
 class MalformedRecord(ValueError):
@@ -120,6 +122,8 @@ def _load(data: bytes | str) -> dict[str, Any]:
         ) from None
     except RecursionError:
         raise MalformedRecord("record is not JSON this function can read: nested too deeply") from None
+    except ValueError:  # an integer beyond Python's int conversion limit (4300 digits)
+        raise MalformedRecord("record is not JSON this function can read: a number too long") from None
     if not isinstance(raw, dict):
         raise MalformedRecord(f"record must be a JSON object, got {_kind(raw)}")
     return raw
@@ -155,9 +159,11 @@ def _parse_time(value: Any) -> datetime | None:
     # fromisoformat wants at most microseconds; a longer fraction is truncated, not rounded.
     text = whole + (fraction or "")[:7] + ("+00:00" if offset == "Z" else offset)
     try:
-        return datetime.fromisoformat(text).astimezone(UTC)
-    except ValueError:  # the right shape but no such time: month 13, 25 o'clock
+        moment = datetime.fromisoformat(text).astimezone(UTC)
+    except (ValueError, OverflowError):  # the right shape but no such time: month 13, 25 o'clock, year 0
         return None
+    # A day short of the calendar's ends, so that any time zone (the centre's day) can show it.
+    return moment if EARLIEST <= moment <= LATEST else None
 
 
 def _optional_time(value: Any) -> datetime | None:

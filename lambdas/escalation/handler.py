@@ -55,6 +55,9 @@ FALLBACK_QUEUE = "general"
 # The flow calls again with this operation when the caller takes the offered callback.
 CLAIM_CALLBACK = "claimCallback"
 MAX_REASON_METRICS = 8
+# The longest wait worth stating; the flow's own estimate must be below it. Queue counts the flow
+# passes are unbounded, and an estimate from them beyond DynamoDB's number range lost the handoff.
+MAX_WAIT_SECONDS = 1e6
 
 logger = get_logger(SERVICE)
 metrics = get_metrics(SERVICE)
@@ -212,7 +215,7 @@ def _estimate_wait(
         given = float(raw) if raw else None
     except ValueError:
         given = None
-    if given is not None and 0 <= given < 1e6:
+    if given is not None and 0 <= given < MAX_WAIT_SECONDS:
         return given, "flow"
     aht = policy.callback.average_handle_seconds
     snapshot: QueueSnapshot | None = snapshot_from_flow(queue_values(event))
@@ -229,7 +232,8 @@ def _estimate_wait(
                 extra={"problem": problem, "error_type": deps.queue_metrics.last_error or problem},
             )
             return None, "none"
-    return estimate_wait_seconds(snapshot, aht), snapshot.source
+    estimate = estimate_wait_seconds(snapshot, aht)
+    return (None if estimate is None else min(estimate, MAX_WAIT_SECONDS)), snapshot.source
 
 
 def _handoff_item(

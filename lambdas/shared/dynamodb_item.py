@@ -8,6 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+# DynamoDB stores numbers of magnitude 1e-130 to 1e126; a smaller one is refused ("Number
+# underflow") and would cost the whole item, so it is stored as the zero it is to every reader.
+SMALLEST_NUMBER = 1e-130
+
 
 def to_dynamodb(item: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _typed(value) for key, value in item.items() if _keep(value)}
@@ -21,8 +25,10 @@ def _keep(value: Any) -> bool:
 def _typed(value: Any) -> dict[str, Any]:
     if isinstance(value, bool):
         return {"BOOL": value}
-    if isinstance(value, (int, float)):
-        return {"N": format(value, "g") if isinstance(value, float) else str(value)}
+    if isinstance(value, float):
+        return {"N": format(0.0 if abs(value) < SMALLEST_NUMBER else value, "g")}
+    if isinstance(value, int):
+        return {"N": str(value)}
     if isinstance(value, str):
         return {"S": value}
     if isinstance(value, Mapping):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Final, Literal, Protocol, TypeVar
 
@@ -67,7 +68,9 @@ class CircuitBreaker:
         self._state: BreakerState = CLOSED
         self._failures = 0  # consecutive failures while closed
         self._opened_at = 0.0
-        self._trial_started_at: float | None = None  # the half-open trial in flight, if any
+        # When each half-open trial let through started, oldest first. A trial whose lease lapsed
+        # stays listed: if it reports late, it must not be taken for the trial in flight now.
+        self._trials: deque[float] = deque()
         self._trial_successes = 0
 
     @property
@@ -92,11 +95,13 @@ class CircuitBreaker:
                 return True
             if self._state == OPEN:
                 return False
-            if self._trial_started_at is not None and now - self._trial_started_at < (
-                self.recovery_timeout_seconds
-            ):
+            # Forget leases so old that their calls cannot still report (calls are bounded by
+            # client timeouts far below the recovery timeout); this keeps the list short.
+            while self._trials and now - self._trials[0] >= 2 * self.recovery_timeout_seconds:
+                self._trials.popleft()
+            if any(now - started < self.recovery_timeout_seconds for started in self._trials):
                 return False  # another trial is still in flight
-            self._trial_started_at = now
+            self._trials.append(now)
             return True
 
     def record_success(self) -> None:
@@ -105,7 +110,8 @@ class CircuitBreaker:
             if self._state == CLOSED:
                 self._failures = 0
             elif self._state == HALF_OPEN:
-                self._trial_started_at = None
+                if self._trials:
+                    self._trials.popleft()  # calls report in the order they started
                 self._trial_successes += 1
                 if self._trial_successes >= self.half_open_successes:
                     self._close()
@@ -147,20 +153,20 @@ class CircuitBreaker:
     def _advance(self, now: float) -> None:
         if self._state == OPEN and now - self._opened_at >= self.recovery_timeout_seconds:
             self._state = HALF_OPEN
-            self._trial_started_at = None
+            self._trials.clear()
             self._trial_successes = 0
 
     def _open(self, now: float) -> None:
         self._state = OPEN
         self._opened_at = now
         self._failures = 0
-        self._trial_started_at = None
+        self._trials.clear()
         self._trial_successes = 0
 
     def _close(self) -> None:
         self._state = CLOSED
         self._failures = 0
-        self._trial_started_at = None
+        self._trials.clear()
         self._trial_successes = 0
 
 

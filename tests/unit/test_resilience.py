@@ -549,3 +549,24 @@ def test_jitter_stays_in_bounds_and_never_sleeps_past_the_deadline(
     for remaining in started[1:]:
         assert remaining >= attempt_timeout - 1e-9
         assert remaining > 0
+
+
+def test_a_lapsed_trial_reporting_late_does_not_free_the_slot_of_the_trial_in_flight() -> None:
+    """Found by the property test: open, a trial whose lease lapses, a second trial, then the first
+    reports: the second is still in flight, so no third trial may go through."""
+    clock = FakeClock()
+    breaker = CircuitBreaker(
+        failure_threshold=THRESHOLD, recovery_timeout_seconds=RECOVERY, half_open_successes=2, clock=clock
+    )
+    for _ in range(THRESHOLD):
+        assert breaker.allow()
+        breaker.record_failure()
+    clock.advance(RECOVERY)
+    assert breaker.allow()  # trial 1, which hangs
+    clock.advance(RECOVERY)
+    assert breaker.allow()  # its lease lapsed: trial 2
+    breaker.record_success()  # trial 1 reports late
+    assert breaker.state == HALF_OPEN
+    assert not breaker.allow()  # trial 2 is still in flight
+    breaker.record_success()  # trial 2: the second success closes it
+    assert breaker.allow()
