@@ -55,6 +55,9 @@ FALLBACK_QUEUE = "general"
 # The flow calls again with this operation when the caller takes the offered callback.
 CLAIM_CALLBACK = "claimCallback"
 MAX_REASON_METRICS = 8
+# Connect's queue metrics may take this much of the budget (one attempt of CONNECT_LIMITS is 0.9 s;
+# a slower answer is no answer); the rest is kept for the handoff write, the record of the call.
+METRICS_BUDGET_MS = 600
 # The longest wait worth stating; the flow's own estimate must be below it. Queue counts the flow
 # passes are unbounded, and an estimate from them beyond DynamoDB's number range lost the handoff.
 MAX_WAIT_SECONDS = 1e6
@@ -221,7 +224,10 @@ def _estimate_wait(
     snapshot: QueueSnapshot | None = snapshot_from_flow(queue_values(event))
     if snapshot is None:
         try:
-            snapshot = run_within(deadline, lambda: deps.queue_metrics.snapshot(queue))
+            # A share of the budget, not all of it: the handoff write after it must still fit.
+            snapshot = run_within(
+                deadline.sooner(METRICS_BUDGET_MS), lambda: deps.queue_metrics.snapshot(queue)
+            )
         except Exception:
             snapshot = None
         if snapshot is None:

@@ -36,6 +36,10 @@ class Deadline:
             budget = min(budget, remaining - RESPONSE_RESERVE_MS)
         return cls(time.monotonic() + max(budget, 0.0) / 1000.0)
 
+    def sooner(self, budget_ms: float) -> Deadline:
+        """This deadline, or `budget_ms` from now if that comes first: a share for one step."""
+        return Deadline(min(self.at, time.monotonic() + max(budget_ms, 0.0) / 1000.0))
+
     def remaining_seconds(self) -> float:
         return max(self.at - time.monotonic(), 0.0)
 

@@ -94,3 +94,12 @@ def test_client_limits_count_the_first_request_in_the_attempts() -> None:
     assert config.connect_timeout == 0.3
     assert config.read_timeout == 0.6
     assert ClientLimits(0.3, 0.6, 2).worst_case_seconds() == pytest.approx(2.8)
+
+
+def test_a_deadline_share_is_the_sooner_of_the_share_and_the_deadline() -> None:
+    from lambdas.shared.budget import Deadline
+
+    far = Deadline.after_ms(10_000)
+    assert far.sooner(100).remaining_seconds() <= 0.1
+    near = Deadline.after_ms(50)
+    assert near.sooner(10_000).at == near.at
