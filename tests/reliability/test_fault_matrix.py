@@ -230,3 +230,31 @@ def test_configured_client_timeouts_fit_the_budget_which_fits_the_block(
     assert budget < constants.FUNCTION_TIMEOUT_SECONDS < constants.FLOW_BLOCK_TIME_LIMIT_SECONDS
     # Retries can outlast the budget; that is why run_within stops waiting there (the slow cases above)
     assert configured.worst_case_seconds() >= configured.connect_timeout + configured.read_timeout
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_crm_lookup_http_mode_answers_a_secrets_manager_fault_with_an_unknown_caller_in_time(
+    fault: str,
+) -> None:
+    """The http adapter's token comes from Secrets Manager: when that fails, the REST CRM is never
+    called with a missing token, and the flow still gets DEGRADED within the budget."""
+    from tests.integration.crm_http_server import CrmHttpServer, ok
+    from tests.integration.test_crm_lookup_http_mode import ANA, SECRET_NAME
+
+    with CrmHttpServer() as crm:
+        crm.always(ok(ANA))
+        env = {"CRM_ADAPTER": "http", "CRM_HTTP_BASE_URL": crm.url, "CRM_HTTP_SECRET_ARN": SECRET_NAME}
+        with sandbox(seed=False, env=env, attach=False) as box:
+            box.client("secretsmanager").create_secret(Name=SECRET_NAME, SecretString='{"token": "t0ken"}')
+            box.cold_start("crm_lookup")
+            with box.fault(FAULTS[fault]("secrets-manager", "GetSecretValue")):
+                started = time.perf_counter()
+                response = box.invoke("crm_lookup", load_event("voice_known_gold.json"))
+                elapsed = time.perf_counter() - started
+        assert_flow_contract(response)
+        crm_degraded(response)
+        assert elapsed < 2.0 + MARGIN_SECONDS, elapsed
+        assert crm.request_count == 0  # no request without a token
+        complaints = [line for line in box.last.log_lines if line.get("level") in ("WARNING", "ERROR")]
+        assert len(complaints) == 1, complaints
+        assert "CrmDegraded" in metric_names(box)
