@@ -19,9 +19,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from infra.constants import SERVICE_LEVEL_SECONDS
 from lambdas.ctr_ingest.classify import OUTCOME_COUNTERS
 from lambdas.shared.tables import METRICS
-from tandem.commands.report import SERVICE_LEVEL, kpi_tables
+from tandem.commands.report import kpi_tables
 from tandem.flows.scenarios import rating
 from tandem.flows.simulator import SimulationResult
 from tandem.local import Sandbox
@@ -134,7 +135,7 @@ def ingest_and_report(
         days[0],
         days[-1],
         by,
-        service_level_seconds=SERVICE_LEVEL,
+        service_level_seconds=SERVICE_LEVEL_SECONDS,
     )
     return KpiRun(len(calls), len(records), updated, tuple(deliveries), report, _expected(calls))
 

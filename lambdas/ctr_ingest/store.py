@@ -184,10 +184,8 @@ class CounterStore(Generic[S]):
                 result.applied += len(group)
             except self.dynamodb.exceptions.TransactionCanceledException as error:
                 result.dynamodb_calls += 1
-                raced = _raced_calls(error, group)
-                if raced and not last_attempt:
-                    lost |= raced
-                    # The calls that did not race are retried with them; their reads are redone too.
+                if not last_attempt and _lost_a_race(error, len(group)):
+                    # The whole group is retried: the transaction wrote none of it; every read is redone.
                     lost |= {u.call_id for u in group}
                 else:
                     result.failed_items.update(item for u in group for item in u.sources)
@@ -266,11 +264,8 @@ def _groups(updates: list[CallUpdate[Any]]) -> Iterable[list[CallUpdate[Any]]]:
         yield group
 
 
-def _raced_calls(error: Any, group: list[CallUpdate[Any]]) -> set[str]:
-    """The calls whose state condition failed (another writer got there first)."""
+def _lost_a_race(error: Any, calls: int) -> bool:
+    """Whether a call state's condition failed (another writer got there first); the state Puts are
+    the group's first `calls` actions, the counter Updates carry no condition."""
     reasons = error.response.get("CancellationReasons") or []
-    return {
-        group[index].call_id
-        for index, reason in enumerate(reasons[: len(group)])
-        if reason.get("Code") == "ConditionalCheckFailed"
-    }
+    return any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons[:calls])

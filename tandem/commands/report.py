@@ -18,6 +18,7 @@ import sys
 from datetime import date
 from typing import Any
 
+# The threshold ctr_ingest is deployed with: the counters hold only the result.
 from infra.constants import SERVICE_LEVEL_SECONDS
 from lambdas.shared.tables import METRICS
 from tandem.kpi import KPI_NAMES, KpiValue, Totals, kpis
@@ -28,9 +29,6 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DASH = "\u2013"  # an en dash: an undefined ratio (nothing to divide by)
 # CSV carries the counters themselves, so only the derived KPIs are added after them.
 CSV_KPIS = tuple(name for name in KPI_NAMES if name not in {"contacts", "csatResponses"})
-
-# What ctr_ingest is deployed with (infra/constants.py); the counters hold only the result.
-SERVICE_LEVEL = SERVICE_LEVEL_SECONDS
 
 
 def register(subcommands: Any) -> None:
@@ -93,7 +91,12 @@ def _from_sandbox(args: argparse.Namespace, start: date, end: date) -> int:
         table_name = box.table_names[METRICS.env_var]
         try:
             report = build_report(
-                box.client("dynamodb"), table_name, start, end, args.by, service_level_seconds=SERVICE_LEVEL
+                box.client("dynamodb"),
+                table_name,
+                start,
+                end,
+                args.by,
+                service_level_seconds=SERVICE_LEVEL_SECONDS,
             )
         except CounterError as error:
             print(f"tandem report: {table_name}: {error}", file=sys.stderr)
@@ -117,7 +120,9 @@ def _from_account(args: argparse.Namespace, table_name: str, start: date, end: d
 
     try:
         client = boto3.Session(profile_name=args.profile, region_name=args.region).client("dynamodb")
-        report = build_report(client, table_name, start, end, args.by, service_level_seconds=SERVICE_LEVEL)
+        report = build_report(
+            client, table_name, start, end, args.by, service_level_seconds=SERVICE_LEVEL_SECONDS
+        )
     except (BotoCoreError, ClientError, CounterError) as error:
         print(f"tandem report: {table_name}: {error}", file=sys.stderr)
         return 1
