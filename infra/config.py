@@ -7,10 +7,11 @@ line a user sees.
 
 from __future__ import annotations
 
+import json
 import re
 import zoneinfo
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlparse
 
@@ -50,6 +51,11 @@ _NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 
 INSTANCE_ARN_EXAMPLE = "arn:aws:connect:<region>:<account>:instance/<uuid>"
 
+# An address SNS can send to: one @, a dotted domain, no spaces; 254 characters at most (RFC 5321).
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_EMAIL_MAX = 254
+RESERVED_CONCURRENCY_EXAMPLE = '{"ivr_decision": 50, "crm_lookup": 50}'
+
 
 class ConfigError(ValueError):
     """Context is missing or malformed; str(error) is the one line to show the user."""
@@ -83,6 +89,11 @@ class TandemConfig:
     data_removal_policy: RemovalPolicyName  # Customers is always retained
     # A Lex V2 bot alias the inbound flow talks to (speech input); None: DTMF menu only.
     lex_bot_alias_arn: str | None = None
+    # Where the alarm topic sends email (a subscription the recipient confirms); None: no subscription.
+    alarm_email: str | None = None
+    # Function name → reserved concurrency, only for the functions named; unset by default because
+    # a reservation must fit the account's concurrency limit minus 100 (docs/decision_log.md).
+    reserved_concurrency: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_context(cls, get: Callable[[str], object]) -> TandemConfig:
@@ -107,6 +118,8 @@ class TandemConfig:
             default_country=_country(_text(get, "defaultCountry") or constants.DEFAULT_COUNTRY),
             data_removal_policy="destroy" if removal == "destroy" else "retain",
             lex_bot_alias_arn=_lex_alias_arn(_text(get, "lexBotAliasArn")),
+            alarm_email=_email("alarmEmail", _text(get, "alarmEmail")),
+            reserved_concurrency=_reserved_concurrency(get("reservedConcurrency")),
         )
 
 
@@ -217,3 +230,44 @@ def _lex_alias_arn(arn: str | None) -> str | None:
     if not _LEX_ALIAS_ARN.match(arn):
         raise ConfigError("lexBotAliasArn", f"a Lex V2 bot alias ARN like {LEX_ALIAS_ARN_EXAMPLE}", arn)
     return arn
+
+
+def _email(key: str, address: str | None) -> str | None:
+    if address is None:
+        return None
+    if len(address) > _EMAIL_MAX or not _EMAIL.match(address):
+        raise ConfigError(key, 'an email address like "oncall@example.com"', address)
+    return address
+
+
+def _reserved_concurrency(raw: object) -> dict[str, int]:
+    """`{"ivr_decision": 50}` from cdk.json, or the same JSON as text from `-c reservedConcurrency=…`."""
+    key = "reservedConcurrency"
+    expected = (
+        f"a JSON object of function name to a whole number of at least 1, like {RESERVED_CONCURRENCY_EXAMPLE}"
+    )
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return {}
+    shown = " ".join(str(raw).split())  # a pretty-printed object still makes a one-line error
+    value = raw
+    if isinstance(raw, str):
+        try:
+            value = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise ConfigError(key, expected, shown) from None
+    if not isinstance(value, dict):
+        raise ConfigError(key, expected, shown)
+    names = ", ".join(constants.FUNCTION_NAMES)
+    reserved: dict[str, int] = {}
+    for name, count in value.items():
+        if name not in constants.FUNCTION_NAMES:
+            raise ConfigError(
+                key, f"keyed by function names ({names})", got_text=f"got {_show(repr(name)[1:-1])}"
+            )
+        # bool is an int subclass; true is a mistake, not 1.
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ConfigError(
+                key, f"a whole number of at least 1 for {name}", got_text=f"got {_show(repr(count))}"
+            )
+        reserved[name] = count
+    return reserved

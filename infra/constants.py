@@ -24,6 +24,10 @@ DEFAULT_TIME_ZONE: Final = "America/New_York"
 DEFAULT_LOG_RETENTION_DAYS: Final = 30
 DEFAULT_COUNTRY: Final = "US"
 
+# Every function the stack deploys (lambdas/<name>/handler.py); context keyed by function, such as
+# reservedConcurrency, may name only these. A template test checks the stack deploys exactly these.
+FUNCTION_NAMES: Final = ("crm_lookup", "ivr_decision", "escalation", "survey", "ctr_ingest")
+
 # Queues created in the instance; flows refer to them as {{queue:<name>}} and the escalation
 # function gets all of them as a name → ARN map. Every queue the escalation policy
 # (lambdas/ivr_decision/defaults/escalation.json) names must be here; synth checks it.

@@ -72,4 +72,6 @@ class TandemStack(Stack):
             functions=self.functions.all,
             tables=list(self.data.tables.values()),
             stream=self.ctr.stream,
+            failure_queue=self.ctr.failures,
+            alarm_email=config.alarm_email,
         )

@@ -124,6 +124,9 @@ class TandemFunction(Construct):
             system_log_level_v2=lambda_.SystemLogLevel.INFO,
             log_group=self.log_group,
             role=self.role,
+            # Opt-in per function (context reservedConcurrency): a default reservation could exceed
+            # a new account's limit and fail the first deploy (docs/decision_log.md).
+            reserved_concurrent_executions=config.reserved_concurrency.get(name),
             environment={
                 "POWERTOOLS_SERVICE_NAME": f"tandem-{name.replace('_', '-')}",
                 "POWERTOOLS_METRICS_NAMESPACE": constants.METRICS_NAMESPACE,

@@ -2,9 +2,11 @@
 
 Business figures come from the functions' own EMF metrics (Powertools, namespace `Tandem`, dimension
 `service` = the function's POWERTOOLS_SERVICE_NAME); the machinery from AWS's metrics for Lambda,
-Kinesis and DynamoDB. Alarms: each function's error rate, any throttling, and the CTR stream's
-iterator age (ctr_ingest falling behind the calls). They have no actions: wire them to your
-paging through `Monitoring.alarms`.
+Kinesis, SQS and DynamoDB. Alarms: each function's error rate, any throttling, the CTR stream's
+iterator age (ctr_ingest falling behind the calls), contact records ctr_ingest refused, and
+messages on the CTR on-failure queue (records that will never be counted). Every alarm notifies
+one encrypted SNS topic (infra/constructs/alarm_topic.py) when it fires and when it clears;
+context `alarmEmail` subscribes an address to it.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kinesis as kinesis
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import constants
+from infra.constructs.alarm_topic import AlarmTopic
 from infra.constructs.functions import TandemFunction
 
 PERIOD = Duration.minutes(5)
@@ -47,8 +51,11 @@ class Monitoring(Construct):
         functions: list[TandemFunction],
         tables: list[dynamodb.ITable],
         stream: kinesis.IStream,
+        failure_queue: sqs.IQueue,
+        alarm_email: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.alarm_topic = AlarmTopic(self, "AlarmTopic", email=alarm_email)
         by_name = {fn.name: fn for fn in functions}
         decide, survey, ingest = by_name["ivr_decision"], by_name["survey"], by_name["ctr_ingest"]
         self.dashboard = cw.Dashboard(self, "Dashboard", default_interval=Duration.hours(24))
@@ -102,6 +109,7 @@ class Monitoring(Construct):
                 left=[
                     business("CallsCounted", ingest),
                     business("MalformedRecords", ingest),
+                    business("RecordsRefused", ingest),
                     business("RecordsFailed", ingest),
                 ],
                 right=[business("IngestLagSeconds", ingest, "Maximum", "ingest lag")],
@@ -194,6 +202,25 @@ class Monitoring(Construct):
             ITERATOR_AGE_MS,
             "ctr_ingest is more than 5 minutes behind the contact records",
         )
+        # A refused record is a call missing from the KPIs (the per-reason breakdown is a separate
+        # metric; this is ctr_ingest's service-only total): one is worth a look.
+        self._alarm(
+            "CtrRecordsRefused",
+            business("RecordsRefused", ingest),
+            0,
+            "ctr_ingest refused contact records: those calls are not in the KPIs",
+            periods=1,
+        )
+        # Lambda gave up on these batches after its retries: their calls will never be counted
+        # unless someone reads the stream again. Messages stay 14 days, so the alarm stays on
+        # until the queue is dealt with.
+        self._alarm(
+            "CtrOnFailureQueue",
+            failure_queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
+            0,
+            "contact records on the CTR on-failure queue: batches ctr_ingest gave up on",
+            periods=1,
+        )
         for table, metric in zip(tables, throttled, strict=True):
             self._alarm(
                 f"{table.node.id}Throttled",
@@ -206,15 +233,15 @@ class Monitoring(Construct):
     def _alarm(
         self, name: str, metric: cw.IMetric, threshold: float, description: str, *, periods: int = 2
     ) -> None:
-        self.alarms.append(
-            cw.Alarm(
-                self,
-                name,
-                metric=metric,
-                threshold=threshold,
-                evaluation_periods=periods,
-                comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
-                alarm_description=description,
-            )
+        alarm = cw.Alarm(
+            self,
+            name,
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=periods,
+            comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+            alarm_description=description,
         )
+        self.alarm_topic.notify(alarm)
+        self.alarms.append(alarm)

@@ -13,7 +13,7 @@ Outcome (one of `aggregates.OUTCOMES`): the first rule that matches.
    caller chose was the callback (that agent's time still counts as handle time). The initiation
    method also catches callbacks the flows did not mark (one an agent or the API created).
 2. transferred: an agent connected in a segment (`Agent.ConnectedToAgentTimestamp`, or, when that
-   is missing as in the reference's example, an `AgentInteractionDuration` above zero), or a segment
+   is missing as in docs/connect-facts.md §3.4, an `AgentInteractionDuration` above zero), or a segment
    was transferred to an external number (`TransferredToEndpoint`): either way the call left the IVR
    for a person. So `handled` (agent time) can be below `transferred`.
 3. abandoned: a segment entered a queue (`Queue.EnqueueTimestamp`). AWS's own definition, so the

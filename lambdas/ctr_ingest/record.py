@@ -1,6 +1,6 @@
 """One contact trace record (one segment of a call), reduced to what the counters need.
 
-A Kinesis record's data is one CTR JSON object (connect-reference §4). `parse_record` keeps the ids,
+A Kinesis record's data is one CTR JSON object (docs/connect-facts.md §3). `parse_record` keeps the ids,
 the timestamps, the queue and agent durations, and a few attributes as codes; it never keeps the
 customer's or system's endpoint, the agent's name or any free-text attribute, so no personal data
 reaches the Metrics table or a log line.

@@ -8,7 +8,7 @@ Two sources, in order of preference:
 2. Connect's `GetCurrentMetricData`, one call per queue and snapshot. Its quota is per account
    and Region and shared by every caller (dashboards, wallboards, other functions): 5 requests
    per second with a burst of 8 (the API reference's throttling note; repeated in
-   docs/connect-reference.md §4.6). So `ConnectQueueMetrics` caches each queue's snapshot for a
+   docs/connect-facts.md §4). So `ConnectQueueMetrics` caches each queue's snapshot for a
    few seconds and spends its calls from a per-container token bucket (1 per second, burst 2 by
    default). A throttled answer empties the bucket for a short back-off instead of being retried.
    A per-container bucket cannot bound the account-wide rate on its own: N warm containers can

@@ -83,7 +83,7 @@ class LexTurn:
     sentiment: str  # NEGATIVE or NEUTRAL
 
     def namespace(self, session_attributes: dict[str, Any] | None = None) -> dict[str, Any]:
-        """`$.Lex` after this turn, in Connect's shape (§7.1 of the Connect reference)."""
+        """`$.Lex` after this turn, in Connect's shape (docs/connect-facts.md §2.5)."""
         negative = self.sentiment == "NEGATIVE"
         return {
             "IntentName": self.intent,

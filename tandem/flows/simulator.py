@@ -9,7 +9,7 @@ through `box.invoke` with the event Connect would send, feeds scripted caller in
 (customer queue, agent whisper, customer remaining). It records every step, Lambda call and
 prompt, and which transitions were taken (branch coverage).
 
-What is modelled, and how (the flow-language reference is docs/connect-reference.md §2):
+What is modelled, and how (the flow-language facts are in docs/connect-facts.md §2):
 
 - Placeholders: `{{lambda:x}}` → a Lambda ARN whose function name is x (called as `box.invoke(x)`);
   `{{queue:x}}` → `box.queue_arns[x]`; `{{flow:x}}` → a flow ARN whose id is x, read from

@@ -1,7 +1,7 @@
 """Contact trace records for simulated calls: what Connect would put on the CTR stream.
 
 `contact_records(result, started=..., rng=...)` turns one `SimulationResult` into the record(s) of
-its inbound contact, in the stream's JSON shape (connect-reference §4.2), so the demo can feed the
+its inbound contact, in the stream's JSON shape (docs/connect-facts.md §3), so the demo can feed the
 real ctr_ingest handler. The simulator knows what happened, not how long it took, so the times are
 drawn from `rng`: seconds per prompt and answer in the IVR, the queue wait around escalation's
 estimate, and an agent's talk, hold and after-contact work. The same result, start and rng state
@@ -15,8 +15,9 @@ give the same records.
   an agent. The callback's own contact (InitiationMethod CALLBACK) is not made: the inbound
   contact's tandemOutcome CALLBACK is what counts it.
 - Some rated calls get a second, newer version of their record (`POST_CALL_UPDATE_SHARE`), as when
-  a rating reaches the contact after the call (a post-call UpdateContactAttributes, §4.1): the
-  first version has no csat, so counting the older one would be visible in the CSAT.
+  a rating reaches the contact after the call (a post-call UpdateContactAttributes; see
+  docs/connect-facts.md §3.1): the first version has no csat, so counting the older one would be
+  visible in the CSAT.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ QUIET_WAIT = (2, 45, 8)
 HELD_BEFORE_CALLBACK = (40, 150)  # a queue-flow loop or two before the caller takes the callback
 AFTER_CALLBACK_SECONDS = (5, 15)  # the confirmation, then the flow hangs up
 UPDATE_DELAY_SECONDS = (30, 600)
-# The stream's lag behind the record (connect-reference §4.1: about 1-2 min after hang-up).
+# The stream's lag behind the record (docs/connect-facts.md §3.1: about 1-2 min after hang-up).
 STREAM_LAG_SECONDS = 90
 KINESIS_BATCH = 100  # records per event: the event source mapping's default batch size
 

@@ -21,15 +21,22 @@ EXISTING_INSTANCE_ARN = f"arn:aws:connect:{REGION}:{ACCOUNT}:instance/{INSTANCE_
 SECRET_ARN = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:tandem/crm-AbCdEf"
 LEX_ALIAS_ARN = f"arn:aws:lex:{REGION}:{ACCOUNT}:bot-alias/ABCDE12345/FGHIJ67890"
 
+ALARM_EMAIL = "oncall@example.com"
+RESERVED_CONCURRENCY = {"crm_lookup": 20, "ivr_decision": 30}
+
 # Mode (a): an existing instance, with the HTTP CRM adapter and a Lex bot, so both adapters and
-# both input modes (speech, DTMF only) are covered by two synths. Mode (b): no ARN, the stack
-# creates the instance; DynamoDB adapter (the default); no Lex bot.
+# both input modes (speech, DTMF only) are covered by two synths; it also sets the opt-in alarm
+# email and reserved concurrency. Mode (b): no ARN, the stack creates the instance; DynamoDB
+# adapter (the default); no Lex bot, no alarm email, no reserved concurrency.
 EXISTING_CONTEXT: dict[str, Any] = {
     "connectInstanceArn": EXISTING_INSTANCE_ARN,
     "crmAdapter": "http",
     "crmBaseUrl": "https://crm.example.com/api",
     "crmSecretArn": SECRET_ARN,
     "lexBotAliasArn": LEX_ALIAS_ARN,
+    "alarmEmail": ALARM_EMAIL,
+    # As `-c reservedConcurrency=...` passes it: JSON text.
+    "reservedConcurrency": json.dumps(RESERVED_CONCURRENCY),
 }
 NEW_INSTANCE_CONTEXT: dict[str, Any] = {}
 
@@ -128,3 +135,32 @@ def join_tokens(value: Any) -> list[Any]:
     if isinstance(value, dict) and "Fn::Join" in value:
         return [part for part in value["Fn::Join"][1] if not isinstance(part, str)]
     return [] if isinstance(value, str) else [value]
+
+
+def spelled(value: Any) -> Any:
+    """A policy value with its Refs written as ${Name} and its Fn::Joins flattened, recursively."""
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        return f"${{{value['Ref']}}}"
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(spelled(part) for part in parts)
+    if isinstance(value, dict):
+        return {k: spelled(v) for k, v in value.items()}
+    return value
+
+
+def stack_env(synth: Synthesized) -> tuple[str, str, str]:
+    """(partition, region, account) as the template spells them: literal when the stack has an
+    environment (an existing instance), else the pseudo parameters."""
+    if synth.stack.config.existing_instance is not None:
+        return "aws", REGION, ACCOUNT
+    return "${AWS::Partition}", "${AWS::Region}", "${AWS::AccountId}"
+
+
+def from_this_accounts_alarms(synth: Synthesized) -> dict[str, Any]:
+    """The condition (spelled) that limits CloudWatch to alarms of the stack's account and Region."""
+    partition, region, account = stack_env(synth)
+    return {
+        "StringEquals": {"aws:SourceAccount": account},
+        "ArnLike": {"aws:SourceArn": f"arn:{partition}:cloudwatch:{region}:{account}:alarm:*"},
+    }

@@ -266,3 +266,99 @@ def test_app_py_with_an_instance_id_exits_2_with_one_line_and_no_traceback(tmp_p
         f'tandem: context connectInstanceArn must be {EXPECTED_ARN}; got an instance id "{INSTANCE_ID}"'
     ]
     assert "Traceback" not in result.stderr
+
+
+EXPECTED_EMAIL = 'tandem: context alarmEmail must be an email address like "oncall@example.com"; got '
+
+
+def test_alarm_email_is_optional_and_kept() -> None:
+    # Given no alarmEmail / Then no address; given one / Then it is kept
+    assert config().alarm_email is None
+    assert config(alarmEmail=" oncall@example.com ").alarm_email == "oncall@example.com"
+
+
+@pytest.mark.parametrize(
+    ("bad", "shown"),
+    [
+        ("oncall", '"oncall"'),
+        ("oncall@example", '"oncall@example"'),
+        ("on call@example.com", '"on call@example.com"'),
+        ("a@b@example.com", '"a@b@example.com"'),
+        ("x@" + "e" * 250 + ".com", '"x@' + "e" * 198 + '…"'),  # over 254 characters
+    ],
+)
+def test_an_alarm_email_sns_cannot_send_to_stops_synth(bad: str, shown: str) -> None:
+    # Given an address SNS could not send to / Then synth stops with one sentence
+    assert error_for(alarmEmail=bad) == EXPECTED_EMAIL + shown
+
+
+def test_reserved_concurrency_is_unset_by_default() -> None:
+    # Given no context / Then no function reserves concurrency (a new account's limit may be 10)
+    assert config().reserved_concurrency == {}
+    assert config(reservedConcurrency="").reserved_concurrency == {}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"ivr_decision": 50, "crm_lookup": 20},  # from cdk.json
+        '{"ivr_decision": 50, "crm_lookup": 20}',  # from -c reservedConcurrency=...
+        '{\n  "ivr_decision": 50,\n  "crm_lookup": 20\n}',
+    ],
+)
+def test_reserved_concurrency_names_functions_and_counts(raw: object) -> None:
+    # Given a reservation for two functions, as an object or JSON text / Then only those are reserved
+    assert config(reservedConcurrency=raw).reserved_concurrency == {"ivr_decision": 50, "crm_lookup": 20}
+
+
+EXPECTED_RESERVATION = (
+    "tandem: context reservedConcurrency must be a JSON object of function name to a whole number of "
+    'at least 1, like {"ivr_decision": 50, "crm_lookup": 50}; got '
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("ivr_decision=50", EXPECTED_RESERVATION + '"ivr_decision=50"'),
+        ("[50]", EXPECTED_RESERVATION + '"[50]"'),
+        (50, EXPECTED_RESERVATION + '"50"'),
+        ('{"ivr_decision":\n 50', EXPECTED_RESERVATION + '"{"ivr_decision": 50"'),
+        ("[" * 100_000, EXPECTED_RESERVATION + '"' + "[" * 200 + '…"'),
+        (
+            {"ivr-decision": 5},
+            "tandem: context reservedConcurrency must be keyed by function names (crm_lookup, "
+            'ivr_decision, escalation, survey, ctr_ingest); got "ivr-decision"',
+        ),
+        (
+            {"crm\nlookup": 5},
+            "tandem: context reservedConcurrency must be keyed by function names (crm_lookup, "
+            'ivr_decision, escalation, survey, ctr_ingest); got "crm\\nlookup"',
+        ),
+        (
+            {"survey": 0},
+            'tandem: context reservedConcurrency must be a whole number of at least 1 for survey; got "0"',
+        ),
+        (
+            {"survey": -5},
+            'tandem: context reservedConcurrency must be a whole number of at least 1 for survey; got "-5"',
+        ),
+        (
+            {"survey": True},
+            'tandem: context reservedConcurrency must be a whole number of at least 1 for survey; got "True"',
+        ),
+        (
+            {"survey": 2.5},
+            'tandem: context reservedConcurrency must be a whole number of at least 1 for survey; got "2.5"',
+        ),
+        (
+            {"survey": "5"},
+            "tandem: context reservedConcurrency must be a whole number of at least 1 for survey; "
+            "got \"'5'\"",
+        ),
+    ],
+)
+def test_a_bad_reservation_stops_synth_with_one_sentence(raw: object, message: str) -> None:
+    # Given a reservation that is not an object, names no function, or is not a positive count
+    # When the config is read / Then one line says what is wrong, naming the function
+    assert error_for(reservedConcurrency=raw) == message

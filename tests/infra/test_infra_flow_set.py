@@ -32,7 +32,7 @@ SIMULATED_TYPES = {
     "UpdateContactEventHooks", "UpdateContactCallbackNumber", "CreateCallbackContact",
     "TransferContactToQueue", "TransferToFlow", "DisconnectParticipant", "EndFlowExecution",
 }  # fmt: skip
-# Actions a flow type does not support (docs/connect-reference.md §2.3): queue targeting,
+# Actions a flow type does not support (docs/connect-facts.md §2.3): queue targeting,
 # routing, hooks and flow transfers are inbound/transfer only; whispers cannot take input or
 # end the call; EndFlowExecution is for whisper and queue flows, not inbound ones.
 NOT_ALLOWED = {

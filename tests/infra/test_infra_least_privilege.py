@@ -12,7 +12,9 @@ spelled out: `DataInteractions.Arn` (the logical id without CDK's hash, and the 
 - each table, the secret, the IVR path, the queues and the CTR pipeline are reached only by the
   functions `OWNERS` names; nobody reads Interactions;
 - no role can pass a role, assume one, touch IAM or use KMS on `*`; every role is one function's
-  execution role, trusted by Lambda alone, with no managed policy; no resource policy allows.
+  execution role, trusted by Lambda alone, with no managed policy; no resource policy allows,
+  but CloudWatch publishing this account's alarms to the alarm topic (its key policy:
+  test_infra_monitoring.py).
 
 The per-function tests (test_infra_<function>.py) read each grant's exact statement shape; this is
 the one table a reviewer reads to see who may touch what. cdk-nag and cfn-lint are in
@@ -28,7 +30,14 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
-from infra_support import SECRET_ARN, Synthesized, function_named, resolve_join_named
+from infra_support import (
+    SECRET_ARN,
+    Synthesized,
+    from_this_accounts_alarms,
+    function_named,
+    resolve_join_named,
+    spelled,
+)
 
 from infra import constants
 
@@ -296,8 +305,11 @@ def test_every_role_is_one_functions_execution_role_and_nothing_else(each_mode: 
 
 
 def test_no_resource_policy_allows_anything(each_mode: Synthesized) -> None:
-    # Resource policies outside IAM (the failure queue's TLS-only policy): deny-only. Connect's right
-    # to invoke the functions is AWS::Lambda::Permission, scoped in test_infra_template.py.
+    # Resource policies outside IAM (the failure queue's and the alarm topic's TLS-only statements):
+    # deny-only, but for CloudWatch publishing this account's alarms to the alarm topic (a topic
+    # policy replaces SNS's default one, and CloudWatch has no identity policy). Connect's right to
+    # invoke the functions is AWS::Lambda::Permission, scoped in test_infra_template.py.
+    allowed = []
     for logical_id, resource in each_mode.template["Resources"].items():
         if resource["Type"].startswith("AWS::IAM::"):
             continue
@@ -305,7 +317,30 @@ def test_no_resource_policy_allows_anything(each_mode: Synthesized) -> None:
         if document is None:
             continue
         for statement in document["Statement"]:
-            assert statement["Effect"] == "Deny", (logical_id, statement)
+            if statement["Effect"] == "Deny":
+                continue
+            assert resource["Type"] == "AWS::SNS::TopicPolicy", (logical_id, statement)
+            assert statement["Action"] == "sns:Publish", (logical_id, statement)
+            assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}, (logical_id, statement)
+            assert spelled(statement["Condition"]) == from_this_accounts_alarms(each_mode), (
+                logical_id,
+                statement,
+            )
+            assert resource["Properties"]["Topics"] == [statement["Resource"]], (logical_id, statement)
+            allowed.append(logical_id)
+    assert len(allowed) == 1, allowed
+
+
+def test_the_resource_policy_walk_flags_a_loose_cloudwatch_grant(new_instance: Synthesized) -> None:
+    # Negative control: the alarm topic's CloudWatch statement without its source-account condition
+    loose = Synthesized(
+        new_instance.app, new_instance.stack, copy.deepcopy(new_instance.template), new_instance.assembly_dir
+    )
+    (policy,) = loose.resources("AWS::SNS::TopicPolicy").values()
+    (grant,) = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    del grant["Condition"]["StringEquals"]
+    with pytest.raises(AssertionError):
+        test_no_resource_policy_allows_anything(loose)
 
 
 # --- the walk itself --------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ EXPECTED_ACKNOWLEDGEMENTS = {
     "Serverless-LambdaAsyncFailureDestination",  # same
     "AwsSolutions-SQS3",  # the CTR mapping's on-failure queue is itself the dead letter
     "Serverless-SQSRedrivePolicy",  # same
+    "Serverless-SNSRedrivePolicy",  # the alarm topic's subscribers are people, not a queue
 }
 
 

@@ -44,7 +44,7 @@ def ctr(
     attributes: dict[str, str] | None = None,
     transferred_to: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A voice CTR as the Kinesis stream carries it (connect-reference §4.2), caller's number included."""
+    """A voice CTR as the Kinesis stream carries it (docs/connect-facts.md §3), caller's number included."""
     return {
         "AWSAccountId": "111122223333",
         "AWSContactTraceRecordFormatVersion": "2017-03-10",
@@ -155,7 +155,7 @@ def test_caller_hanging_up_in_the_ivr_is_contained_with_no_dimension_values() ->
 
 
 def test_reference_example_is_transferred_with_handle_time_and_queue_wait() -> None:
-    # The record of connect-reference §4.2, written out (InitiationTimestamp missing, as there).
+    # The example record of docs/connect-facts.md §3.4, written out (InitiationTimestamp missing, as there).
     data = """{ "AWSAccountId": "111122223333", "AWSContactTraceRecordFormatVersion": "2017-03-10",
       "ContactId": "11111111-2222-3333-4444-555555555555", "InitialContactId": null, "NextContactId": null,
       "Channel": "VOICE", "InitiationMethod": "INBOUND", "DisconnectReason": "CUSTOMER_DISCONNECT",

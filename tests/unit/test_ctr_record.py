@@ -23,7 +23,7 @@ from lambdas.ctr_ingest.record import (
 CALLER = "+12025550143"
 AGENT_LOGIN = "ana.lopez"
 
-# The reference's example (connect-reference §4.2) with the members a real record also carries.
+# The example record (docs/connect-facts.md §3.4) with the members a real record also carries.
 REFERENCE = {
     "AWSAccountId": "111122223333",
     "AWSContactTraceRecordFormatVersion": "2017-03-10",
