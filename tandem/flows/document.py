@@ -7,8 +7,8 @@ raises for bad content: what cannot be read becomes a `Finding` on `LoadedFlow.p
 linter reports it like any other problem and the simulator can refuse the flow with one line.
 
 Size: Connect takes at most 256,000 characters of flow content (`FLOW_CONTENT_MAX_CHARS`). A
-file is refused unread when it is larger than four bytes per such character (the most UTF-8 takes),
-and the content (a raw file's text, a wrapper's `Content` string) before it is parsed.
+file larger than four bytes per such character (the most UTF-8 takes) is refused unread; then the
+content itself is measured — a wrapper's `Content` string before it is parsed, a raw file's text.
 """
 
 from __future__ import annotations
@@ -119,14 +119,21 @@ def load_flow(path: str | Path) -> LoadedFlow:
     path = Path(path)
     try:
         text = read_text(path, max_bytes=FLOW_FILE_MAX_BYTES, what="flow file")
-        top = _content(text, "the flow")
+        top = loads(text)
     except JsonInputError as error:
         return _unusable(path, "json-invalid", str(error))
 
     origin, content, wrapper = _unwrap(top)
-    if isinstance(content, str):
+    measured = text if origin == RAW else content
+    if isinstance(measured, str) and len(measured) > FLOW_CONTENT_MAX_CHARS:
+        what = "the flow" if origin == RAW else origin
+        message = (
+            f"{what} is {len(measured):,} characters; Connect accepts at most {FLOW_CONTENT_MAX_CHARS:,}"
+        )
+        return _unusable(path, "too-large", message, origin)
+    if origin != RAW and isinstance(content, str):
         try:
-            content = _content(content, origin)
+            content = loads(content)
         except JsonInputError as error:
             return _unusable(path, "json-invalid", f"{origin}: {error}", origin)
     problem = _not_flow_language(content)
@@ -135,15 +142,6 @@ def load_flow(path: str | Path) -> LoadedFlow:
         return _unusable(path, "not-flow-language", f"not flow language{inside}: {problem}", origin)
     assert isinstance(content, dict)
     return LoadedFlow(path, content, origin, (), wrapper)
-
-
-def _content(text: str, what: str) -> Any:
-    """`text` parsed, once it is known to fit Connect's content limit."""
-    if len(text) > FLOW_CONTENT_MAX_CHARS:
-        raise JsonInputError(
-            f"{what} is {len(text):,} characters; Connect accepts at most {FLOW_CONTENT_MAX_CHARS:,}"
-        )
-    return loads(text)
 
 
 def _unwrap(top: Any) -> tuple[str, Any, dict[str, Any]]:
