@@ -6,7 +6,12 @@ import json
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
+
+T = TypeVar("T")
+
+# Text output shows this many findings or problems; JSON output always carries every one.
+TEXT_LIMIT = 50
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -15,6 +20,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def capped(items: Sequence[T], limit: int = TEXT_LIMIT) -> tuple[Sequence[T], str]:
+    """The first `limit` items, and a line saying how many more there are ("" when none are left out)."""
+    if len(items) <= limit:
+        return items, ""
+    return items[:limit], f"… and {len(items) - limit:,} more (--format json lists every one)"
 
 
 def emit_json(document: Any, stream: TextIO | None = None) -> None:

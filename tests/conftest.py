@@ -22,7 +22,8 @@ os.environ[ATTACH_VAR] = "0"
 pytest_plugins = ["tests.flows.coverage_report"]
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
+# A worktree elsewhere may point at the fixtures with TANDEM_SHARED_FIXTURES.
+SHARED_FIXTURES = Path(os.environ.get("TANDEM_SHARED_FIXTURES") or REPO.parent / "shared" / "fixtures")
 OWN_EVENTS = REPO / "tests" / "events"
 
 

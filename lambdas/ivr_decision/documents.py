@@ -7,14 +7,21 @@ here, so a document that passes `tandem rules validate` is exactly one the funct
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lambdas.ivr_decision.storage_format import compact_json, sha256_of
+from lambdas.ivr_decision.storage_format import (
+    DOCUMENT_MAX_BYTES,
+    StorageFormatError,
+    check_fits,
+    compact_json,
+    sha256_of,
+    split_parts,
+)
 from lambdas.ivr_decision.validation import DocumentError
+from lambdas.shared.json_text import JsonInputError, json_type, loads, read_text
 
 if TYPE_CHECKING:
     from lambdas.escalation.policy import EscalationPolicy
@@ -33,6 +40,9 @@ PARSERS: dict[str, tuple[str, str]] = {
     "tandem/escalation-policy": ("escalation", "lambdas.escalation.policy:parse_policy"),
 }
 KIND_OF = {name: kind for kind, (name, _) in PARSERS.items()}
+# A document file may be indented; four times what the store holds leaves room for that, and
+# anything larger is refused before it is read. The canonical text must then fit the store.
+DOCUMENT_FILE_MAX_BYTES = 4 * DOCUMENT_MAX_BYTES
 
 
 def parser_for(kind: str) -> Callable[[Any], Any]:
@@ -66,12 +76,12 @@ class Documents:
 def parse_text(text: str, expected: str | None = None) -> Parsed:
     """Parse a document from JSON text; `expected` ("rules", ...) also checks its kind."""
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DocumentError(
-            [f"not valid JSON: line {error.lineno} column {error.colno}: {error.msg}"]
-        ) from None
-    kind = raw.get("kind") if isinstance(raw, dict) else None
+        raw = loads(text)
+    except JsonInputError as error:
+        raise DocumentError([str(error)]) from None
+    if not isinstance(raw, dict):
+        raise DocumentError([f"expected a JSON object with a kind, found a JSON {json_type(raw)}"])
+    kind = raw.get("kind")
     if not isinstance(kind, str) or kind not in PARSERS:
         kinds = ", ".join(PARSERS)
         raise DocumentError([f"kind: must be one of {kinds}, got {kind!r}"])
@@ -81,14 +91,18 @@ def parse_text(text: str, expected: str | None = None) -> Parsed:
         raise DocumentError([f"kind: expected a {expected} document ({KIND_OF[expected]}), got {kind!r}"])
     value = parse(raw)
     canonical = compact_json(raw)
+    try:
+        check_fits(name, split_parts(canonical))
+    except StorageFormatError as error:
+        raise DocumentError([str(error)]) from None
     return Parsed(name, value.revision, value, canonical, sha256_of(canonical))
 
 
 def parse_file(path: Path, expected: str | None = None) -> Parsed:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise DocumentError([f"cannot read: {getattr(error, 'strerror', None) or error}"]) from None
+        text = read_text(path, max_bytes=DOCUMENT_FILE_MAX_BYTES, what="document file")
+    except JsonInputError as error:
+        raise DocumentError([str(error)]) from None
     return parse_text(text, expected)
 
 

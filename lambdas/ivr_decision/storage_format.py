@@ -19,6 +19,8 @@ from dataclasses import dataclass
 DOCUMENT_NAMES = ("rules", "content", "calendar", "escalation")
 PARAMETER_MAX_BYTES = 4096  # Standard tier limit, in UTF-8 bytes
 MAX_PARTS = 16  # 64 KB per document; keeps a full read to a handful of pages
+# What the store holds per document: its canonical (compact) text, in UTF-8 bytes.
+DOCUMENT_MAX_BYTES = MAX_PARTS * PARAMETER_MAX_BYTES
 # The shipped defaults (4 heads + their parts) take two GetParametersByPath pages of 10 at most.
 READ_PAGE_SIZE = 10
 
@@ -71,16 +73,22 @@ def encode_document(path: str, document: str, text: str) -> dict[str, str]:
             f"unknown document {document!r}; expected one of {', '.join(DOCUMENT_NAMES)}"
         )
     parts = split_parts(text)
-    if len(parts) > MAX_PARTS:
-        size_kb = len(text.encode("utf-8")) / 1024
-        raise StorageFormatError(
-            f"{document} document is {size_kb:.1f} KB; the store holds at most "
-            f"{MAX_PARTS * PARAMETER_MAX_BYTES // 1024} KB per document"
-        )
+    check_fits(document, parts)
     encoded = {part_name(path, document, i + 1): part for i, part in enumerate(parts)}
     head = {"parts": len(parts), "sha256": sha256_of(text)}
     encoded[head_name(path, document)] = json.dumps(head, separators=(",", ":"))
     return encoded
+
+
+def check_fits(document: str, parts: list[str]) -> None:
+    """StorageFormatError unless a document split into `parts` fits the store."""
+    if len(parts) > MAX_PARTS:
+        size_kb = sum(len(part.encode("utf-8")) for part in parts) / 1024
+        raise StorageFormatError(
+            f"{document} document is {size_kb:.1f} KB as stored; the store holds at most "
+            f"{DOCUMENT_MAX_BYTES // 1024} KB per document "
+            f"({MAX_PARTS} parameters of {PARAMETER_MAX_BYTES:,} bytes)"
+        )
 
 
 def sha256_of(text: str) -> str:

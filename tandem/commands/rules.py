@@ -20,7 +20,7 @@ from lambdas.ivr_decision.documents import Parsed, parse_file
 from lambdas.ivr_decision.ruleset import RuleSet
 from lambdas.ivr_decision.storage_format import StorageFormatError, split_parts
 from lambdas.ivr_decision.validation import DocumentError
-from tandem.output import emit_json, table
+from tandem.output import capped, emit_json, table
 
 PATH_VAR = "TANDEM_IVR_CONFIG_PATH"
 
@@ -60,8 +60,7 @@ def run_validate(args: argparse.Namespace) -> int:
         if parsed:
             rows = [list(_summary(f, p).values()) for f, p in parsed]
             print(table(["file", "document", "revision", "contents", "bytes", "parameters"], rows))
-        for line in problems:
-            print(line, file=sys.stderr)
+        _print_problems(problems)
     return 1 if problems else 0
 
 
@@ -76,10 +75,12 @@ def run_push(args: argparse.Namespace) -> int:
     if checked is None:
         return 2
     parsed, problems = checked
+    if len(problems) == 1:
+        print(f"tandem rules push: nothing was written: {problems[0]}", file=sys.stderr)
+        return 1
     if problems:
-        for line in problems:
-            print(line, file=sys.stderr)
-        print("tandem rules push: nothing was written", file=sys.stderr)
+        _print_problems(problems)
+        print(f"tandem rules push: nothing was written ({len(problems):,} problems)", file=sys.stderr)
         return 1
     documents = [p for _, p in parsed]
     if args.target == "aws":
@@ -93,7 +94,7 @@ def _check_files(files: list[Path]) -> tuple[list[tuple[Path, Parsed]], list[str
     problems: list[str] = []
     names: dict[str, Path] = {}
     for file in files:
-        if not file.is_file():
+        if not os.path.lexists(file):
             print(f"tandem rules: {file}: no such file", file=sys.stderr)
             return None
         try:
@@ -110,6 +111,12 @@ def _check_files(files: list[Path]) -> tuple[list[tuple[Path, Parsed]], list[str
         names[document.name] = file
         parsed.append((file, document))
     return parsed, problems
+
+
+def _print_problems(problems: list[str]) -> None:
+    shown, more = capped(problems)
+    for line in [*shown, more] if more else shown:
+        print(line, file=sys.stderr)
 
 
 def _summary(file: Path, parsed: Parsed) -> dict[str, Any]:

@@ -6,8 +6,9 @@ the sandbox (attached to `tandem sandbox up` when one is running), decides as of
 call with its response, what the caller heard, the outcome and branch coverage. Phone numbers are
 masked. `--fail FUNCTION[=error|timeout|invalid]` (repeatable) makes that function's blocks take
 their error branch (default `error`; see `tandem.flows.simulator`). Exit 0 when the simulation
-completes (whatever the outcome), 1 when a guard stopped it or the outcome is `error`, 2 on usage
-errors.
+completes (whatever the outcome), 1 when a guard stopped it or the outcome is `error`, or the
+flow file is refused (unreadable, not a flow, too large, or actions sharing an Identifier — the
+checks `tandem flows lint` makes), 2 on usage errors (no such flow).
 """
 
 from __future__ import annotations
@@ -82,7 +83,15 @@ def _seconds(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tandem.flows.simulator import LAMBDA_FAULTS, FlowNotFound, LambdaFault, find_flow_file, simulate
+    from tandem.flows.document import FlowLoadError, load_flow
+    from tandem.flows.simulator import (
+        LAMBDA_FAULTS,
+        FlowNotFound,
+        FlowRefused,
+        LambdaFault,
+        find_flow_file,
+        simulate,
+    )
     from tandem.local import sandbox
     from tandem.local.sandbox import FUNCTIONS
 
@@ -107,6 +116,10 @@ def run(args: argparse.Namespace) -> int:
         faults[function] = fault
     try:
         path = find_flow_file(args.flow)
+        load_flow(path).require()  # refuse an unusable flow before starting a sandbox
+    except FlowLoadError as error:
+        print(f"tandem simulate: {error}", file=sys.stderr)
+        return 1
     except FlowNotFound as error:
         return _usage(str(error))
     try:
@@ -121,6 +134,9 @@ def run(args: argparse.Namespace) -> int:
                 settings=settings,
                 lambda_faults=faults,
             )
+    except FlowRefused as error:
+        print(f"tandem simulate: {error}", file=sys.stderr)
+        return 1
     except FlowNotFound as error:
         return _usage(str(error))
     if args.format == "json":

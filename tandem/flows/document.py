@@ -5,17 +5,24 @@ a `DescribeContactFlow` response (`{"ContactFlow": {"Content": "<json string>", 
 bare wrapper many pipelines keep (`{"Name", "Type", "Content": "<json string>"}`). Loading never
 raises for bad content: what cannot be read becomes a `Finding` on `LoadedFlow.problems`, so the
 linter reports it like any other problem and the simulator can refuse the flow with one line.
+
+Size: Connect takes at most 256,000 characters of flow content (`FLOW_CONTENT_MAX_CHARS`). A
+file larger than four bytes per such character (the most UTF-8 takes) is refused unread; then the
+content itself is measured — a wrapper's `Content` string before it is parsed, a raw file's text.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from infra.constants import FLOW_CONTENT_MAX_CHARS
+from lambdas.shared.json_text import JsonInputError, json_type, loads, read_text
+
 FLOW_VERSION = "2019-10-30"
-MAX_DEPTH = 64  # real flows nest about 8 levels; far deeper is not a flow and would exhaust the stack
+FLOW_FILE_MAX_BYTES = 4 * FLOW_CONTENT_MAX_CHARS
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -23,6 +30,7 @@ SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 # Where the document came from inside the file.
 RAW = "document"
 DESCRIBE_WRAPPER = "ContactFlow.Content"
+DESCRIBE_MODULE_WRAPPER = "ContactFlowModule.Content"
 CONTENT_WRAPPER = "Content"
 
 
@@ -79,37 +87,55 @@ class LoadedFlow:
         return not self.problems
 
     def require(self) -> LoadedFlow:
-        """This flow, or FlowLoadError with the first loading problem."""
+        """This flow, or FlowLoadError with the first loading problem or duplicate identifier."""
         if self.problems:
             raise FlowLoadError(str(self.problems[0]))
+        for position, identifier, first in duplicate_identifiers(self.document):
+            raise FlowLoadError(f"{self.source}: {duplicate_message(identifier, first, position)}")
         return self
+
+
+def duplicate_identifiers(document: dict[str, Any]) -> Iterator[tuple[int, str, int]]:
+    """(position, Identifier, position of its first use) for each action reusing an Identifier."""
+    first: dict[str, int] = {}
+    actions = document.get("Actions")
+    for position, action in enumerate(actions if isinstance(actions, list) else []):
+        identifier = action.get("Identifier") if isinstance(action, dict) else None
+        if isinstance(identifier, str):
+            earlier = first.setdefault(identifier, position)
+            if earlier != position:
+                yield position, identifier, earlier
+
+
+def duplicate_message(identifier: str, first: int, position: int) -> str:
+    return (
+        f"Identifier {identifier!r} is used by Actions[{first}] and Actions[{position}]; "
+        "identifiers must be unique"
+    )
 
 
 def load_flow(path: str | Path) -> LoadedFlow:
     """Read `path` as a raw flow-language document or a wrapper whose `Content` holds one."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        return _unusable(path, "json-invalid", f"cannot read the file: {reason}")
-    try:
-        top = json.loads(text)
-    except json.JSONDecodeError as error:
-        return _unusable(path, "json-invalid", f"invalid JSON at {_where(error)}")
-    except RecursionError:
-        return _unusable(path, "json-invalid", "JSON nested too deeply to read")
+        text = read_text(path, max_bytes=FLOW_FILE_MAX_BYTES, what="flow file")
+        top = loads(text)
+    except JsonInputError as error:
+        return _unusable(path, "json-invalid", str(error))
 
     origin, content, wrapper = _unwrap(top)
-    if isinstance(content, str):
+    measured = text if origin == RAW else content
+    if isinstance(measured, str) and len(measured) > FLOW_CONTENT_MAX_CHARS:
+        what = "the flow" if origin == RAW else origin
+        message = (
+            f"{what} is {len(measured):,} characters; Connect accepts at most {FLOW_CONTENT_MAX_CHARS:,}"
+        )
+        return _unusable(path, "too-large", message, origin)
+    if origin != RAW and isinstance(content, str):
         try:
-            content = json.loads(content)
-        except json.JSONDecodeError as error:
-            return _unusable(path, "json-invalid", f"invalid JSON in {origin} at {_where(error)}", origin)
-        except RecursionError:
-            return _unusable(path, "json-invalid", f"JSON in {origin} nested too deeply to read", origin)
-    if _depth(content) > MAX_DEPTH:
-        return _unusable(path, "json-invalid", f"JSON nested more than {MAX_DEPTH} levels deep", origin)
+            content = loads(content)
+        except JsonInputError as error:
+            return _unusable(path, "json-invalid", f"{origin}: {error}", origin)
     problem = _not_flow_language(content)
     if problem:
         inside = f" ({origin})" if origin != RAW else ""
@@ -120,9 +146,13 @@ def load_flow(path: str | Path) -> LoadedFlow:
 
 def _unwrap(top: Any) -> tuple[str, Any, dict[str, Any]]:
     if isinstance(top, dict) and "Actions" not in top:
-        inner = top.get("ContactFlow")
-        if isinstance(inner, dict) and "Content" in inner:
-            return DESCRIBE_WRAPPER, inner["Content"], {k: v for k, v in inner.items() if k != "Content"}
+        for key, origin in (
+            ("ContactFlow", DESCRIBE_WRAPPER),
+            ("ContactFlowModule", DESCRIBE_MODULE_WRAPPER),
+        ):
+            inner = top.get(key)
+            if isinstance(inner, dict) and "Content" in inner:
+                return origin, inner["Content"], {k: v for k, v in inner.items() if k != "Content"}
         if "Content" in top:
             return CONTENT_WRAPPER, top["Content"], {k: v for k, v in top.items() if k != "Content"}
     return RAW, top, {}
@@ -136,7 +166,7 @@ def _not_flow_language(content: Any) -> str:
             "re-export it from the console or take ContactFlow.Content from DescribeContactFlow"
         )
     if not isinstance(content, dict):
-        return f"expected a JSON object, found {type(content).__name__}"
+        return f"expected a JSON object, found a JSON {json_type(content)}"
     if not {"Version", "StartAction", "Actions"} & content.keys():
         keys = ", ".join(sorted(content)[:5]) or "none"
         return f"no Version, StartAction or Actions (top-level keys: {keys})"
@@ -145,21 +175,3 @@ def _not_flow_language(content: Any) -> str:
 
 def _unusable(path: Path, rule: str, message: str, origin: str = RAW) -> LoadedFlow:
     return LoadedFlow(path, {}, origin, (Finding(str(path), "", rule, "error", message),))
-
-
-def _where(error: json.JSONDecodeError) -> str:
-    return f"line {error.lineno} column {error.colno}: {error.msg}"
-
-
-def _depth(value: Any) -> int:
-    """How deeply `value` nests (a scalar is 0), without recursion."""
-    deepest, pending = 0, [(value, 0)]
-    while pending:
-        node, depth = pending.pop()
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
-        if children is not None:
-            deepest = max(deepest, depth + 1)
-            if deepest > MAX_DEPTH:
-                return deepest
-            pending.extend((child, depth + 1) for child in children)
-    return deepest

@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tandem.flows.document import FLOW_VERSION, Finding, LoadedFlow, Severity
+from tandem.flows.document import (
+    DESCRIBE_MODULE_WRAPPER,
+    FLOW_VERSION,
+    Finding,
+    LoadedFlow,
+    Severity,
+    duplicate_identifiers,
+    duplicate_message,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -88,6 +96,45 @@ KNOWN_TYPES = MAY_END_TYPES | {
 # InvokeLambdaFunction's InvocationTimeLimitSeconds ceiling by InvocationType.
 LAMBDA_TIME_LIMITS = {"SYNCHRONOUS": 8, "ASYNCHRONOUS": 60}
 
+# Where "all parameter values are strings" holds, so a number or boolean is a mistake: each
+# top-level parameter of an action in the table ("*"), and the values of the maps Connect hands on
+# as strings (contact, flow, Lambda and Lex attributes). Objects nested anywhere else are other
+# services' payloads, typed as those services define: a view's `ViewData` holds the booleans and
+# numbers the designer itself writes (`"Copyable": true`), routing criteria hold numbers.
+STRING_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "*": (("*",),),
+    "UpdateContactAttributes": (("Attributes", "*"),),
+    "InvokeLambdaFunction": (("LambdaInvocationAttributes", "*"),),
+    "ConnectParticipantWithLexBot": (("LexSessionAttributes", "*"),),
+    "UpdateFlowAttributes": (("FlowAttributes", "*", "Value"),),
+}
+
+# Flow types (AWS::Connect::ContactFlow Type) in which the caller sits in the flow until it moves
+# them on; an endless loop there is a caller stuck in silence. Queue, hold and whisper flows are
+# ended from outside (an agent answers, the whisper ends) and modules run inside another flow.
+CALLER_FLOW_TYPES = frozenset({"CONTACT_FLOW", "AGENT_TRANSFER", "QUEUE_TRANSFER"})
+MODULE = "MODULE"
+# Blocks that wait for the caller, the agent or an event (or play a prompt for as long as it
+# lasts): a loop through one of them is a menu or a hold loop, not a spin.
+WAITING_TYPES = frozenset(
+    {
+        "GetParticipantInput",
+        "ConnectParticipantWithLexBot",
+        "Wait",
+        "MessageParticipant",
+        "MessageParticipantIteratively",
+        "ShowView",
+        "TransferParticipantToThirdParty",
+    }
+)
+# Blocks whose success takes the contact out of this flow: a loop through one of them ends there.
+LEAVING_TYPES = TERMINAL_TYPES | {
+    "TransferToFlow",
+    "TransferContactToQueue",
+    "DequeueContactAndTransferToQueue",
+    "CompleteOutboundCall",
+}
+
 
 def _always(_parameters: Mapping[str, Any]) -> bool:
     return True
@@ -144,8 +191,14 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 _DELIMITED = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _WELL_FORMED = re.compile(r"^(?P<type>[a-z]+):(?P<name>[A-Za-z0-9_-]+)$")
 _STRAY_DELIMITER = re.compile(r"\{\{|\}\}")
-# Other tools' placeholders: Fn::Sub / pipeline `${X}` and `%Name%` (cdk template constructs).
-_FOREIGN = re.compile(r"\$\{[^}\s]*\}?|%[A-Za-z_][A-Za-z0-9_.-]*%")
+# Other tools' placeholders, and how a message names each system.
+FOREIGN_SYSTEMS = (
+    (re.compile(r"\$\{[^}\s]*\}?"), "${X} substitution"),  # Fn::Sub, Terraform, envsubst
+    (re.compile(r"%[A-Za-z_][A-Za-z0-9_.-]*%"), "%X% tokens"),  # string replacement at deploy
+)
+MUSTACHE = "{{x.y}} templating"
+# Where Tandem's typed `{{type:name}}` form is required by default: the flows it deploys.
+STRICT_PLACEHOLDER_DIRS = (REPO / "flows",)
 
 
 @dataclass(frozen=True)
@@ -193,6 +246,8 @@ class Flow:
     catalog: Catalog
     actions: tuple[tuple[int, dict[str, Any]], ...]  # (position in Actions, action) for each object
     ids: Mapping[str, int]  # Identifier → position of its first action
+    flow_type: str = "CONTACT_FLOW"  # see flow_type_of
+    strict_placeholders: bool = False  # Tandem's {{type:name}} is the only placeholder allowed
 
     @property
     def document(self) -> dict[str, Any]:
@@ -227,8 +282,18 @@ class Flow:
         yield -1, "Metadata", {k: v for k, v in metadata.items() if k != "ActionMetadata"}
 
 
-def lint_flow(loaded: LoadedFlow, catalog: Catalog | None = None) -> list[Finding]:
-    """Every finding for one loaded flow, in document order (document-level first)."""
+def lint_flow(
+    loaded: LoadedFlow,
+    catalog: Catalog | None = None,
+    *,
+    strict_placeholders: bool | None = None,
+    flow_type: str | None = None,
+) -> list[Finding]:
+    """Every finding for one loaded flow, in document order (document-level first).
+
+    `strict_placeholders` defaults to whether the file is in the repo's `flows/`; `flow_type` to
+    what `flow_type_of` finds.
+    """
     if loaded.problems:
         return list(loaded.problems)
     actions = tuple(
@@ -239,9 +304,43 @@ def lint_flow(loaded: LoadedFlow, catalog: Catalog | None = None) -> list[Findin
         identifier = action.get("Identifier")
         if isinstance(identifier, str):
             ids.setdefault(identifier, position)
-    flow = Flow(loaded, catalog or repo_catalog(), actions, ids)
+    strict = is_deployed_flow(loaded.path) if strict_placeholders is None else strict_placeholders
+    kind = flow_type_of(loaded) if flow_type is None else flow_type
+    flow = Flow(loaded, catalog or repo_catalog(), actions, ids, kind, strict)
     findings = [finding for rule in RULES for finding in rule(flow)]
     return sorted(findings, key=lambda f: f.position)
+
+
+def is_deployed_flow(path: Path) -> bool:
+    """Whether `path` is one of the flows Tandem deploys (under the repo's `flows/`)."""
+    resolved = path.resolve()
+    return any(resolved.is_relative_to(folder) for folder in STRICT_PLACEHOLDER_DIRS)
+
+
+def flow_type_of(loaded: LoadedFlow, root: Path = REPO) -> str:
+    """The flow's type (`CONTACT_FLOW`, `CUSTOMER_QUEUE` ..., `MODULE`), or "" when it is known
+    only not to be a caller-facing flow. In order: a wrapper's `Type`, the designer's
+    `Metadata.type` (`customerQueue`), `infra.constants.FLOW_TYPES` for the repo's flows, blocks
+    that only some types may hold; otherwise `CONTACT_FLOW`, Connect's default type."""
+    from infra import constants
+
+    if loaded.origin == DESCRIBE_MODULE_WRAPPER:
+        return MODULE
+    declared = loaded.wrapper.get("Type")
+    if isinstance(declared, str) and declared.strip():
+        return declared.strip().upper()
+    designer = _dict(loaded.document.get("Metadata")).get("type")
+    if isinstance(designer, str) and designer.strip():
+        snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", designer.strip()).upper()
+        return MODULE if snake.endswith("MODULE") else snake
+    if loaded.path.resolve().parent == (root / "flows").resolve():
+        return constants.FLOW_TYPES.get(loaded.path.stem, constants.DEFAULT_FLOW_TYPE)
+    kinds = {a.get("Type") for a in _list(loaded.document.get("Actions")) if isinstance(a, dict)}
+    if "EndFlowModuleExecution" in kinds:
+        return MODULE
+    if kinds & {"EndFlowExecution", "MessageParticipantIteratively", "DequeueContactAndTransferToQueue"}:
+        return ""  # a queue, hold or whisper flow: Connect allows these blocks only there
+    return constants.DEFAULT_FLOW_TYPE
 
 
 # --- rules -------------------------------------------------------------------------------------
@@ -291,11 +390,10 @@ def check_identifiers(flow: Flow) -> Iterator[Finding]:
 
 
 def check_duplicate_identifiers(flow: Flow) -> Iterator[Finding]:
-    for position, action in flow.actions:
-        identifier = action.get("Identifier")
-        if isinstance(identifier, str) and flow.ids[identifier] != position:
-            message = f"Identifier {identifier!r} is also used by Actions[{flow.ids[identifier]}]"
-            yield flow.finding("identifier-duplicate", "error", message, position)
+    for position, identifier, first in duplicate_identifiers(flow.document):
+        yield flow.finding(
+            "identifier-duplicate", "error", duplicate_message(identifier, first, position), position
+        )
 
 
 def check_action_count(flow: Flow) -> Iterator[Finding]:
@@ -318,18 +416,47 @@ def check_reachable(flow: Flow) -> Iterator[Finding]:
     start = flow.document.get("StartAction")
     if not isinstance(start, str) or start not in flow.ids:
         return  # reported by check_start_action
-    by_position = dict(flow.actions)
-    reached = {flow.ids[start]}
-    pending = deque(reached)
-    while pending:
-        for _, target in _targets(by_position[pending.popleft()]):
-            position = flow.ids.get(target) if isinstance(target, str) else None
-            if position is not None and position not in reached:
-                reached.add(position)
-                pending.append(position)
+    reached = _reachable(flow)
     for position, _ in flow.actions:
         if position not in reached:
             yield flow.finding("unreachable", "warning", "not reachable from StartAction", position)
+
+
+def check_endless_loops(flow: Flow) -> Iterator[Finding]:
+    """A loop the caller can never leave and never hears anything in: a→b→a between two blocks
+    that neither wait nor play anything. Checked over the strongly connected components of the
+    transition graph. A component "has an exit" when any transition of any of its blocks —
+    NextAction, a condition or an error branch — names a block outside it, or names no block at
+    all (reported as unknown-target), or when one of its blocks moves the contact out of the flow
+    on success (a transfer). Components holding a block the table does not know, or a module, are
+    not judged: either may wait or leave."""
+    if flow.flow_type not in CALLER_FLOW_TYPES:
+        return
+    graph: dict[int, list[int]] = {}
+    exits: set[int] = set()
+    for position, action in flow.actions:
+        targets = [flow.ids.get(t) if isinstance(t, str) else None for _, t in _targets(action)]
+        graph[position] = [t for t in targets if t is not None]
+        if None in targets:
+            exits.add(position)
+    reached = _reachable(flow)
+    by_position = dict(flow.actions)
+    for component in strongly_connected(graph):
+        members = set(component)
+        if not members & reached or (len(members) == 1 and component[0] not in graph[component[0]]):
+            continue
+        kinds = {by_position[m].get("Type") for m in members}
+        if members & exits or any(t not in members for m in members for t in graph[m]):
+            continue
+        if kinds & (WAITING_TYPES | LEAVING_TYPES | {"InvokeFlowModule"}) or not kinds <= KNOWN_TYPES:
+            continue
+        first = min(members)
+        cycle = " → ".join(flow.label(m) for m in sorted(members)[:5]) + (" …" if len(members) > 5 else "")
+        message = (
+            f"endless loop: {cycle} has no way out and no block that waits for the caller or an event; "
+            "the contact would spin here in silence"
+        )
+        yield flow.finding("endless-loop", "error", message, first)
 
 
 def check_dead_ends(flow: Flow) -> Iterator[Finding]:
@@ -367,6 +494,8 @@ def check_literal_arns(flow: Flow) -> Iterator[Finding]:
     for position, path, text in _scope_strings(flow):
         for match in _ARN.finditer(text):
             account = match["account"]
+            if account == "aws" or _is_placeholder(account):
+                continue  # AWS-managed (views, prompts), or templated: the placeholder rules speak
             hint = _placeholder_hint(match["service"].lower(), text, flow.catalog.types)
             if _ACCOUNT.match(account):
                 message = f"literal ARN for account {account} at {path}; use a {hint} placeholder"
@@ -379,6 +508,8 @@ def check_literal_arns(flow: Flow) -> Iterator[Finding]:
 def check_placeholders(flow: Flow) -> Iterator[Finding]:
     for position, path, text in _scope_strings(flow):
         for match in _DELIMITED.finditer(text):
+            if not flow.strict_placeholders and not _typed_attempt(match.group(1), flow.catalog):
+                continue  # another system's {{x.y}}: counted by check_foreign_placeholders
             problem = _placeholder_problem(match.group(0), match.group(1), flow.catalog)
             if problem:
                 rule, message = problem
@@ -390,12 +521,31 @@ def check_placeholders(flow: Flow) -> Iterator[Finding]:
 
 
 def check_foreign_placeholders(flow: Flow) -> Iterator[Finding]:
+    """Other deploy systems' placeholders. In a flow Tandem deploys (strict) each is an error: synth
+    would ship it unresolved. Elsewhere — a flow another team exports — they are that team's
+    business: one warning per file, naming each system and how many values use it."""
+    values: Counter[str] = Counter()
     for position, path, text in _scope_strings(flow):
-        found = list(dict.fromkeys(m.group(0) for m in _FOREIGN.finditer(text)))
-        if found:
-            shown = ", ".join(found[:3]) + (" …" if len(found) > 3 else "")
+        found = [system for pattern, system in FOREIGN_SYSTEMS if pattern.search(text)]
+        if any(not _typed_attempt(m.group(1), flow.catalog) for m in _DELIMITED.finditer(text)):
+            found.append(MUSTACHE)
+        if not found:
+            continue
+        if not flow.strict_placeholders:
+            values.update(found)
+            continue
+        texts = [m.group(0) for pattern, _ in FOREIGN_SYSTEMS for m in pattern.finditer(text)]
+        if texts:
+            shown = ", ".join(list(dict.fromkeys(texts))[:3]) + (" …" if len(set(texts)) > 3 else "")
             message = f"{shown} at {path} is another tool's placeholder; nothing here resolves it"
             yield flow.finding("foreign-placeholder", "error", message, position)
+    if values:
+        systems = ", ".join(
+            f"{count:,} {'value uses' if count == 1 else 'values use'} {system}"
+            for system, count in values.most_common()
+        )
+        message = f"{systems} (another deploy system); not resolved by Tandem"
+        yield flow.finding("foreign-placeholders", "warning", message)
 
 
 def check_action_types(flow: Flow) -> Iterator[Finding]:
@@ -408,10 +558,15 @@ def check_action_types(flow: Flow) -> Iterator[Finding]:
 
 def check_string_values(flow: Flow) -> Iterator[Finding]:
     for position, action in flow.actions:
-        for path, value in _leaves(_dict(action.get("Parameters")), "Parameters"):
-            if not isinstance(value, str):
-                message = f"{path} is {json.dumps(value)}, not a string; write {_as_string(value)!r}"
-                yield flow.finding("non-string-value", "warning", message, position)
+        kind = action.get("Type")
+        if kind not in KNOWN_TYPES:
+            continue  # a block the table does not know may well take typed values
+        parameters = _dict(action.get("Parameters"))
+        for pattern in STRING_PATHS["*"] + STRING_PATHS.get(str(kind), ()):
+            for path, value in _at(parameters, pattern, "Parameters"):
+                if not isinstance(value, str | dict | list):
+                    message = f"{path} is {json.dumps(value)}, not a string; write {_as_string(value)!r}"
+                    yield flow.finding("non-string-value", "warning", message, position)
 
 
 RULES: tuple[Callable[[Flow], Iterable[Finding]], ...] = (
@@ -424,6 +579,7 @@ RULES: tuple[Callable[[Flow], Iterable[Finding]], ...] = (
     check_action_types,
     check_targets,
     check_reachable,
+    check_endless_loops,
     check_dead_ends,
     check_required_branches,
     check_lambda_time_limit,
@@ -435,6 +591,89 @@ RULES: tuple[Callable[[Flow], Iterable[Finding]], ...] = (
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def strongly_connected(graph: Mapping[int, list[int]]) -> list[list[int]]:
+    """The strongly connected components of `graph` (node → successors), by Tarjan's algorithm,
+    without recursion: a hostile file may chain thousands of actions."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    stack: list[int] = []
+    on_stack: set[int] = set()
+    components: list[list[int]] = []
+    for root in graph:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(graph[root]))]
+        while work:
+            node, successors = work[-1]
+            for successor in successors:
+                if successor not in index:
+                    index[successor] = low[successor] = len(index)
+                    stack.append(successor)
+                    on_stack.add(successor)
+                    work.append((successor, iter(graph.get(successor, []))))
+                    break
+                if successor in on_stack:
+                    low[node] = min(low[node], index[successor])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    component: list[int] = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    components.append(component)
+    return components
+
+
+def _reachable(flow: Flow) -> set[int]:
+    """Positions reachable from StartAction (empty when it names no action)."""
+    start = flow.document.get("StartAction")
+    if not isinstance(start, str) or start not in flow.ids:
+        return set()
+    by_position = dict(flow.actions)
+    reached = {flow.ids[start]}
+    pending = deque(reached)
+    while pending:
+        for _, target in _targets(by_position[pending.popleft()]):
+            position = flow.ids.get(target) if isinstance(target, str) else None
+            if position is not None and position not in reached:
+                reached.add(position)
+                pending.append(position)
+    return reached
+
+
+def _typed_attempt(inside: str, catalog: Catalog) -> bool:
+    """Whether `{{inside}}` is meant as Tandem's `{{type:name}}` (well formed or not), rather than
+    another system's templating such as `{{contactFlows.RulesEngineError.arn}}`."""
+    head = re.match(r"\s*([A-Za-z]*)", inside)
+    return ":" in inside or bool(head and head.group(1) in catalog.types)
+
+
+def _is_placeholder(text: str) -> bool:
+    return "{{" in text or any(pattern.search(text) for pattern, _ in FOREIGN_SYSTEMS)
+
+
+def _at(node: Any, pattern: tuple[str, ...], path: str) -> Iterator[tuple[str, Any]]:
+    """(path, value) for each value at `pattern` (keys, "*" for any) under the object `node`."""
+    if not pattern:
+        yield path, node
+        return
+    if not isinstance(node, dict):
+        return
+    key, rest = pattern[0], pattern[1:]
+    for name in node if key == "*" else [key] if key in node else []:
+        yield from _at(node[name], rest, f"{path}.{name}")
 
 
 def _list(value: Any) -> list[Any]:
@@ -539,18 +778,6 @@ def _scope_strings(flow: Flow) -> Iterator[tuple[int, str, str]]:
     for position, root, node in flow.scopes():
         for path, text in _strings(node, root):
             yield position, path, text
-
-
-def _leaves(node: Any, path: str) -> Iterator[tuple[str, Any]]:
-    """(path, value) for every value under node that is neither an object nor a list."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _leaves(value, f"{path}.{key}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _leaves(value, f"{path}[{index}]")
-    else:
-        yield path, node
 
 
 def _as_string(value: Any) -> str:

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import time
 import uuid
@@ -123,6 +124,11 @@ _FLOW_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 class FlowNotFound(ValueError):
     """The flow to simulate cannot be found or read; the message is one line."""
+
+
+class FlowRefused(FlowNotFound):
+    """The flow file is there but cannot be run: unreadable, not a flow, or its actions share an
+    Identifier (which one a transition means would be a guess); the message is one line."""
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -301,7 +307,7 @@ def load(path: Path, resources: LocalResources) -> Flow:
     try:
         stat = path.stat()
     except OSError as error:
-        raise FlowNotFound(f"{path}: cannot read the flow: {error.strerror or error}") from error
+        raise FlowRefused(f"{path}: cannot read the flow: {error.strerror or error}") from error
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, resources.key())
     cached = _FLOW_CACHE.get(key)
     if cached is not None:
@@ -309,7 +315,7 @@ def load(path: Path, resources: LocalResources) -> Flow:
     try:
         loaded = load_flow(path).require()
     except FlowLoadError as error:
-        raise FlowNotFound(str(error)) from error
+        raise FlowRefused(str(error)) from error
     unknown: list[str] = []
     document = _resolve_placeholders(loaded.document, resources, unknown)
     actions: dict[str, dict[str, Any]] = {}
@@ -1216,6 +1222,8 @@ def find_flow_file(flow: str | Path, flows_dir: Path = FLOWS_DIR) -> Path:
     named = flows_dir / f"{flow}.json"
     if "/" not in str(flow) and named.is_file():
         return named
+    if os.path.lexists(path):
+        return path  # a directory, a device ...: `load` refuses it in one line
     known = ", ".join(sorted(p.stem for p in flows_dir.glob("*.json"))) or "none"
     raise FlowNotFound(f"{flow}: no such file, and no flow of that name in {flows_dir} (known: {known})")
 

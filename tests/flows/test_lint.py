@@ -479,16 +479,16 @@ CASES: list[tuple[str, Callable[[Document], None], str, str, str]] = [
     (
         "foreign-percent",
         _set("set-queue", "Parameters", "QueueId", value="%QueueArn%"),
-        "foreign-placeholder",
-        "error",
-        "set-queue",
+        "foreign-placeholders",
+        "warning",
+        "",
     ),
     (
         "foreign-sub",
         _set("goodbye", "Parameters", "Text", value="Call ${SupportNumber}."),
-        "foreign-placeholder",
-        "error",
-        "goodbye",
+        "foreign-placeholders",
+        "warning",
+        "",
     ),
     (
         "unknown-type",
@@ -560,18 +560,26 @@ def test_an_account_arn_suggests_the_placeholder_for_its_kind(tmp_path: Path) ->
     assert "{{queue:name}}" in messages["set-queue"]
 
 
-def test_an_arn_without_an_account_is_a_warning_and_other_tools_placeholders_an_error(tmp_path: Path) -> None:
+def test_an_arn_whose_account_is_another_tools_placeholder_is_left_to_the_placeholder_rules(
+    tmp_path: Path,
+) -> None:
     # Given an ARN whose account is another pipeline's placeholder
     document = valid_flow()
     action(document, "lookup")["Parameters"]["LambdaFunctionARN"] = (
         "arn:aws:lambda:us-east-1:${ACCT_ID}:function:x"
     )
-    findings = lint(tmp_path, document)
-    assert (the(findings, "literal-arn").severity, the(findings, "foreign-placeholder").severity) == (
-        "warning",
-        "error",
-    )
-    assert "${ACCT_ID}" in the(findings, "foreign-placeholder").message
+    # When linted as someone else's flow / Then one warning names the system, no literal-arn
+    assert [(f.rule, f.severity) for f in lint(tmp_path, document)] == [("foreign-placeholders", "warning")]
+    # And when linted strictly (a flow Tandem deploys), the value is an error naming the text
+    strict = lint_flow(load_flow(tmp_path / "flow.json"), CATALOG, strict_placeholders=True)
+    assert [(f.rule, f.severity, f.action) for f in strict] == [("foreign-placeholder", "error", "lookup")]
+    assert "${ACCT_ID}" in strict[0].message
+
+
+def test_an_aws_managed_view_arn_is_not_a_literal_arn(tmp_path: Path) -> None:
+    document = valid_flow()
+    action(document, "goodbye")["Parameters"]["Text"] = "arn:aws:connect:us-west-2:aws:view/form:1"
+    assert not [f for f in lint(tmp_path, document) if f.rule == "literal-arn"]
 
 
 @pytest.mark.parametrize(

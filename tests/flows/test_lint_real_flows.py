@@ -21,6 +21,7 @@ DOCUMENT_RULES = {
     "start-action",
     "too-many-actions",
     "structure",
+    "foreign-placeholders",
 }
 
 
@@ -57,12 +58,33 @@ def test_a_real_flow_lints_with_findings_that_name_file_and_action(name: str) ->
         assert [f.rule for f in findings] == ["not-flow-language"]
 
 
-@pytest.mark.parametrize("name", [n for n in REAL_FLOWS if n.startswith("acme_")])
-def test_pipeline_placeholders_in_real_flows_are_reported_not_resolved(name: str) -> None:
+@pytest.mark.parametrize("name", REAL_FLOWS)
+def test_other_tools_placeholders_in_real_flows_are_one_warning_per_file(name: str) -> None:
+    # Given a flow another team exported, with its pipeline's ${X} or %X% placeholders left in
+    path = shared_fixture(f"real-flows/{name}")
+    text = _content_text(path)
+
+    # When linted (not strict: it is not in the repo's flows/)
+    findings = lint_flow(load_flow(path), repo_catalog())
+
+    # Then the placeholders are one warning naming the system, never an error per value
+    foreign = [f for f in findings if f.rule.startswith("foreign-placeholder")]
+    if "${" in text or re.search(r"%[A-Za-z_]+%", text):
+        (warning,) = foreign
+        assert warning.severity == "warning" and "not resolved by Tandem" in warning.message
+        assert "${X} substitution" in warning.message or "%X% tokens" in warning.message
+    else:
+        assert foreign == []
+
+
+@pytest.mark.parametrize("name", REAL_FLOWS)
+def test_real_flows_get_no_errors_where_a_person_would_see_none(name: str) -> None:
+    """These exports deploy as they are (after their own pipeline's substitution): no errors, no
+    per-value noise, no literal-arn for ARNs whose account is a pipeline placeholder."""
     path = shared_fixture(f"real-flows/{name}")
     findings = lint_flow(load_flow(path), repo_catalog())
-    if "${ACCT_ID}" in _content_text(path):
-        assert any(f.rule == "foreign-placeholder" and f.severity == "error" for f in findings)
+    assert [str(f) for f in findings if f.severity == "error"] == []
+    assert [str(f) for f in findings if f.rule in {"literal-arn", "non-string-value"}] == []
 
 
 @pytest.mark.parametrize("path", sorted((REPO / "flows").glob("*.json")), ids=lambda p: p.name)

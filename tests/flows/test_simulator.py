@@ -15,6 +15,7 @@ from tandem.flows.jsonpath import is_reference, resolve
 from tandem.flows.simulator import (
     OUTCOMES,
     FlowNotFound,
+    FlowRefused,
     lambda_event,
     matches,
     merge_coverage,
@@ -856,3 +857,26 @@ def test_cli_json_and_guard_stop_exit_1(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["simulate", str(flow), "--format", "json"]) == 1
     document = json.loads(capsys.readouterr().out)
     assert document["outcome"] == "error" and "loop guard" in document["stopped"]
+
+
+def test_cli_refuses_a_flow_with_duplicate_identifiers_as_lint_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], box: Sandbox
+) -> None:
+    # Given a flow where two actions share the Identifier "hello": which one "hello" means is a guess
+    flow = write_flow(tmp_path, "twice", say("hello", "first", "end"), say("hello", "second", "end"), END)
+
+    # When simulated / Then refused in one line naming the file and the identifier, exit 1
+    assert main(["simulate", str(flow)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(flow) in err and "'hello'" in err and "unique" in err
+
+    # And lint reports the same problem with the same words, also failing with exit 1
+    assert main(["flows", "lint", str(flow), "--format", "json"]) == 1
+    (finding,) = [
+        f for f in json.loads(capsys.readouterr().out)["findings"] if f["rule"] == "identifier-duplicate"
+    ]
+    assert finding["message"] in err
+
+    # And the library refuses it too, with the subclass of FlowNotFound the command maps to exit 1
+    with pytest.raises(FlowRefused, match="'hello'"):
+        simulate(flow, box=box)
