@@ -2,7 +2,8 @@
 
 Here, in a tier that `make test` runs a second time with `TANDEM_TIME_TRAVEL_YEARS=10`, so that pass
 fails if the clock did not move. In the ordinary pass the same test checks that nothing travels.
-The real clock is read through time-machine's escape hatch, which bypasses its patches.
+The real clock is read through time-machine's escape hatch, which bypasses its patches. How the
+variable is read: tests/unit/test_time_travel.py.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 import time_machine
 
-from tests.time_travel import MAX_YEARS, TRAVEL_VAR, travel_years, years_ahead
+from tests.time_travel import TRAVEL_VAR, travel_years, years_ahead
 
 # Two reads of the clock a moment apart, or a 29 February moved to the 28th, differ by less than
 # this; a pass that did not travel is off by whole years.
@@ -35,21 +35,3 @@ def test_the_wall_clock_reads_as_far_ahead_as_the_pass_asks() -> None:
     for moment in (datetime.now(UTC), datetime.fromtimestamp(time.time(), UTC), *seen):
         assert abs(moment - expected) < SAME_MOMENT, (moment, expected)
     assert abs(date.today() - expected.date()) <= SAME_MOMENT
-
-
-@pytest.mark.parametrize(
-    ("raw", "years"), [(None, 0), ("", 0), (" 10 ", 10), ("0", 0), (str(MAX_YEARS), MAX_YEARS)]
-)
-def test_the_variable_names_whole_years(raw: str | None, years: int) -> None:
-    assert travel_years(raw) == years
-
-
-@pytest.mark.parametrize("raw", ["ten", "-1", "1.5", str(MAX_YEARS + 1)])
-def test_anything_else_is_a_one_line_usage_error(raw: str) -> None:
-    with pytest.raises(pytest.UsageError, match=f"^{TRAVEL_VAR} must be a whole number of years"):
-        travel_years(raw)
-
-
-def test_a_leap_day_moves_to_the_28th_of_february() -> None:
-    assert years_ahead(datetime(2028, 2, 29, 12, tzinfo=UTC), 10) == datetime(2038, 2, 28, 12, tzinfo=UTC)
-    assert years_ahead(datetime(2026, 12, 4, 1, tzinfo=UTC), 10) == datetime(2036, 12, 4, 1, tzinfo=UTC)
