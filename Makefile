@@ -9,7 +9,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo test test-fast lint format synth bench clean
+.PHONY: install demo test test-fast test-time-travel lint format synth bench clean
 
 $(PY_STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,9 +26,14 @@ install: $(PY_STAMP) $(NODE_STAMP)
 demo: $(PY_STAMP)
 	$(VENV)/bin/tandem demo
 
-# Every tier: unit, integration (moto), infra (template, cdk-nag, cfn-lint), flows.
+# Every tier: unit, integration (moto), infra (template, cdk-nag, cfn-lint), flows; then the
+# integration and flow tiers again with the wall clock ten years ahead (tests/time_travel.py).
 test: install
 	$(PY) -m pytest -n 2 --dist loadfile
+	$(MAKE) --no-print-directory test-time-travel
+
+test-time-travel: $(PY_STAMP)
+	TANDEM_TIME_TRAVEL_YEARS=10 $(PY) -m pytest -n 2 --dist loadfile tests/integration tests/flows
 
 test-fast: $(PY_STAMP)
 	$(PY) -m pytest -m "not slow"

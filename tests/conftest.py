@@ -18,8 +18,9 @@ from tandem.local.server import ATTACH_VAR
 # with monkeypatch, in a temporary directory (tests/integration/test_sandbox_server.py).
 os.environ[ATTACH_VAR] = "0"
 
-# The flow coverage of the demo scenarios, printed at the end of the run (tests/flows/test_scenarios.py).
-pytest_plugins = ["tests.flows.coverage_report"]
+# The flow coverage of the demo scenarios, printed at the end of the run (tests/flows/test_scenarios.py);
+# the wall clock moved years ahead when TANDEM_TIME_TRAVEL_YEARS is set (tests/time_travel.py).
+pytest_plugins = ["tests.flows.coverage_report", "tests.time_travel"]
 
 REPO = Path(__file__).resolve().parent.parent
 # A worktree elsewhere may point at the fixtures with TANDEM_SHARED_FIXTURES.

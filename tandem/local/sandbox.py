@@ -20,6 +20,7 @@ import io
 import json
 import os
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -98,7 +99,8 @@ class FakeLambdaContext:
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     def __post_init__(self) -> None:
-        self._started = datetime.now(UTC)
+        # Elapsed time, so the monotonic clock: the wall clock can be stepped or moved by a test.
+        self._started = time.monotonic()
         self.invoked_function_arn = (
             f"arn:aws:lambda:{DEFAULT_REGION}:{FAKE_ACCOUNT}:function:{self.function_name}"
         )
@@ -106,7 +108,7 @@ class FakeLambdaContext:
         self.log_stream_name = "sandbox"
 
     def get_remaining_time_in_millis(self) -> int:
-        elapsed = (datetime.now(UTC) - self._started).total_seconds() * 1000
+        elapsed = (time.monotonic() - self._started) * 1000
         return max(int(self.timeout_ms - elapsed), 0)
 
 
@@ -178,7 +180,11 @@ class Sandbox:
 
     @contextlib.contextmanager
     def clock(self, moment: datetime) -> Iterator[datetime]:
-        """Decide as of `moment` (aware): opening hours and holidays follow it; restored on exit."""
+        """Decide as of `moment` (aware): opening hours and holidays follow it; restored on exit.
+
+        crm_lookup and the demo data it reads stay on the wall clock: recent contacts are counted
+        from when the data was seeded (`now`), whatever moment the decisions are pinned to.
+        """
         if moment.tzinfo is None:
             raise ValueError("clock needs an aware datetime, e.g. datetime(2026, 12, 25, 10, tzinfo=UTC)")
         # Every handler that decides by the clock (ivr_decision, escalation) exposes `clock`.
@@ -293,7 +299,9 @@ def sandbox(
         if target is None:
             with mock_aws():
                 boto3.setup_default_session(region_name=DEFAULT_REGION)
-                now = datetime.now(UTC)
+                # The demo data's times are relative to the wall clock because crm_lookup counts recent
+                # contacts by it; `clock` pins the deciding handlers, which compare no seeded time with it.
+                now = datetime.now(UTC)  # clock-mix: seeded for crm_lookup, which reads the wall clock
                 names = provision(
                     boto3.client("dynamodb", region_name=DEFAULT_REGION),
                     boto3.client("ssm", region_name=DEFAULT_REGION),

@@ -202,7 +202,9 @@ def test_each_decision_is_recorded_once_without_personal_data(box: Sandbox) -> N
     assert item["ruleId"]["S"] == "explicit-agent-request"
     assert item["context"]["M"]["asksForAgent"]["BOOL"] is True
     assert item["revisions"]["M"]["rules"]["S"] == SHIPPED_REVISION
-    assert int(item["expiresAt"]["N"]) > time.time() + 80 * 86400
+    # And it is dated by the decision clock and expires 90 days (the default) after the decision
+    assert item["decidedAt"]["S"] == "2026-11-23T15:00:00.000+00:00"
+    assert int(item["expiresAt"]["N"]) == int(MONDAY_10_NY.timestamp()) + 90 * 86400
     # And neither the item nor the logs carry the caller's number, name, id or words
     written = json.dumps(item) + json.dumps(
         [i.log_lines for i in box.invocations if i.function_name == "ivr_decision"]
