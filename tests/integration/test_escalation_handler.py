@@ -52,9 +52,13 @@ def handoff_event(
     return event
 
 
+INIT_READS = ("ssm.GetParametersByPath", "secrets-manager.GetSecretValue")
+
+
 def without_store_read(calls: list[str]) -> list[str]:
-    """A fresh container reads the policy store first (in Lambda, during init); the rest is the handoff."""
-    return [call for call in calls if call != "ssm.GetParametersByPath"]
+    """A fresh container reads the policy store and the keyed-hash secret first (in Lambda, during
+    init); the rest is the handoff."""
+    return [call for call in calls if call not in INIT_READS]
 
 
 def interaction_items(box: Sandbox) -> list[dict[str, Any]]:
