@@ -22,6 +22,7 @@ EXPECTED_ACKNOWLEDGEMENTS = {
     "Serverless-LambdaAsyncFailureDestination",  # same
     "AwsSolutions-SQS3",  # the CTR mapping's on-failure queue is itself the dead letter
     "Serverless-SQSRedrivePolicy",  # same
+    "AwsSolutions-SMG4",  # the keyed-hash secret is a key: rotating it re-keys every hash, by hand
 }
 
 
