@@ -80,7 +80,9 @@ class KeyedHashSecret:
         response = self._client.get_secret_value(SecretId=self._secret_id)
         text = response.get("SecretString")
         if not isinstance(text, str):
-            raise InvalidSecret("the secret has no SecretString")
+            if "SecretBinary" in response:
+                raise InvalidSecret("the secret is binary; the generated secret is a SecretString")
+            raise ValueError("the reply holds no secret")  # garbled: a BAD_REPLY
         hasher = KeyedHasher.from_secret_string(text)
         with self._lock:  # also when the caller stopped waiting: the next call has the key
             self._hasher = hasher

@@ -174,3 +174,17 @@ def test_a_slow_read_is_cut_at_its_budget_and_its_late_answer_kept() -> None:
         time.sleep(0.005)
     assert source.hasher(Deadline.after_ms(50)) is not None
     assert slow.calls == 1 and source.problem == ""
+
+
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [({"ARN": SECRET_ARN, "SecretBinary": b"k" * 64}, "INVALID_SECRET"), ({"ARN": SECRET_ARN}, "BAD_REPLY")],
+)
+def test_a_reply_without_a_secret_string_is_refused(
+    client: Any, answer: dict[str, Any], problem: str
+) -> None:
+    source = KeyedHashSecret(client, SECRET_ARN, retry_after_seconds=10)
+    with Stubber(client) as stub:
+        stub.add_response("get_secret_value", answer)
+        assert source.hasher(soon()) is None
+    assert source.problem == problem
