@@ -57,7 +57,7 @@ from lambdas.shared.response import Status, flat_response, to_flow_value
 SERVICE = "escalation"
 CONNECT_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.6, max_attempts=1)
 DYNAMODB_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=2)
-SECRETS_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=2)
+SECRETS_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=1)
 DOCUMENTS = ("escalation", "calendar")
 FALLBACK_QUEUE = "general"
 # The flow calls again with this operation when the caller takes the offered callback.

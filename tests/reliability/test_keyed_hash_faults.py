@@ -161,3 +161,12 @@ def test_a_warm_retry_spends_only_its_share_and_a_recovered_key_deduplicates_aga
     )
     # And once read, the key costs no call: the warm handoff makes only its writes
     assert not [call for call in box.last.aws_calls if call.startswith("secrets-manager.")]
+
+
+def test_the_secret_read_fits_its_shares_of_the_budget() -> None:
+    """One attempt of the Secrets Manager client fits the init share; a call's share leaves most of
+    escalation's budget to the write (the slow cases above show the cut)."""
+    limits = escalation.SECRETS_LIMITS
+    assert limits.max_attempts == 1  # a failure is retried by a later call, after the pause
+    assert limits.connect_timeout + limits.read_timeout <= escalation.HASH_KEY_INIT_BUDGET_MS / 1000
+    assert escalation.HASH_KEY_BUDGET_MS <= BUDGET_SECONDS * 1000 / 4
