@@ -19,6 +19,7 @@ IMPORT_ENV = {
     "TIME_ZONE": "America/New_York",
     "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
     "CONNECT_INSTANCE_ARN": QUEUE_ARN.split("/queue/", maxsplit=1)[0],
+    "KEYED_HASH_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:bench/keyed-hash-AbCdEf",
     "QUEUE_ARNS": '{"general":"'
     + QUEUE_ARN.format("general")
     + '","callback":"'

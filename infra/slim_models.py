@@ -22,6 +22,7 @@ SLIM_DIR = Path(__file__).resolve().parent.parent / "lambdas" / "shared" / "slim
 SLIM_SERVICES: dict[str, tuple[str, tuple[str, ...]]] = {
     "ssm-slim": ("ssm", ("GetParametersByPath",)),
     "connect-slim": ("connect", ("GetCurrentMetricData",)),
+    "secretsmanager-slim": ("secretsmanager", ("GetSecretValue",)),
 }
 
 

@@ -15,6 +15,7 @@ from infra.constructs.data import Data
 from infra.constructs.flows import Flows
 from infra.constructs.functions import Functions
 from infra.constructs.ivr_config import IvrConfig
+from infra.constructs.keyed_hash import KeyedHash
 from infra.constructs.monitoring import Monitoring
 from infra.ivr_documents import DEFAULTS_DIR
 from infra.packaging import REPO_ROOT
@@ -35,6 +36,7 @@ class TandemStack(Stack):
         self.config = config
         self.data = Data(self, "Data", retain_all=config.data_removal_policy == "retain")
         self.ivr_config = IvrConfig(self, "IvrConfig", defaults_dir=ivr_defaults_dir)
+        self.keyed_hash = KeyedHash(self, "KeyedHash", retain=config.data_removal_policy == "retain")
         # Connect before the functions: escalation is handed the instance ARN and the queue ARNs.
         self.connect = ConnectInstance(self, "Connect", config=config, hours=self.ivr_config.weekly_hours)
         self.functions = Functions(
@@ -45,6 +47,7 @@ class TandemStack(Stack):
             ivr_config=self.ivr_config,
             instance_arn=self.connect.instance_arn,
             queue_arns=self.connect.queue_arns,
+            keyed_hash=self.keyed_hash,
         )
         for fn in self.functions.flow_invoked:
             self.connect.allow_flow_invocation(fn)

@@ -44,7 +44,7 @@ DEMO_CALLS = (
 
 
 def contact_event(call: DemoCall, index: int) -> dict[str, Any]:
-    contact_id = f"demo-{index:04d}-0000-4000-8000-000000000000"
+    contact_id = f"{index:08d}-0000-4000-8000-000000000000"  # a UUID's shape, as Connect's ids have
     parameters = {"step": "lookup-caller"}
     if call.caller_param:
         parameters["callerNumber"] = call.caller_param

@@ -14,10 +14,12 @@ from infra import constants
 from infra.config import TandemConfig
 from infra.constructs.data import Data
 from infra.constructs.ivr_config import IvrConfig
+from infra.constructs.keyed_hash import KeyedHash
 from infra.nag import acknowledge
 from infra.packaging import build_function_asset, python_version_of
 from lambdas.ctr_ingest.config import SERVICE_LEVEL_VAR
 from lambdas.ivr_decision.config import CONFIG_PATH_VAR, TIME_ZONE_VAR
+from lambdas.shared.keyed_hash_secret import SECRET_VAR as KEYED_HASH_SECRET_VAR
 from lambdas.shared.tables import CUSTOMERS, INTERACTIONS, METRICS
 
 # escalation's own variables (the rest are ivr_decision's and the table's names).
@@ -154,6 +156,7 @@ class Functions(Construct):
 
     `instance_arn` and `queue_arns` (name → ARN, the queues the stack creates) come from the connect
     construct, which is built first; they are plain values (tokens) so this module need not import it.
+    `keyed_hash` is the secret the functions that hash caller data read.
     """
 
     def __init__(
@@ -166,10 +169,12 @@ class Functions(Construct):
         ivr_config: IvrConfig,
         instance_arn: str,
         queue_arns: Mapping[str, str],
+        keyed_hash: KeyedHash,
     ) -> None:
         super().__init__(scope, construct_id)
         runtime = latest_python_runtime(self)
         self.runtime = runtime
+        self.keyed_hash = keyed_hash
 
         crm_env = {
             "CRM_ADAPTER": config.crm_adapter,
@@ -318,6 +323,7 @@ class Functions(Construct):
                 # to_json_string turns the queue ARN tokens into a Fn::Join that CloudFormation
                 # resolves to a JSON object; json.dumps would write the tokens' placeholder text.
                 QUEUE_ARNS_VAR: Stack.of(self).to_json_string(ordered),
+                KEYED_HASH_SECRET_VAR: self.keyed_hash.secret_arn,
             },
             flow_invoked=True,
         )
@@ -347,4 +353,6 @@ class Functions(Construct):
         role.add_to_principal_policy(
             iam.PolicyStatement(actions=["connect:GetCurrentMetricData"], resources=list(ordered.values()))
         )
+        # The callback claim's key derives from the keyed-hash secret: GetSecretValue on it alone.
+        self.keyed_hash.grant_read(role)
         return escalation

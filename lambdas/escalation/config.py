@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from lambdas.ivr_decision.config import CONFIG_PATH_VAR, TIME_ZONE_VAR
 from lambdas.shared.config import ConfigError, integer, required, time_zone
+from lambdas.shared.keyed_hash_secret import SECRET_VAR as KEYED_HASH_SECRET_VAR
 from lambdas.shared.tables import INTERACTIONS
 
 # Connect ids are UUIDs; any id-like text is accepted so a hand-written sandbox id also works.
@@ -32,6 +33,7 @@ class EscalationConfig:
     budget_ms: int
     interaction_ttl_days: int
     metrics_requests_per_second: float  # this container's share of the GetCurrentMetricData quota
+    keyed_hash_secret: str  # ARN (or name) of the secret the callback claim's key derives from
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> EscalationConfig:
@@ -55,6 +57,7 @@ class EscalationConfig:
             budget_ms=integer(env, "ESCALATION_BUDGET_MS", 1500, low=100, high=7000),
             interaction_ttl_days=integer(env, "INTERACTION_TTL_DAYS", 90, low=1, high=3650),
             metrics_requests_per_second=integer(env, "METRICS_REQUESTS_PER_MINUTE", 60, low=1, high=600) / 60,
+            keyed_hash_secret=required(env, KEYED_HASH_SECRET_VAR),
         )
 
 

@@ -4,6 +4,11 @@ Thin on purpose: read the handoff, choose queue, estimate the wait, choose prior
 write the record (one call), answer with ARNs, the whisper and the screen-pop fields. Called again
 with `operation` = `claimCallback` when the caller takes the callback offered: one conditional
 write claims the number (see `recorder`).
+
+The claim is keyed by a keyed hash of the number, whose secret is read from Secrets Manager in the
+init phase (`KeyedHashSecret`). Without it the callback still goes ahead, unchecked: the answer
+says `dedupeUnavailable` (and why, `dedupeReason`), one WARNING names the error, and
+`CallbackDedupeUnavailable` counts it by reason. A rare duplicate callback beats a lost one.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from lambdas.escalation.queue_metrics import (
     queue_ids,
     snapshot_from_flow,
 )
-from lambdas.escalation.recorder import claim_callback, handoff_key, record_handoff
+from lambdas.escalation.recorder import claim_callback, claim_key, handoff_key, record_handoff
 from lambdas.ivr_decision.calendar import Calendar
 from lambdas.ivr_decision.store import DocumentStore, StoreReporter, open_store, refresh_when_due
 from lambdas.shared.aws import ClientLimits, LazyClient, make_client
@@ -44,12 +49,15 @@ from lambdas.shared.budget import Deadline, run_within
 from lambdas.shared.connect_handler import run_connect_handler
 from lambdas.shared.container import Container
 from lambdas.shared.event import ContactEvent
+from lambdas.shared.keyed_hash import KeyedHasher
+from lambdas.shared.keyed_hash_secret import KeyedHashSecret
 from lambdas.shared.observability import MetricUnit, get_logger, get_metrics, single_metric
 from lambdas.shared.response import Status, flat_response, to_flow_value
 
 SERVICE = "escalation"
 CONNECT_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.6, max_attempts=1)
 DYNAMODB_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=2)
+SECRETS_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=1)
 DOCUMENTS = ("escalation", "calendar")
 FALLBACK_QUEUE = "general"
 # The flow calls again with this operation when the caller takes the offered callback.
@@ -61,6 +69,13 @@ METRICS_BUDGET_MS = 600
 # The longest wait worth stating; the flow's own estimate must be below it. Queue counts the flow
 # passes are unbounded, and an estimate from them beyond DynamoDB's number range lost the handoff.
 MAX_WAIT_SECONDS = 1e6
+# The keyed-hash secret is read in the init phase within HASH_KEY_INIT_BUDGET_MS (Secrets Manager
+# answers in tens of ms). After a failure it is read again at most every HASH_KEY_RETRY_SECONDS,
+# by a call that needs it, within HASH_KEY_BUDGET_MS of that call's budget: the rest is kept for
+# the handoff or claim write, so a slow Secrets Manager never costs the record of the call.
+HASH_KEY_INIT_BUDGET_MS = 1000
+HASH_KEY_BUDGET_MS = 300
+HASH_KEY_RETRY_SECONDS = 10
 
 logger = get_logger(SERVICE)
 metrics = get_metrics(SERVICE)
@@ -81,6 +96,7 @@ class EscalationDeps:
     store: DocumentStore
     queue_metrics: ConnectQueueMetrics
     dynamodb: Any
+    hash_secret: KeyedHashSecret
 
 
 def build_deps() -> EscalationDeps:
@@ -100,7 +116,13 @@ def build_deps() -> EscalationDeps:
         queue_ids(config.queue_arns, instance_id),
         requests_per_second=config.metrics_requests_per_second,
     )
-    return EscalationDeps(config, store, queue_metrics, make_client("dynamodb", DYNAMODB_LIMITS))
+    hash_secret = KeyedHashSecret(
+        make_client("secretsmanager-slim", SECRETS_LIMITS),
+        config.keyed_hash_secret,
+        retry_after_seconds=HASH_KEY_RETRY_SECONDS,
+    )
+    hash_secret.hasher(Deadline.after_ms(HASH_KEY_INIT_BUDGET_MS))  # a failure is retried when needed
+    return EscalationDeps(config, store, queue_metrics, make_client("dynamodb", DYNAMODB_LIMITS), hash_secret)
 
 
 CONTAINER = Container(build_deps)
@@ -141,7 +163,11 @@ def _escalate(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
         offer=offer, wait=(wait, wait_source), policy=policy, now=now,
         ttl_days=deps.config.interaction_ttl_days,
     )  # fmt: skip
-    outcome = _record(deps, deadline, event, context, item, offer=offer, now=now)
+    number = context.caller_e164 if offer else ""
+    hasher, dedupe_problem = _callback_hasher(deps, deadline) if number else (None, "")
+    if dedupe_problem:
+        item["dedupeUnavailable"] = dedupe_problem
+    outcome = _record(deps, deadline, event, item, number=number, hasher=hasher, now=now)
     offered = offer and outcome.get("available", False)
     pending = outcome.get("pending", False)
     elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
@@ -160,6 +186,7 @@ def _escalate(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
             "tier": facts["tier"],
             "signal_problems": context.problems,
             "recorded": outcome.get("recorded", False),
+            "dedupe_unavailable": dedupe_problem,
             "elapsed_ms": elapsed_ms,
         },
     )
@@ -194,6 +221,8 @@ def _escalate(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
             "policyRevision": policy.revision,
             "signalProblems": ",".join(context.problems),
             "handoffRecorded": outcome.get("recorded", False),
+            "dedupeUnavailable": bool(dedupe_problem),
+            "dedupeReason": dedupe_problem,
         },
     )
 
@@ -284,16 +313,34 @@ def _handoff_item(
     }
 
 
+def _callback_hasher(deps: EscalationDeps, deadline: Deadline) -> tuple[KeyedHasher | None, str]:
+    """The key for the number's claim, or None and why not (logged once, counted by reason)."""
+    hasher = deps.hash_secret.hasher(deadline.sooner(HASH_KEY_BUDGET_MS))
+    if hasher is not None:
+        return hasher, ""
+    problem = deps.hash_secret.problem or "UNAVAILABLE"
+    logger.warning(
+        "callback de-duplication unavailable",
+        extra={"problem": problem, "error_type": deps.hash_secret.error_type or problem},
+    )
+    with single_metric(name="CallbackDedupeUnavailable", unit=MetricUnit.Count, value=1) as metric:
+        metric.add_dimension(name="reason", value=problem)
+    return None, problem
+
+
 def _record(
     deps: EscalationDeps,
     deadline: Deadline,
     event: ContactEvent,
-    context: HandoffContext,
     item: dict[str, Any],
     *,
-    offer: bool,
+    number: str,
+    hasher: KeyedHasher | None,
     now: datetime,
 ) -> dict[str, bool]:
+    """Write the handoff; with the number of an offered callback, checked against its claim, or,
+    without the key, offered unchecked."""
+    check_claim = claim_key(hasher, number) if number and hasher else None
     try:
         outcome = run_within(
             deadline,
@@ -302,7 +349,8 @@ def _record(
                 deps.config.interactions_table,
                 item,
                 contact_id=event.contact_id,
-                check_number=context.caller_e164 if offer else "",
+                check_claim=check_claim,
+                unchecked_offer=bool(number) and hasher is None,
                 now=now,
             ),
         )
@@ -322,8 +370,8 @@ def _claim_callback(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
     """The caller took the offered callback: claim the number, unless another contact holds it.
 
     The flow creates the callback unless the answer says `callbackPending` true. When the claim
-    cannot be written, the callback goes ahead (`callbackClaimed` false): a rare duplicate beats a
-    lost callback the caller was promised.
+    cannot be written, or its key cannot be read, the callback goes ahead (`callbackClaimed`
+    false): a rare duplicate beats a lost callback the caller was promised.
     """
     deps = CONTAINER.get()
     deadline = Deadline.after_ms(deps.config.budget_ms, lambda_context)
@@ -333,6 +381,19 @@ def _claim_callback(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
     number = callback_number(event)
     if not number:
         return flat_response(Status.OK, {"callbackClaimed": False, "callbackPending": False})
+    hasher, dedupe_problem = _callback_hasher(deps, deadline)
+    if hasher is None:
+        return flat_response(
+            Status.DEGRADED,
+            {
+                "callbackClaimed": False,
+                "callbackPending": False,
+                "degradedReason": "DEDUPE_UNAVAILABLE",
+                "dedupeUnavailable": True,
+                "dedupeReason": dedupe_problem,
+            },
+        )
+    key = claim_key(hasher, number)
     try:
         claimed = run_within(
             deadline,
@@ -340,7 +401,7 @@ def _claim_callback(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
                 deps.dynamodb,
                 deps.config.interactions_table,
                 contact_id=event.contact_id,
-                number=number,
+                key=key,
                 now=clock(),
                 window=timedelta(minutes=policy.callback.dedupe_window_minutes),
             ),

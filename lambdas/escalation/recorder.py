@@ -2,9 +2,10 @@
 
 The handoff item is keyed by the contact (`HANDOFF#<contact id>`), so Connect retrying the block
 overwrites it instead of adding a second. A callback claim holds the caller's number for the
-de-duplication window; it is keyed by a hash of the E.164 number (never the number itself).
+de-duplication window; it is keyed by the keyed hash of the E.164 number (`lambdas.shared.keyed_hash`,
+purpose `callback`), never the number itself nor a plain hash anyone could recompute.
 
-- Offering (`record_handoff` with `check_number`): the same `TransactWriteItems` that writes the
+- Offering (`record_handoff` with `check_claim`): the same `TransactWriteItems` that writes the
   handoff checks (ConditionCheck, no write) that no other contact holds an unexpired claim. When
   one does, the handoff is written alone, marked `callbackPending`, and no callback is offered.
   Nothing is claimed here: a caller who declines the offer leaves nothing behind, so the next call
@@ -12,17 +13,19 @@ de-duplication window; it is keyed by a hash of the E.164 number (never the numb
 - Taking it (`claim_callback`, when the caller presses 1): a conditional Put claims the number, and
   succeeds when it is free, expired or already this contact's (a retried block). Two contacts
   racing for the same number: one claim wins, the other is told a callback is already booked.
+- Without the key (Secrets Manager unavailable), the handler offers the callback unchecked
+  (`unchecked_offer`): the handoff is written alone, and the offer stands.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from lambdas.shared.dynamodb_item import to_dynamodb
+from lambdas.shared.keyed_hash import CALLBACK, KeyedHasher
 from lambdas.shared.tables import INTERACTIONS
 
 PK, SK = INTERACTIONS.partition_key.name, INTERACTIONS.sort_key.name  # type: ignore[union-attr]
@@ -50,9 +53,8 @@ def _claim_condition(contact_id: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def claim_key(e164: str) -> dict[str, str]:
-    digest = hashlib.sha256(f"tandem-callback|{e164}".encode()).hexdigest()
-    return {PK: f"CALLBACK#{digest}", SK: CLAIM_SK}
+def claim_key(hasher: KeyedHasher, e164: str) -> dict[str, str]:
+    return {PK: f"CALLBACK#{hasher.digest(CALLBACK, e164)}", SK: CLAIM_SK}
 
 
 def handoff_key(initial_contact_id: str, contact_id: str) -> dict[str, str]:
@@ -65,13 +67,18 @@ def record_handoff(
     item: Mapping[str, Any],
     *,
     contact_id: str,
-    check_number: str,
+    check_claim: Mapping[str, str] | None,
     now: datetime,
+    unchecked_offer: bool = False,
 ) -> RecordOutcome:
-    """Write the handoff; with `check_number`, check in the same transaction that no claim blocks it."""
-    if not check_number:
+    """Write the handoff; with `check_claim` (a `claim_key`), check in the same transaction that
+    no claim blocks it. Without it the handoff is written alone, and a callback is available only
+    when `unchecked_offer` says one is offered without the check."""
+    if check_claim is None:
         dynamodb.put_item(TableName=table, Item=to_dynamodb(item))
-        return RecordOutcome(recorded=True, callback_available=False, callback_pending=False, calls=1)
+        return RecordOutcome(
+            recorded=True, callback_available=unchecked_offer, callback_pending=False, calls=1
+        )
     try:
         dynamodb.transact_write_items(
             TransactItems=[
@@ -79,7 +86,7 @@ def record_handoff(
                 {
                     "ConditionCheck": {
                         "TableName": table,
-                        "Key": to_dynamodb(claim_key(check_number)),
+                        "Key": to_dynamodb(dict(check_claim)),
                         **_claim_condition(contact_id, now),
                     }
                 },
@@ -95,11 +102,18 @@ def record_handoff(
 
 
 def claim_callback(
-    dynamodb: Any, table: str, *, contact_id: str, number: str, now: datetime, window: timedelta
+    dynamodb: Any,
+    table: str,
+    *,
+    contact_id: str,
+    key: Mapping[str, str],
+    now: datetime,
+    window: timedelta,
 ) -> bool:
-    """Claim `number` for a callback this contact takes; False when another contact holds it."""
+    """Claim the number (`key`, its `claim_key`) for a callback this contact takes; False when
+    another contact holds it."""
     claim = {
-        **claim_key(number),
+        **key,
         "type": "CALLBACK_CLAIM",
         "contactId": contact_id,
         "claimedAt": now.isoformat(timespec="seconds"),

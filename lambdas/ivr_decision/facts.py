@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from lambdas.shared.event import CHANNELS as CONTACT_CHANNELS
+
 
 class FactType(Enum):
     TEXT = "text"
@@ -31,7 +33,7 @@ def _fact(name: str, kind: FactType, description: str, values: tuple[str, ...] |
 
 TEXT, NUMBER, FLAG = FactType.TEXT, FactType.NUMBER, FactType.FLAG
 SENTIMENTS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED", "UNKNOWN")
-CHANNELS = ("VOICE", "CHAT", "TASK", "EMAIL", "UNKNOWN")
+CHANNELS = (*CONTACT_CHANNELS, "UNKNOWN")
 TIERS = ("standard", "gold", "vip")
 HOURS = ("OPEN", "AFTER_HOURS", "HOLIDAY", "EMERGENCY")
 INTENT_SOURCES = ("LEX", "DTMF", "NONE")

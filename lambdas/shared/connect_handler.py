@@ -40,10 +40,9 @@ def run_connect_handler(
             logger.warning("invalid event", extra={"problem": str(problem)})
             metrics.add_metric(name="InvalidEvents", unit=MetricUnit.Count, value=1)
             return fallback(Status.INVALID_INPUT, "INVALID_EVENT")
-        logger.set_correlation_id(event.correlation_id)
-        logger.append_keys(
-            contact_id=event.contact_id, channel=event.channel, initiation_method=event.initiation_method
-        )
+        # Only values of Connect's shape: anything else in these members is logged as a marker.
+        logger.set_correlation_id(event.log_correlation_id())
+        logger.append_keys(**event.log_keys())
         return logic(event, context)
     except ConfigError as problem:  # raised by the container's build; names the variable, no data
         logger.error("configuration invalid", extra={"problem": str(problem)})

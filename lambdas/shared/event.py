@@ -3,13 +3,30 @@
 Powertools' `ConnectContactFlowEvent` raises `KeyError` on channels such as TASK or EMAIL and on
 most initiation methods, so Tandem reads the raw dict. Every member except the event's shape is
 optional: a missing or mistyped member becomes an empty value, never an exception.
+
+What a log may show of the contact (`ContactEvent.log_keys`): its ids, channel and initiation
+method only when they have Connect's shape; any other value is replaced by `MALFORMED`, because a
+member that is not what Connect sends may hold anything a flow or a caller put there.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+# Connect's codes (its service model's `Channel` and `ContactInitiationMethod` enums; a unit test
+# compares them with the installed botocore).
+CHANNELS = ("VOICE", "CHAT", "TASK", "EMAIL")
+INITIATION_METHODS = (
+    "INBOUND", "OUTBOUND", "TRANSFER", "QUEUE_TRANSFER", "CALLBACK", "API", "DISCONNECT", "MONITOR",
+    "EXTERNAL_OUTBOUND", "WEBRTC_API", "AGENT_REPLY", "FLOW",
+)  # fmt: skip
+# Connect's contact ids are lowercase UUIDs.
+CONTACT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# What a log shows instead of a member without the expected shape: never the member's text.
+MALFORMED = "<malformed>"
 
 
 class InvalidEvent(ValueError):
@@ -41,6 +58,18 @@ class ContactEvent:
         """The id that ties every segment of one call together."""
         return self.initial_contact_id or self.contact_id
 
+    def log_keys(self) -> dict[str, str]:
+        """The contact's ids and codes as a log may show them (see the module docstring)."""
+        return {
+            "contact_id": _loggable_id(self.contact_id),
+            "channel": _loggable_code(self.channel, CHANNELS),
+            "initiation_method": _loggable_code(self.initiation_method, INITIATION_METHODS),
+        }
+
+    def log_correlation_id(self) -> str | None:
+        """`correlation_id` as a log may show it; None when the event has no id at all."""
+        return _loggable_id(self.correlation_id) or None
+
     def value(self, name: str, default: str = "") -> str:
         """A block parameter, falling back to a contact attribute of the same name."""
         return self.parameters.get(name) or self.attributes.get(name) or default
@@ -71,6 +100,14 @@ def parse_contact_event(raw: Any) -> ContactEvent:
         attributes=_string_map(contact.get("Attributes")),
         parameters=_string_map(details.get("Parameters")),
     )
+
+
+def _loggable_id(value: str) -> str:
+    return value if not value or CONTACT_ID.fullmatch(value) else MALFORMED
+
+
+def _loggable_code(value: str, known: tuple[str, ...]) -> str:
+    return value if not value or value in known else MALFORMED
 
 
 def _endpoint(value: Any) -> Endpoint | None:

@@ -348,8 +348,9 @@ def _provision(endpoint_url: str, now: datetime) -> dict[str, str]:
     config = Config(proxies={}, connect_timeout=2, read_timeout=30, retries={"total_max_attempts": 2})
     dynamodb = session.client("dynamodb", endpoint_url=endpoint_url, config=config)
     ssm = session.client("ssm", endpoint_url=endpoint_url, config=config)
+    secrets = session.client("secretsmanager", endpoint_url=endpoint_url, config=config)
     try:
-        return provision(dynamodb, ssm, now=now)
+        return provision(dynamodb, ssm, secrets, now=now)
     except Exception as error:
         raise ServerError(f"could not provision the server at {endpoint_url}: {error}") from error
 

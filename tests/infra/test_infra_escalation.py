@@ -128,6 +128,7 @@ def test_escalation_environment_has_exactly_its_variables(each_mode: Synthesized
         "INTERACTIONS_TABLE": {"Ref": interactions_id(each_mode)},
         "TIME_ZONE": "America/New_York",
         "CONNECT_INSTANCE_ARN": instance_arn_value(each_mode),
+        "KEYED_HASH_SECRET_ARN": {"Ref": each_mode.only("AWS::SecretsManager::Secret")[0]},
         "POWERTOOLS_SERVICE_NAME": "tandem-escalation",
         "POWERTOOLS_METRICS_NAMESPACE": "Tandem",
         "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -216,7 +217,8 @@ def test_escalation_may_do_exactly_what_it_needs(each_mode: Synthesized) -> None
     queues = sorted(queue_arn_by_name(each_mode).values(), key=json.dumps)
     # Then: read the store's path; PutItem and ConditionCheckItem on Interactions (its transaction
     # is a Put and a ConditionCheck, each authorised as its own action); current metrics for this
-    # stack's five queues, by ARN
+    # stack's five queues, by ARN; the keyed-hash secret's value
+    secret = {"Ref": each_mode.only("AWS::SecretsManager::Secret")[0]}
     assert sorted(granted, key=lambda s: str(s["Action"])) == [
         {
             "Action": ["dynamodb:ConditionCheckItem", "dynamodb:PutItem"],
@@ -228,6 +230,7 @@ def test_escalation_may_do_exactly_what_it_needs(each_mode: Synthesized) -> None
             "Effect": "Allow",
             "Resource": queues,
         },
+        {"Action": "secretsmanager:GetSecretValue", "Effect": "Allow", "Resource": secret},
         {"Action": "ssm:GetParametersByPath", "Effect": "Allow", "Resource": path_arn},
     ]
     assert len(queues) == 5
@@ -236,8 +239,9 @@ def test_escalation_may_do_exactly_what_it_needs(each_mode: Synthesized) -> None
         actions = as_list(statement["Action"])
         for action in actions:
             assert "*" not in action, statement
-            if action.startswith(("dynamodb:", "ssm:", "kms:", "connect:")):
+            if action.startswith(("dynamodb:", "ssm:", "kms:", "connect:", "secretsmanager:")):
                 assert action in {
+                    "secretsmanager:GetSecretValue",
                     "dynamodb:PutItem",
                     "dynamodb:ConditionCheckItem",
                     "ssm:GetParametersByPath",

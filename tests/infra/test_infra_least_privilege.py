@@ -9,7 +9,7 @@ spelled out: `DataInteractions.Arn` (the logical id without CDK's hash, and the 
 - `Resource: "*"` only for the actions in `STAR_RESOURCE_ACTIONS`, which AWS authorises on no
   resource type, and only where the resource carries a reasoned cdk-nag acknowledgement;
 - each function's role grants exactly its row of `access()` (plus X-Ray and its own log group);
-- each table, the secret, the IVR path, the queues and the CTR pipeline are reached only by the
+- each table, the secrets, the IVR path, the queues and the CTR pipeline are reached only by the
   functions `OWNERS` names; nobody reads Interactions;
 - no role can pass a role, assume one, touch IAM or use KMS on `*`; every role is one function's
   execution role, trusted by Lambda alone, with no managed policy; no resource policy allows,
@@ -98,7 +98,9 @@ def access(synth: Synthesized) -> dict[str, set[Grant]]:
         # Its handoff transaction is a Put and a ConditionCheck, each authorised as its own action.
         "escalation": grants(["dynamodb:PutItem", "dynamodb:ConditionCheckItem"], "DataInteractions.Arn")
         | grants(["ssm:GetParametersByPath"], ivr_path)
-        | grants(["connect:GetCurrentMetricData"], *QUEUES),
+        | grants(["connect:GetCurrentMetricData"], *QUEUES)
+        # The keyed-hash secret its callback claims' key derives from: read it, nothing more.
+        | grants(["secretsmanager:GetSecretValue"], "KeyedHashSecret"),
         "survey": grants(["dynamodb:PutItem"], "DataInteractions.Arn"),
         "ctr_ingest": grants(
             ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], "DataMetrics.Arn"
@@ -119,6 +121,7 @@ OWNERS = {
     "CtrPipeline": {"ctr_ingest"},
     "ConnectQueue": {"escalation"},
     "arn:aws:secretsmanager:": {"crm_lookup"},
+    "KeyedHashSecret": {"escalation"},  # the hash of caller data; caller and analytics uses join later
     "arn:${AWS::Partition}:ssm:": {"ivr_decision", "escalation"},
 }
 INTERACTIONS_WRITES = {"dynamodb:PutItem", "dynamodb:ConditionCheckItem"}  # nobody reads the records

@@ -538,9 +538,11 @@ def test_http_adapter_reads_only_its_secret_and_no_table(existing_instance: Synt
     all_actions = [a for s in crm for a in as_list(s["Action"])]
     assert not any(a.startswith("dynamodb:") for a in all_actions)
     secrets = [s for s in crm if "secretsmanager:GetSecretValue" in as_list(s["Action"])]
-    # And no other function can read it
+    # And no other function can read it (escalation reads the keyed-hash secret, another one)
     everywhere = [
-        s for s in statements(existing_instance) if "secretsmanager:GetSecretValue" in as_list(s["Action"])
+        s
+        for s in statements(existing_instance)
+        if "secretsmanager:GetSecretValue" in as_list(s["Action"]) and SECRET_ARN in as_list(s["Resource"])
     ]
     assert everywhere == secrets
     assert secrets == [{"Action": "secretsmanager:GetSecretValue", "Effect": "Allow", "Resource": SECRET_ARN}]

@@ -52,9 +52,13 @@ def handoff_event(
     return event
 
 
+INIT_READS = ("ssm.GetParametersByPath", "secrets-manager.GetSecretValue")
+
+
 def without_store_read(calls: list[str]) -> list[str]:
-    """A fresh container reads the policy store first (in Lambda, during init); the rest is the handoff."""
-    return [call for call in calls if call != "ssm.GetParametersByPath"]
+    """A fresh container reads the policy store and the keyed-hash secret first (in Lambda, during
+    init); the rest is the handoff."""
+    return [call for call in calls if call not in INIT_READS]
 
 
 def interaction_items(box: Sandbox) -> list[dict[str, Any]]:
@@ -464,3 +468,21 @@ def test_each_escalation_reason_is_counted_by_reason_for_the_dashboard(box: Sand
         if "reason" in m and "EscalationReasons" in json.dumps(m.get("_aws", {}))
     }
     assert counted == {"VIP_CUSTOMER", "COMPLAINT"}
+
+
+def test_the_claim_is_keyed_by_the_keyed_hash_of_the_number_not_a_plain_hash(box: Sandbox) -> None:
+    from hashlib import sha256
+
+    from lambdas.shared.keyed_hash import CALLBACK, KeyedHasher
+    from tandem.local.sandbox import SANDBOX_ONLY_KEYED_HASH_SECRET
+
+    event = cancellation(box)
+    with box.clock(MONDAY_10_NY):
+        box.invoke("escalation", event)
+        assert box.invoke("escalation", taking_it(event))["callbackClaimed"] == "true"
+    (claim,) = [i for i in interaction_items(box) if i["sk"]["S"] == "CALLBACK_CLAIM"]
+    # Then its key is HMAC-SHA256 under the callback purpose's key, from the sandbox's secret
+    keyed = KeyedHasher.from_secret_string(SANDBOX_ONLY_KEYED_HASH_SECRET).digest(CALLBACK, "+12025550104")
+    assert claim["pk"]["S"] == f"CALLBACK#{keyed}"
+    # And not the old unkeyed hash anyone could recompute from the number alone
+    assert sha256(b"tandem-callback|+12025550104").hexdigest() not in json.dumps(interaction_items(box))

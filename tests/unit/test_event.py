@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from lambdas.shared.event import InvalidEvent, parse_contact_event
+from lambdas.shared.event import CHANNELS, INITIATION_METHODS, MALFORMED, InvalidEvent, parse_contact_event
 from tests.conftest import shared_fixture
 
 
@@ -95,3 +95,65 @@ def test_mistyped_members_become_empty_values() -> None:
     assert event.customer_endpoint is None
     assert event.attributes == {}
     assert event.parameters == {}
+
+
+# --- what a log may show -----------------------------------------------------------------------------
+
+UUID = "11111111-2222-4333-8444-555555555555"
+
+
+def test_ids_and_codes_of_connects_shape_are_logged_as_they_are() -> None:
+    event = parse_contact_event(
+        _event({"ContactId": UUID, "InitialContactId": UUID, "Channel": "voice", "InitiationMethod": "API"})
+    )
+    assert event.log_keys() == {"contact_id": UUID, "channel": "VOICE", "initiation_method": "API"}
+    assert event.log_correlation_id() == UUID
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "+12025550101",
+        "202 555 0101",
+        "Ana Souza",
+        "ana@example.com",
+        UUID.upper(),  # Connect's ids are lowercase
+        f"{UUID} ",  # stripped by the parser: still a UUID (below), so kept
+        f"{UUID}x",
+        "x" * 5000,
+        "VOICE",
+    ],
+)
+def test_anything_else_is_logged_as_a_marker_never_its_text(value: str) -> None:
+    event = parse_contact_event(
+        _event({"ContactId": value, "InitialContactId": value, "Channel": value, "InitiationMethod": value})
+    )
+    keys = event.log_keys()
+    if value.strip() == UUID:
+        assert keys["contact_id"] == event.log_correlation_id() == UUID
+    else:
+        assert keys["contact_id"] == event.log_correlation_id() == MALFORMED
+    assert keys["channel"] == ("VOICE" if value == "VOICE" else MALFORMED)
+    assert keys["initiation_method"] == MALFORMED
+    assert value.strip() not in json.dumps(keys) or value.strip() in (UUID, "VOICE")
+
+
+def test_a_valid_contact_id_with_a_malformed_initial_id_correlates_on_the_marker() -> None:
+    event = parse_contact_event(_event({"ContactId": UUID, "InitialContactId": "+12025550101"}))
+    assert (event.log_keys()["contact_id"], event.log_correlation_id()) == (UUID, MALFORMED)
+
+
+def test_absent_members_log_as_empty() -> None:
+    event = parse_contact_event(_event({}))
+    assert event.log_keys() == {"contact_id": "", "channel": "", "initiation_method": ""}
+    assert event.log_correlation_id() is None
+
+
+def test_the_known_codes_are_connects_own() -> None:
+    # Given the installed botocore's Connect model / Then the lists match it (an upgrade that adds a
+    # channel or an initiation method fails here until the list in lambdas/shared/event.py has it)
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("connect")
+    assert set(CHANNELS) == set(model.shape_for("Channel").enum)
+    assert set(INITIATION_METHODS) == set(model.shape_for("ContactInitiationMethod").enum)
