@@ -23,7 +23,6 @@ EXPECTED_ACKNOWLEDGEMENTS = {
     "AwsSolutions-SQS3",  # the CTR mapping's on-failure queue is itself the dead letter
     "Serverless-SQSRedrivePolicy",  # same
     "Serverless-SNSRedrivePolicy",  # the alarm topic's subscribers are people, not a queue
-
     "AwsSolutions-SMG4",  # the keyed-hash secret is a key: rotating it re-keys every hash, by hand
 }
 
