@@ -14,14 +14,35 @@ each case the handler must:
 | handler | dependency | documented fallback |
 |---|---|---|
 | crm_lookup | DynamoDB Query | DEGRADED, an unknown caller (CRM_UNAVAILABLE or TIMEOUT): the flow goes on |
-| ivr_decision | SSM (the rules store, cold start) | OK from the bundled rules (`rulesSource` bundled) |
+| ivr_decision | SSM (the rules store, cold start) | DEGRADED (RULES_STORE_UNAVAILABLE), bundled rules |
 | ivr_decision | DynamoDB PutItem (the interaction) | OK, the decision stands, not recorded |
-| escalation | SSM (the policy store, cold start) | OK from the bundled policy |
+| escalation | SSM (the policy store, cold start) | DEGRADED (POLICY_STORE_UNAVAILABLE), bundled policy |
 | escalation | DynamoDB TransactWriteItems (handoff) | OK, queue and priority stand, no callback, unrecorded |
 | escalation | Connect GetCurrentMetricData | OK, no wait estimate, no long-wait callback |
 | survey | DynamoDB PutItem | DEGRADED, `recorded` false: the caller is thanked |
 
-A garbled reply to a read (no Items, no Parameters, no MetricResults) is a failure, never an empty
+With the bundled documents the decision, the handoff and its record are the same as from the store;
+the answer is DEGRADED so the gap is seen (the flows route on `route`/`offerCallback`, not `status`).
+
+Cells beyond one dependency failing on a cold container, each in its own test below:
+
+- a missing table (no table has the name: ResourceNotFoundException), for each Connect-facing
+  handler and for `claimCallback`: the fallback above for that table (the claim: DEGRADED
+  STORE_UNAVAILABLE, not pending, so the flow books the promised callback);
+- a wrong or empty store path (the read succeeds, nothing under it): DEGRADED
+  (RULES_/POLICY_STORE_INCOMPLETE) from the bundled documents, recorded, one STORE_DOCUMENT_MISSING line;
+- SSM failing or slower than the budget on a *warm* refresh, each fault: OK from the last good set,
+  the refresh costs at most REFRESH_BUDGET_MS, the call recorded, the callback offered and claimed
+  (`claimCallback` never reads the store);
+- the `claimCallback` write failing, each fault: DEGRADED STORE_UNAVAILABLE, not claimed, not pending;
+  through the real flows, exactly one callback is created;
+- Connect and DynamoDB slow at once (escalation): OK in budget, no estimate, unrecorded, no callback;
+- ctr_ingest with BatchGetItem / TransactWriteItems denied, missing or garbled: records reported (or
+  the invocation failed), and after redelivery every call counted exactly once;
+- garbage in any setting a Connect-facing handler reads: DEGRADED (CONFIG), one line naming the
+  variable, nothing read or written (tests/reliability/test_bad_configuration.py).
+
+A garbled reply to a read (no Items, Parameters, MetricResults or Responses) is a failure, never an empty
 answer. A garbled reply to a write the service carried out may be taken as success; then the item is
 there, which is what the last check asks.
 
