@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambdas.ivr_decision.documents import Parsed, bundled_defaults
-from lambdas.ivr_decision.storage_format import encode_document, head_name, stale_parts
+from lambdas.ivr_decision.storage_format import DOCUMENT_NAMES, encode_document, head_name, stale_parts
 
 SANDBOX_CONFIG_PATH = "/tandem/sandbox/ivr"
 
@@ -48,7 +48,8 @@ def push_document(ssm: Any, path: str, parsed: Parsed) -> PushResult:
 
 
 def seed_defaults(ssm: Any, path: str = SANDBOX_CONFIG_PATH) -> list[PushResult]:
-    return [push_document(ssm, path, parsed) for parsed in bundled_defaults().values()]
+    """Every shipped document, escalation's policy included, as CDK deploys them (ivr_documents)."""
+    return [push_document(ssm, path, parsed) for parsed in bundled_defaults(DOCUMENT_NAMES).values()]
 
 
 def _put(ssm: Any, name: str, value: str) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lambdas.shared.config import ConfigError, choice, integer, required
+from lambdas.shared.config import ConfigError, choice, integer, required, table_name
 from lambdas.shared.tables import CUSTOMERS
 
 ADAPTERS = ("dynamodb", "http")
+SECRET_ID = re.compile(r"^[A-Za-z0-9/_+=.@:-]{1,2048}$")  # a Secrets Manager name or ARN
 
 
 @dataclass(frozen=True)
@@ -35,12 +37,30 @@ class LookupConfig:
             )
         return cls(
             adapter=adapter,
-            customers_table=required(env, CUSTOMERS.env_var) if adapter == "dynamodb" else "",
-            http_base_url=required(env, "CRM_HTTP_BASE_URL") if adapter == "http" else "",
-            http_secret_arn=required(env, "CRM_HTTP_SECRET_ARN") if adapter == "http" else "",
+            customers_table=table_name(env, CUSTOMERS.env_var) if adapter == "dynamodb" else "",
+            http_base_url=base_url(env, "CRM_HTTP_BASE_URL") if adapter == "http" else "",
+            http_secret_arn=secret_id(env, "CRM_HTTP_SECRET_ARN") if adapter == "http" else "",
             budget_ms=integer(env, "LOOKUP_BUDGET_MS", 2000, low=100, high=7000),
             cache_ttl_seconds=integer(env, "LOOKUP_CACHE_TTL_SECONDS", 60, low=0, high=3600),
             not_found_ttl_seconds=integer(env, "LOOKUP_NOT_FOUND_TTL_SECONDS", 15, low=0, high=3600),
             stale_grace_seconds=integer(env, "LOOKUP_STALE_GRACE_SECONDS", 900, low=0, high=86400),
             default_country=country,
         )
+
+
+def base_url(env: Mapping[str, str], name: str) -> str:
+    from lambdas.crm_lookup.adapters.http import validate_base_url  # only in http mode
+
+    try:
+        return validate_base_url(required(env, name))
+    except ValueError as problem:  # ConfigError (missing) is a ValueError too: keep its words
+        if isinstance(problem, ConfigError):
+            raise
+        raise ConfigError(f"environment variable {name}: {problem}") from None
+
+
+def secret_id(env: Mapping[str, str], name: str) -> str:
+    value = required(env, name)
+    if not SECRET_ID.match(value):
+        raise ConfigError(f"environment variable {name} must be a Secrets Manager secret ARN or name")
+    return value

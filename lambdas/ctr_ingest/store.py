@@ -163,6 +163,8 @@ class CounterStore(Generic[S]):
             for _ in range(MAX_UNPROCESSED_ROUNDS):
                 answer = self.dynamodb.batch_get_item(RequestItems=request)
                 result.dynamodb_calls += 1
+                if not isinstance(answer.get("Responses"), dict):  # garbled: a failed read, not "no state"
+                    raise StateReadIncomplete("BatchGetItem answered without Responses")
                 for item in answer.get("Responses", {}).get(self.table, []):
                     found[item[PK]["S"].removeprefix("CALL#")] = item
                 request = answer.get("UnprocessedKeys") or {}

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from lambdas.ivr_decision.config import CONFIG_PATH_VAR, TIME_ZONE_VAR
-from lambdas.shared.config import ConfigError, integer, required, time_zone
+from lambdas.ivr_decision.config import TIME_ZONE_VAR, config_path
+from lambdas.shared.config import ConfigError, integer, required, table_name, time_zone
 from lambdas.shared.keyed_hash_secret import SECRET_VAR as KEYED_HASH_SECRET_VAR
 from lambdas.shared.tables import INTERACTIONS
 
@@ -45,8 +45,8 @@ class EscalationConfig:
                 f"got {instance_arn!r}"
             )
         return cls(
-            config_path=required(env, CONFIG_PATH_VAR),
-            interactions_table=required(env, INTERACTIONS.env_var),
+            config_path=config_path(env),
+            interactions_table=table_name(env, INTERACTIONS.env_var),
             time_zone=time_zone(
                 env.get(TIME_ZONE_VAR, "").strip() or "UTC", f"environment variable {TIME_ZONE_VAR}"
             ),

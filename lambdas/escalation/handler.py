@@ -141,9 +141,11 @@ def _escalate(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
     started = time.perf_counter()
     deps = CONTAINER.get()  # a ConfigError becomes DEGRADED/CONFIG in run_connect_handler
     deadline = Deadline.after_ms(deps.config.budget_ms, lambda_context)
-    refresh_when_due(deps.store, deadline, REPORTER)
-    policy: EscalationPolicy = deps.store.get("escalation").value  # type: ignore[assignment]
-    calendar: Calendar = deps.store.get("calendar").value  # type: ignore[assignment]
+    refresh_when_due(deps.store, deadline, REPORTER)  # a bounded share of the budget
+    snapshot = deps.store.snapshot()  # policy and calendar from one set
+    policy: EscalationPolicy = snapshot.get("escalation").value  # type: ignore[assignment]
+    calendar: Calendar = snapshot.get("calendar").value  # type: ignore[assignment]
+    degraded = REPORTER.degraded_reason(snapshot)
     now = clock()
 
     context = build_handoff_context(event)
@@ -187,6 +189,7 @@ def _escalate(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
             "signal_problems": context.problems,
             "recorded": outcome.get("recorded", False),
             "dedupe_unavailable": dedupe_problem,
+            "degraded_reason": degraded,
             "elapsed_ms": elapsed_ms,
         },
     )
@@ -200,7 +203,7 @@ def _escalate(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
     arns = deps.config.queue_arns
     callback_queue = policy.callback.queue
     return flat_response(
-        Status.OK,
+        Status.DEGRADED if degraded else Status.OK,  # bundled policy: the same handoff, and why
         {
             "queue": queue.queue,
             "queueArn": arns.get(queue.queue) or arns.get(policy.default_queue, ""),
@@ -223,6 +226,7 @@ def _escalate(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
             "handoffRecorded": outcome.get("recorded", False),
             "dedupeUnavailable": bool(dedupe_problem),
             "dedupeReason": dedupe_problem,
+            "degradedReason": degraded or None,
         },
     )
 
@@ -371,11 +375,12 @@ def _claim_callback(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
 
     The flow creates the callback unless the answer says `callbackPending` true. When the claim
     cannot be written, or its key cannot be read, the callback goes ahead (`callbackClaimed`
-    false): a rare duplicate beats a lost callback the caller was promised.
+    false): a rare duplicate beats a lost callback the caller was promised. The claim needs only the
+    policy's de-duplication window, so it never waits for a store refresh: the whole budget is the
+    claim's (the handoff just before it refreshed the policy).
     """
     deps = CONTAINER.get()
     deadline = Deadline.after_ms(deps.config.budget_ms, lambda_context)
-    refresh_when_due(deps.store, deadline, REPORTER)
     policy: EscalationPolicy = deps.store.get("escalation").value  # type: ignore[assignment]
     metrics.add_metric(name="CallbackClaimRequests", unit=MetricUnit.Count, value=1)
     number = callback_number(event)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from lambdas.shared.config import ConfigError, integer, required, time_zone
+from lambdas.shared.config import ConfigError, integer, required, table_name, time_zone
 from lambdas.shared.tables import INTERACTIONS
 
 CONFIG_PATH_VAR = "IVR_CONFIG_PATH"
@@ -27,18 +27,24 @@ class DecisionConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> DecisionConfig:
         env = os.environ if env is None else env
-        path = required(env, CONFIG_PATH_VAR)
-        if not path.startswith("/") or path.endswith("/") or "//" in path:
-            raise ConfigError(
-                f"environment variable {CONFIG_PATH_VAR} must be an SSM path like /tandem/ivr, got {path!r}"
-            )
+        path = config_path(env)
         zone_name = env.get(TIME_ZONE_VAR, "").strip() or "UTC"
         return cls(
             config_path=path,
-            interactions_table=required(env, INTERACTIONS.env_var),
+            interactions_table=table_name(env, INTERACTIONS.env_var),
             time_zone=time_zone(zone_name, f"environment variable {TIME_ZONE_VAR}"),
             max_age_seconds=integer(env, "IVR_RULES_MAX_AGE_SECONDS", 60, low=0, high=3600),
             retry_after_failure_seconds=integer(env, "IVR_RULES_RETRY_SECONDS", 5, low=0, high=600),
             budget_ms=integer(env, "DECISION_BUDGET_MS", 1500, low=100, high=7000),
             interaction_ttl_days=integer(env, "INTERACTION_TTL_DAYS", 90, low=1, high=3650),
         )
+
+
+def config_path(env: Mapping[str, str]) -> str:
+    """IVR_CONFIG_PATH, the SSM path of the documents (ivr_decision's and escalation's)."""
+    path = required(env, CONFIG_PATH_VAR)
+    if not path.startswith("/") or path.endswith("/") or "//" in path or any(c.isspace() for c in path):
+        raise ConfigError(
+            f"environment variable {CONFIG_PATH_VAR} must be an SSM path like /tandem/ivr, got {path!r}"
+        )
+    return path

@@ -79,8 +79,10 @@ def _decide(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
     started = time.perf_counter()
     deps = CONTAINER.get()  # a ConfigError becomes DEGRADED/CONFIG in run_connect_handler
     deadline = Deadline.after_ms(deps.config.budget_ms, lambda_context)
-    refresh_when_due(deps.store, deadline, REPORTER)
-    documents = deps.store.documents()
+    refresh_when_due(deps.store, deadline, REPORTER)  # a bounded share of the budget
+    snapshot = deps.store.snapshot()  # one set for the whole decision
+    documents = snapshot.documents()
+    degraded = REPORTER.degraded_reason(snapshot)
     now = clock()
     context = build_context(event, documents.rules, documents.calendar, now, deps.config.time_zone)
     decision = decide(context, documents)
@@ -104,6 +106,7 @@ def _decide(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
             "signal_problems": context.problems,
             "rules_revision": documents.revision,
             "rules_source": documents.sources["rules"],
+            "degraded_reason": degraded,
             "recorded": recorded,
             "elapsed_ms": elapsed_ms,
         },
@@ -115,7 +118,10 @@ def _decide(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
     metrics.add_metric(name="DecisionLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
     if context.problems:
         metrics.add_metric(name="MalformedSignals", unit=MetricUnit.Count, value=len(context.problems))
-    return flat_response(Status.OK, response_fields(context, decision, documents, recorded))
+    fields = response_fields(context, decision, documents, recorded)
+    if degraded:  # the bundled documents decided: the same decision, and the flow is told why
+        return flat_response(Status.DEGRADED, {**fields, "degradedReason": degraded})
+    return flat_response(Status.OK, fields)
 
 
 def response_fields(

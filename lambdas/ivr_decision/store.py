@@ -5,13 +5,29 @@ has for `max_age` seconds, then reads the whole path again with one `GetParamete
 A document that fails to reassemble or validate is refused — the error names the rule and field —
 and the last valid one keeps serving; until the store has a valid document, the defaults packaged
 with the function serve. A failed read is retried after a short pause, not on every call.
+
+One snapshot: what a container serves is one immutable `Snapshot`. A refresh builds the next one
+whole — from one read of the store, plus, for a document that read did not validly hold, the
+version the previous snapshot served — and installs it with one assignment, so a caller (or any
+thread) sees either the old set or the new one, never a mix. A refresh that fails or runs out of
+its budget installs nothing: its work, if it finishes later on the budget's daemon thread, is
+discarded. Documents are pushed one at a time, so a read during a push may find one document new
+and another still old; each one is whole (its head's hash), and the next read completes the set.
+
+Until a read of the store succeeds, everything served is bundled and the snapshot says so
+(`STORE_UNAVAILABLE`); when a read succeeded but a document has no valid version in the store
+(wrong or empty path, never pushed, refused before any valid push), that document is bundled and
+the snapshot says `STORE_INCOMPLETE`. The handlers answer DEGRADED with that reason, and the same
+decision, until a read completes the set.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any
 
 from lambdas.ivr_decision.documents import Documents, Parsed, bundled_defaults, parse_text
@@ -22,12 +38,16 @@ from lambdas.shared.budget import Deadline, run_within
 
 MAX_PAGES = 10  # 100 parameters: far more than three documents of at most 16 parts need
 
+STORE_UNAVAILABLE = "STORE_UNAVAILABLE"  # no read of the store has succeeded: all bundled
+STORE_INCOMPLETE = "STORE_INCOMPLETE"  # read, but a document has no valid version there: bundled
+
 
 @dataclass
 class RefreshOutcome:
     checked: bool = False  # the store was read (or a read was attempted)
     changed: list[str] = field(default_factory=list)  # documents replaced by a new valid version
     refused: list[tuple[str, str]] = field(default_factory=list)  # (document, first problem)
+    missing: list[str] = field(default_factory=list)  # documents the store does not hold at all
     failed: str = ""  # error type when the store could not be read
 
 
@@ -55,6 +75,87 @@ def fetch_parameters(ssm: Any, path: str) -> dict[str, str]:
     return parameters
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """The documents served together, where each came from, and what the store last held."""
+
+    parsed: Mapping[str, Parsed]
+    sources: Mapping[str, str]  # name → "store" | "bundled"
+    seen: Mapping[str, str]  # document → sha256 last read from the store
+    refused: Mapping[str, str]  # document → why the store's current version is refused
+    read: bool = False  # a read of the store has succeeded (for this snapshot or an earlier one)
+
+    @classmethod
+    def bundled(cls, documents: Mapping[str, Parsed]) -> Snapshot:
+        return cls(_frozen(documents), _frozen(dict.fromkeys(documents, "bundled")), _frozen({}), _frozen({}))
+
+    def get(self, name: str) -> Parsed:
+        return self.parsed[name]
+
+    def documents(self) -> Documents:
+        """ivr_decision's three documents, from this snapshot."""
+        return Documents(
+            rules=self.parsed["rules"].value,  # type: ignore[arg-type]
+            content=self.parsed["content"].value,  # type: ignore[arg-type]
+            calendar=self.parsed["calendar"].value,  # type: ignore[arg-type]
+            sources=dict(self.sources),
+        )
+
+    @property
+    def degraded(self) -> str:
+        """Why this set is not the store's ("" when it is): STORE_UNAVAILABLE or STORE_INCOMPLETE."""
+        if not self.read:
+            return STORE_UNAVAILABLE
+        return STORE_INCOMPLETE if "bundled" in self.sources.values() else ""
+
+    def after_read(self, path: str, parameters: Mapping[str, str]) -> tuple[Snapshot, RefreshOutcome]:
+        """The next snapshot from one read of the store (pure: this one is left as it is)."""
+        outcome = RefreshOutcome(checked=True)
+        parsed, sources = dict(self.parsed), dict(self.sources)
+        seen, refused = dict(self.seen), dict(self.refused)
+        stored_documents = decode_documents(path, parameters, tuple(parsed))
+        outcome.missing = [name for name in parsed if name not in stored_documents]
+        for name, stored in stored_documents.items():
+            if isinstance(stored, StorageFormatError):
+                outcome.refused.append((name, str(stored)))
+                continue
+            if seen.get(name) == stored.sha256:
+                if name in refused:  # still refused: report it again, without parsing again
+                    outcome.refused.append((name, refused[name]))
+                continue
+            seen[name] = stored.sha256
+            if parsed[name].sha256 == stored.sha256:  # the store holds what is served (the shipped one)
+                refused.pop(name, None)
+                if sources[name] != "store":
+                    sources[name] = "store"
+                    outcome.changed.append(name)
+                continue
+            try:
+                document = parse_text(stored.text, name)
+            except Exception as problem:  # DocumentError, or a validator bug: refuse, never raise
+                why = (
+                    str(problem)
+                    if isinstance(problem, DocumentError)
+                    else f"{type(problem).__name__} in validation"
+                )
+                refused[name] = why
+                outcome.refused.append((name, why))
+                continue
+            refused.pop(name, None)
+            parsed[name], sources[name] = document, "store"
+            outcome.changed.append(name)
+        return Snapshot(
+            _frozen(parsed), _frozen(sources), _frozen(seen), _frozen(refused), read=True
+        ), outcome
+
+
+def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping))
+
+
+Read = Callable[[Callable[[], tuple[Snapshot, RefreshOutcome]]], tuple[Snapshot, RefreshOutcome]]
+
+
 class DocumentStore:
     def __init__(
         self,
@@ -68,10 +169,8 @@ class DocumentStore:
     ) -> None:
         self._fetch = fetch
         self._path = path
-        self._parsed = dict(bundled)
-        self._sources = dict.fromkeys(bundled, "bundled")
-        self._seen: dict[str, str] = {}  # document → sha256 last read from the store
-        self._refused: dict[str, str] = {}  # document → why the store's current version is refused
+        self._snapshot = Snapshot.bundled(bundled)
+        self._swap = threading.Lock()
         self._max_age = max_age_seconds
         self._retry_after = retry_after_failure_seconds
         self._clock = clock
@@ -80,62 +179,47 @@ class DocumentStore:
     def due(self) -> bool:
         return self._clock() >= self._next_check
 
+    def snapshot(self) -> Snapshot:
+        """The set being served: take it once per invocation and use only it."""
+        return self._snapshot
+
     def get(self, name: str) -> Parsed:
         """The document being served under `name` (store or bundled)."""
-        return self._parsed[name]
+        return self._snapshot.get(name)
 
     def source(self, name: str) -> str:
-        return self._sources[name]
+        return self._snapshot.sources[name]
 
     def documents(self) -> Documents:
-        return Documents(
-            rules=self._parsed["rules"].value,  # type: ignore[arg-type]
-            content=self._parsed["content"].value,  # type: ignore[arg-type]
-            calendar=self._parsed["calendar"].value,  # type: ignore[arg-type]
-            sources=dict(self._sources),
-        )
+        return self._snapshot.documents()
 
-    def refresh(
-        self, read: Callable[[Callable[[], dict[str, str]]], dict[str, str]] | None = None
-    ) -> RefreshOutcome:
-        """Read the store now (through `read`, e.g. a time-budgeted runner) and apply what is valid."""
-        outcome = RefreshOutcome(checked=True)
+    def refresh(self, read: Read | None = None) -> RefreshOutcome:
+        """Read the store now and install the next snapshot; `read` runs the read-and-build (e.g.
+        within a time budget). A read that fails, or returns after `read` gave up, installs nothing."""
+        base = self._snapshot
+
+        def read_and_build() -> tuple[Snapshot, RefreshOutcome]:
+            return base.after_read(self._path, self._fetch())
+
         try:
-            parameters = read(self._fetch) if read else self._fetch()
+            candidate, outcome = read(read_and_build) if read else read_and_build()
         except Exception as error:  # throttled, unreachable, timed out, access denied
-            outcome.failed = type(error).__name__
             self._next_check = self._clock() + self._retry_after
-            return outcome
-        self._next_check = self._clock() + self._max_age
-        for name, stored in decode_documents(self._path, parameters, tuple(self._parsed)).items():
-            if isinstance(stored, StorageFormatError):
-                outcome.refused.append((name, str(stored)))
-                continue
-            if self._seen.get(name) == stored.sha256:
-                if name in self._refused:  # still refused: report it again, without parsing again
-                    outcome.refused.append((name, self._refused[name]))
-                continue
-            self._seen[name] = stored.sha256
-            try:
-                parsed = parse_text(stored.text, name)
-            except Exception as problem:  # DocumentError, or a validator bug: refuse, never raise
-                why = (
-                    str(problem)
-                    if isinstance(problem, DocumentError)
-                    else f"{type(problem).__name__} in validation"
-                )
-                self._refused[name] = why
-                outcome.refused.append((name, why))
-                continue
-            self._refused.pop(name, None)
-            self._parsed[name] = parsed
-            self._sources[name] = "store"
-            outcome.changed.append(name)
+            return RefreshOutcome(checked=True, failed=type(error).__name__)
+        with self._swap:
+            if self._snapshot is not base:  # another refresh installed a newer set meanwhile
+                return replace(outcome, changed=[])
+            self._snapshot = candidate
+            self._next_check = self._clock() + self._max_age
         return outcome
 
 
 # One attempt: a slow store read is retried on a later call, never while a caller waits.
-STORE_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=1)
+STORE_LIMITS = ClientLimits(connect_timeout=0.2, read_timeout=0.4, max_attempts=1)
+# A refresh may take this much of a caller's budget: one attempt of STORE_LIMITS (a slower answer is
+# no answer). The rest is kept for the write that records the call; until a read succeeds, the last
+# good snapshot serves. Like escalation's METRICS_BUDGET_MS, both fit the budget with room to spare.
+REFRESH_BUDGET_MS = 600
 
 
 @dataclass(frozen=True)
@@ -160,8 +244,23 @@ class StoreReporter:
                 extra={"document": document, "problem": problem},
             )
             self.metrics.add_metric(name=f"{self.metric_prefix}Refused", unit="Count", value=1)
+        if outcome.missing:
+            # A wrong or empty path reads as an empty store: say so, the bundled documents serve.
+            self.logger.warning(
+                f"{self.subject} store holds no such document; serving the bundled one",
+                extra={"problem": "STORE_DOCUMENT_MISSING", "documents": outcome.missing},
+            )
+            self.metrics.add_metric(name=f"{self.metric_prefix}StoreMissing", unit="Count", value=1)
         if outcome.changed:
             self.logger.info(f"{self.subject} store documents loaded", extra={"documents": outcome.changed})
+
+    def degraded_reason(self, snapshot: Snapshot) -> str:
+        """The answer's `degradedReason` when `snapshot` is not the store's set, "" otherwise;
+        counted as `<Prefix>StoreDegraded` (e.g. RULES_STORE_UNAVAILABLE, POLICY_STORE_INCOMPLETE)."""
+        if not snapshot.degraded:
+            return ""
+        self.metrics.add_metric(name=f"{self.metric_prefix}StoreDegraded", unit="Count", value=1)
+        return f"{self.metric_prefix.upper()}_{snapshot.degraded}"
 
 
 def open_store(
@@ -174,7 +273,10 @@ def open_store(
     reporter: StoreReporter,
 ) -> DocumentStore:
     """A store over `path` serving `names`, read once now (in the init phase, so the first caller
-    does not wait for it; bounded, so a stalled store cannot eat the init phase's time limit)."""
+    does not wait for it; bounded, so a stalled store cannot eat the init phase's time limit).
+
+    The first read gets all of `init_budget_ms`, not REFRESH_BUDGET_MS: without it the container
+    has only the bundled documents, and the init phase is not a caller's budget."""
     ssm = make_client("ssm-slim", STORE_LIMITS)  # GetParametersByPath only: a faster cold start
     store = DocumentStore(
         fetch=lambda: fetch_parameters(ssm, path),
@@ -183,10 +285,16 @@ def open_store(
         max_age_seconds=max_age_seconds,
         retry_after_failure_seconds=retry_after_failure_seconds,
     )
-    refresh_when_due(store, Deadline.after_ms(init_budget_ms), reporter)
+    reporter.report(store.refresh(read=within(Deadline.after_ms(init_budget_ms))))
     return store
 
 
 def refresh_when_due(store: DocumentStore, deadline: Deadline, reporter: StoreReporter) -> None:
+    """Refresh when due, within REFRESH_BUDGET_MS of `deadline`: what is left stays the caller's."""
     if store.due():
-        reporter.report(store.refresh(read=lambda fetch: run_within(deadline, fetch)))
+        reporter.report(store.refresh(read=within(deadline.sooner(REFRESH_BUDGET_MS))))
+
+
+def within(deadline: Deadline) -> Read:
+    """A refresh's `read` that gives up at `deadline` (its late result is discarded)."""
+    return lambda read_and_build: run_within(deadline, read_and_build)

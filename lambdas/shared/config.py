@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,6 +15,20 @@ def required(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "").strip()
     if not value:
         raise ConfigError(f"environment variable {name} is required")
+    return value
+
+
+TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")  # DynamoDB's rule for a table name
+
+
+def table_name(env: Mapping[str, str], name: str) -> str:
+    """A required DynamoDB table name: a typo fails here, named, not as a failed write per call."""
+    value = required(env, name)
+    if not TABLE_NAME.match(value):
+        raise ConfigError(
+            f"environment variable {name} must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -), "
+            f"got {value!r}"
+        )
     return value
 
 

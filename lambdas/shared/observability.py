@@ -32,13 +32,28 @@ class _CurrentStdout:
         sys.stdout.flush()
 
 
+LOG_LEVEL_VAR = "POWERTOOLS_LOG_LEVEL"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 def get_logger(service: str) -> Logger:
     # POWERTOOLS_LOGGER_LOG_EVENT stays off: the event carries the caller's number.
-    return Logger(
+    # An unknown level would make Powertools raise at import (no answer to the flow at all): INFO
+    # serves instead, and one line says which variable is wrong.
+    raw = os.environ.get(LOG_LEVEL_VAR, "").strip()
+    level = raw.upper() or "INFO"
+    valid = level in LOG_LEVELS
+    logger = Logger(
         service=service,
-        level=os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
+        level=level if valid else "INFO",
         logger_handler=logging.StreamHandler(_CurrentStdout()),  # type: ignore[arg-type]
     )
+    if not valid:
+        logger.warning(
+            "configuration invalid",
+            extra={"problem": f"environment variable {LOG_LEVEL_VAR} must be one of {', '.join(LOG_LEVELS)}"},
+        )
+    return logger
 
 
 def get_metrics(service: str) -> Metrics:

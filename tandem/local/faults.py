@@ -4,6 +4,11 @@ moto never throttles or fails, so the sandbox registers one hook inside botocore
 (`before-send`, ahead of moto's own). While a fault is active the hook answers matching
 requests itself, after an optional real delay, so client timeouts, SDK retries and the
 handlers' budgets all behave as they would against a failing service.
+
+Once its sandbox has closed, every request that still reaches the injector (one held by a slow
+fault, or an SDK retry of it, from a client a late daemon thread still uses) is answered with an
+error the SDK does not retry, never sent on: it would otherwise land in whatever moto runs by then
+(the next test's sandbox) or go nowhere the sandbox controls.
 """
 
 from __future__ import annotations
@@ -32,13 +37,20 @@ class Fault:
 
 
 FAULTED_URL = "https://fault-injected.tandem.invalid/"
+SANDBOX_CLOSED = "SandboxClosed"  # a 400 no SDK retries
 
 
 class FaultInjector:
     def __init__(self) -> None:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        self._closed = False
         self.injected = 0  # requests answered or delayed by a fault
+
+    def close(self) -> None:
+        """The sandbox is gone: requests still held by a delay are answered with an error."""
+        with self._lock:
+            self._closed = True
 
     def add(self, fault: Fault) -> None:
         with self._lock:
@@ -52,11 +64,15 @@ class FaultInjector:
         _hook, service, operation = event_name.split(".", 2)
         with self._lock:
             fault = next((f for f in self._faults if f.matches(service, operation)), None)
+        if self._closed:
+            fault = Fault(service, operation, error_code=SANDBOX_CLOSED, status=400)
         if fault is None:
             return None
         self.injected += 1
         if fault.delay_seconds:
             time.sleep(fault.delay_seconds)
+            if self._closed:
+                fault = Fault(service, operation, error_code=SANDBOX_CLOSED, status=400)
         if fault.error_code is None and fault.payload is None:
             return None
         if fault.payload is not None:  # a reply the client cannot parse

@@ -366,6 +366,7 @@ def _hooked(box: Sandbox) -> Iterator[Sandbox]:
     try:
         yield box
     finally:
+        box.faults.close()
         box.cold_start()
         boto3.DEFAULT_SESSION = None
 

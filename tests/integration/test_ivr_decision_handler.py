@@ -219,19 +219,37 @@ def test_a_warm_invocation_makes_one_aws_call(box: Sandbox) -> None:
         box.invoke("ivr_decision", event)  # cold: reads the store, writes the decision
         cold_calls = box.last.aws_calls
         box.invoke("ivr_decision", event)
-    assert cold_calls == ["ssm.GetParametersByPath", "dynamodb.PutItem"]
+    # One recursive read of the store (the four shipped documents take two pages of 10), one write
+    reads = cold_calls[:-1]
+    assert set(reads) == {"ssm.GetParametersByPath"} and 1 <= len(reads) <= 2, cold_calls
+    assert cold_calls[-1] == "dynamodb.PutItem"
     assert box.last.aws_calls == ["dynamodb.PutItem"]
 
 
-def test_store_unreachable_at_cold_start_serves_the_bundled_rules(box: Sandbox) -> None:
-    with box.fault(Fault("ssm")), box.clock(MONDAY_10_NY):
-        response = box.invoke(
-            "ivr_decision", flow_event("voice_known_gold.json", intent="Returns", intentConfidence="1")
-        )
-    assert response["status"] == "OK"
-    assert response["route"] == "SELF_SERVICE"
-    assert response["rulesSource"] == "bundled"
-    assert any(line.get("message", "").startswith("rules store unreachable") for line in box.last.log_lines)
+def test_store_unreachable_at_cold_start_serves_the_bundled_rules_and_says_so() -> None:
+    from tandem.local import sandbox
+
+    event = flow_event("voice_known_gold.json", intent="Returns", intentConfidence="1")
+    with sandbox(attach=False, env={"IVR_RULES_RETRY_SECONDS": "0"}) as box, box.clock(MONDAY_10_NY):
+        with box.fault(Fault("ssm")):
+            response = box.invoke("ivr_decision", event)
+        # Then the bundled rules decide, and the answer says the store could not be read
+        assert (response["status"], response["degradedReason"]) == ("DEGRADED", "RULES_STORE_UNAVAILABLE")
+        assert (response["route"], response["rulesSource"]) == ("SELF_SERVICE", "bundled")
+        assert any(m.startswith("rules store unreachable") for m in messages(box.last.log_lines))
+        assert any("RulesStoreDegraded" in json.dumps(m) for m in box.last.metrics)
+        # When a later read succeeds, Then the answer is OK again, from the store
+        recovered = box.invoke("ivr_decision", event)
+    assert (recovered["status"], recovered["route"], recovered["rulesSource"]) == (
+        "OK",
+        "SELF_SERVICE",
+        "store",
+    )
+    assert "degradedReason" not in recovered
+
+
+def messages(log_lines: list[dict[str, Any]]) -> list[str]:
+    return [str(line.get("message", "")) for line in log_lines]
 
 
 def test_interaction_table_down_still_answers_and_counts_the_gap(box: Sandbox) -> None:
@@ -253,8 +271,8 @@ def test_slow_store_cannot_hold_the_caller_past_the_budget(box: Sandbox) -> None
             "ivr_decision", flow_event("voice_known_gold.json", intent="Returns", intentConfidence="1")
         )
         elapsed = time.perf_counter() - started
-    # Then the answer still comes, from what the container holds, inside the block's limit
-    assert response["status"] == "OK"
+    # Then the answer still comes, from what the container holds (bundled: it never read the store)
+    assert (response["status"], response["degradedReason"]) == ("DEGRADED", "RULES_STORE_UNAVAILABLE")
     assert response["route"] == "SELF_SERVICE"
     assert elapsed < 4.0
 
@@ -338,6 +356,8 @@ def test_a_half_written_push_is_not_served(box: Sandbox) -> None:
         )
     assert response["rulesSource"] == "bundled"
     assert response["route"] == "SELF_SERVICE"
+    # The store was read, but holds no valid rules yet: the bundled ones serve, and the answer says so
+    assert (response["status"], response["degradedReason"]) == ("DEGRADED", "RULES_STORE_INCOMPLETE")
     assert any("do not match the head's hash" in line.get("problem", "") for line in box.last.log_lines)
 
 

@@ -7,6 +7,8 @@ test edits) and a FAKE clock — not moto: no boto3 is involved at this level.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -30,7 +32,15 @@ from lambdas.ivr_decision.storage_format import (
     split_parts,
     stale_parts,
 )
-from lambdas.ivr_decision.store import DocumentStore
+from lambdas.ivr_decision.store import (
+    REFRESH_BUDGET_MS,
+    STORE_INCOMPLETE,
+    STORE_LIMITS,
+    STORE_UNAVAILABLE,
+    DocumentStore,
+    within,
+)
+from lambdas.shared.budget import Deadline
 from tests.unit.ivr_support import shipped_json
 
 PATH = "/tandem/ivr"
@@ -391,9 +401,9 @@ def test_the_read_hook_runs_the_fetch() -> None:
     store = make_store(fake, clock)
     wrapped: list[bool] = []
 
-    def read(fetch: Callable[[], dict[str, str]]) -> dict[str, str]:
+    def read(read_and_build: Callable[[], Any]) -> Any:
         wrapped.append(True)
-        return fetch()
+        return read_and_build()
 
     assert store.refresh(read=read).changed == ["rules"]
     assert wrapped == [True]
@@ -414,3 +424,153 @@ def test_the_head_names_the_part_count_and_hash() -> None:
     encoded = encode_document(PATH, "calendar", "abc")
     assert json.loads(encoded["/tandem/ivr/calendar"]) == {"parts": 1, "sha256": sha256_of("abc")}
     assert encoded["/tandem/ivr/calendar/01"] == "abc"
+
+
+# --- one snapshot: never a mixed set, never a late change --------------------------------------------
+
+
+def revisions(store: DocumentStore) -> tuple[str, str, str]:
+    documents = store.documents()
+    return documents.rules.revision, documents.content.revision, documents.calendar.revision
+
+
+def push_set(fake: FakeStore, revision: str) -> None:
+    fake.push("rules", rules_revision(revision))
+    fake.push("content", shipped_json("content") | {"revision": revision})
+    fake.push("calendar", shipped_json("calendar") | {"revision": revision})
+
+
+def test_a_reader_during_a_refresh_sees_the_old_set_or_the_new_one_never_a_mix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake, clock = FakeStore(), FakeClock()
+    push_set(fake, "A")
+    store = make_store(fake, clock)
+    store.refresh()
+    assert revisions(store) == ("A", "A", "A")
+    push_set(fake, "B")
+    # Each document takes a while to parse, so a refresh that applied them one by one would show a mix
+    real: Callable[..., Any] = store_module.parse_text
+
+    def slow_parse(text: str, expected: str | None = None) -> Any:
+        time.sleep(0.02)
+        return real(text, expected)
+
+    monkeypatch.setattr(store_module, "parse_text", slow_parse)
+    seen: set[tuple[str, str, str]] = set()
+    done = threading.Event()
+
+    def reader() -> None:
+        while not done.is_set():
+            seen.add(revisions(store))
+
+    watching = threading.Thread(target=reader)
+    watching.start()
+    clock.now += MAX_AGE
+    try:
+        assert sorted(store.refresh().changed) == ["calendar", "content", "rules"]
+    finally:
+        done.set()
+        watching.join()
+    assert seen <= {("A", "A", "A"), ("B", "B", "B")}, seen
+    assert revisions(store) == ("B", "B", "B")
+
+
+def test_a_read_that_lands_after_the_budget_is_discarded() -> None:
+    """Given a store read that outlasts its budget, When it finally answers on the daemon thread,
+    Then nothing it read is served: the last good set stays until a read within budget."""
+    fake, clock = FakeStore(), FakeClock()
+    push_set(fake, "A")
+    store = make_store(fake, clock)
+    store.refresh()
+    push_set(fake, "B")
+    released, answered = threading.Event(), threading.Event()
+    fetch = fake.fetch
+
+    def stalled() -> dict[str, str]:
+        released.wait(5)
+        try:
+            return fetch()
+        finally:
+            answered.set()
+
+    store._fetch = stalled  # type: ignore[method-assign]  # the store's own read, stalled
+    clock.now += MAX_AGE
+    outcome = store.refresh(read=within(Deadline.after_ms(50)))
+    assert outcome.failed == "BudgetExceeded"
+    assert revisions(store) == ("A", "A", "A")
+    released.set()  # the stalled read answers now, on its daemon thread
+    assert answered.wait(5)
+    time.sleep(0.05)  # and has had time to build the set it would have served
+    assert revisions(store) == ("A", "A", "A")
+    assert store.snapshot().sources["rules"] == "store"
+    # A read inside the budget, once due again, serves the new set
+    store._fetch = fetch  # type: ignore[method-assign]
+    clock.now += RETRY
+    assert sorted(store.refresh(read=within(Deadline.after_ms(2000))).changed) == [
+        "calendar",
+        "content",
+        "rules",
+    ]
+    assert revisions(store) == ("B", "B", "B")
+
+
+def test_one_document_refused_keeps_its_last_good_version_and_the_others_move_together() -> None:
+    """The snapshot after a read holds every valid document of that read; a refused one keeps the
+    version the previous snapshot served (store or bundled), and the refusal is reported."""
+    fake, clock = FakeStore(), FakeClock()
+    push_set(fake, "A")
+    store = make_store(fake, clock)
+    store.refresh()
+    push_set(fake, "B")
+    fake.push("content", {"kind": "tandem/ivr-content", "revision": "B"})  # not a valid content document
+    clock.now += MAX_AGE
+    outcome = store.refresh()
+    assert sorted(outcome.changed) == ["calendar", "rules"]
+    assert [name for name, _ in outcome.refused] == ["content"]
+    assert revisions(store) == ("B", "A", "B")
+    assert store.snapshot().degraded == ""  # every document has a valid store version
+
+
+def test_the_snapshot_says_when_the_bundled_documents_serve_and_stops_once_the_store_is_read() -> None:
+    fake, clock = FakeStore(), FakeClock()
+    store = make_store(fake, clock)
+    assert store.snapshot().degraded == STORE_UNAVAILABLE  # not read yet
+    fake.error = ConnectionError("unreachable")
+    assert store.refresh().failed == "ConnectionError"
+    assert store.snapshot().degraded == STORE_UNAVAILABLE
+    # A read that succeeds on an empty (or wrong) path: every document is missing, bundled serves
+    fake.error = None
+    clock.now += RETRY
+    empty = store.refresh()
+    assert empty.missing == ["rules", "content", "calendar"] and empty.failed == ""
+    assert store.snapshot().degraded == STORE_INCOMPLETE
+    fake.push("rules", rules_revision("pushed.1"))
+    clock.now += MAX_AGE
+    assert store.refresh().missing == ["content", "calendar"]
+    assert store.snapshot().degraded == STORE_INCOMPLETE
+    push_set(fake, "C")
+    clock.now += MAX_AGE
+    store.refresh()
+    assert store.snapshot().degraded == ""
+    # A later failed read keeps the good set, and it is still the store's
+    fake.error = TimeoutError("read timed out")
+    clock.now += MAX_AGE
+    assert store.refresh().failed == "TimeoutError"
+    assert (store.snapshot().degraded, revisions(store)) == ("", ("C", "C", "C"))
+
+
+def test_the_shipped_document_in_the_store_is_taken_without_parsing_again(counted_parses: list[str]) -> None:
+    fake, clock = FakeStore(), FakeClock()
+    for name, parsed in bundled_defaults().items():
+        fake.parameters.update(encode_document(PATH, name, parsed.canonical_text))
+    store = make_store(fake, clock)
+    assert sorted(store.refresh().changed) == ["calendar", "content", "rules"]
+    assert set(store.documents().sources.values()) == {"store"}
+    assert counted_parses == []
+
+
+def test_a_refresh_share_fits_one_store_read_attempt() -> None:
+    assert STORE_LIMITS.max_attempts == 1
+    one_attempt_ms = round((STORE_LIMITS.connect_timeout + STORE_LIMITS.read_timeout) * 1000)
+    assert one_attempt_ms <= REFRESH_BUDGET_MS

@@ -18,7 +18,7 @@ from lambdas.shared.event import parse_contact_event
 from lambdas.shared.response import Status
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-CONFIG = LookupConfig.from_env({"CUSTOMERS_TABLE": "t"})
+CONFIG = LookupConfig.from_env({"CUSTOMERS_TABLE": "customers"})
 ANA = CustomerRecord(
     customer_id="C1",
     first_name="Ana",
@@ -222,12 +222,27 @@ def test_no_profile_means_no_customer_and_shared_numbers_resolve_stably() -> Non
         ({}, "CUSTOMERS_TABLE is required"),
         ({"CRM_ADAPTER": "salesforce"}, "CRM_ADAPTER must be one of dynamodb, http"),
         ({"CRM_ADAPTER": "http"}, "CRM_HTTP_BASE_URL is required"),
-        ({"CUSTOMERS_TABLE": "t", "LOOKUP_BUDGET_MS": "fast"}, "LOOKUP_BUDGET_MS must be a whole number"),
         (
-            {"CUSTOMERS_TABLE": "t", "LOOKUP_BUDGET_MS": "9000"},
+            {"CUSTOMERS_TABLE": "customers", "LOOKUP_BUDGET_MS": "fast"},
+            "LOOKUP_BUDGET_MS must be a whole number",
+        ),
+        (
+            {"CUSTOMERS_TABLE": "customers", "LOOKUP_BUDGET_MS": "9000"},
             "LOOKUP_BUDGET_MS must be between 100 and 7000",
         ),
-        ({"CUSTOMERS_TABLE": "t", "DEFAULT_COUNTRY": "USA"}, "DEFAULT_COUNTRY must be an ISO country code"),
+        (
+            {"CUSTOMERS_TABLE": "customers", "DEFAULT_COUNTRY": "USA"},
+            "DEFAULT_COUNTRY must be an ISO country code",
+        ),
+        ({"CUSTOMERS_TABLE": "my customers"}, "CUSTOMERS_TABLE must be a DynamoDB table name"),
+        (
+            {"CRM_ADAPTER": "http", "CRM_HTTP_BASE_URL": "ftp://crm", "CRM_HTTP_SECRET_ARN": "crm-token"},
+            "CRM_HTTP_BASE_URL: CRM base URL must use https://",
+        ),
+        (
+            {"CRM_ADAPTER": "http", "CRM_HTTP_BASE_URL": "https://crm", "CRM_HTTP_SECRET_ARN": "a secret"},
+            "CRM_HTTP_SECRET_ARN must be a Secrets Manager secret ARN or name",
+        ),
     ],
 )
 def test_configuration_errors_name_the_variable(env: dict[str, str], message: str) -> None:
