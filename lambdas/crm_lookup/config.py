@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lambdas.shared.config import ConfigError, choice, integer, required, table_name
+from lambdas.shared.config import ConfigError, choice, integer, required, secret_id, table_name
 from lambdas.shared.tables import CUSTOMERS
 
 ADAPTERS = ("dynamodb", "http")
-SECRET_ID = re.compile(r"^[A-Za-z0-9/_+=.@:-]{1,2048}$")  # a Secrets Manager name or ARN
 
 
 @dataclass(frozen=True)
@@ -57,10 +55,3 @@ def base_url(env: Mapping[str, str], name: str) -> str:
         if isinstance(problem, ConfigError):
             raise
         raise ConfigError(f"environment variable {name}: {problem}") from None
-
-
-def secret_id(env: Mapping[str, str], name: str) -> str:
-    value = required(env, name)
-    if not SECRET_ID.match(value):
-        raise ConfigError(f"environment variable {name} must be a Secrets Manager secret ARN or name")
-    return value

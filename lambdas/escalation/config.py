@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from lambdas.ivr_decision.config import TIME_ZONE_VAR, config_path
-from lambdas.shared.config import ConfigError, integer, required, table_name, time_zone
+from lambdas.shared.config import ConfigError, integer, required, secret_id, table_name, time_zone
 from lambdas.shared.keyed_hash_secret import SECRET_VAR as KEYED_HASH_SECRET_VAR
 from lambdas.shared.tables import INTERACTIONS
 
@@ -57,7 +57,7 @@ class EscalationConfig:
             budget_ms=integer(env, "ESCALATION_BUDGET_MS", 1500, low=100, high=7000),
             interaction_ttl_days=integer(env, "INTERACTION_TTL_DAYS", 90, low=1, high=3650),
             metrics_requests_per_second=integer(env, "METRICS_REQUESTS_PER_MINUTE", 60, low=1, high=600) / 60,
-            keyed_hash_secret=required(env, KEYED_HASH_SECRET_VAR),
+            keyed_hash_secret=secret_id(env, KEYED_HASH_SECRET_VAR),
         )
 
 

@@ -11,6 +11,9 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable and the problem."""
 
 
+SECRET_ID = re.compile(r"^[A-Za-z0-9/_+=.@:-]{1,2048}$")  # a Secrets Manager name or ARN
+
+
 def required(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "").strip()
     if not value:
@@ -59,3 +62,10 @@ def time_zone(name: str, where: str) -> ZoneInfo:
         raise ConfigError(
             f"{where} must be an IANA time zone such as America/New_York, got {name!r}"
         ) from None
+
+
+def secret_id(env: Mapping[str, str], name: str) -> str:
+    value = required(env, name)
+    if not SECRET_ID.match(value):
+        raise ConfigError(f"environment variable {name} must be a Secrets Manager secret ARN or name")
+    return value
