@@ -55,8 +55,11 @@ def counter_key(dimension: str, day: str, value: str) -> dict[str, str]:
     return {PK: f"DIM#{dimension}", SK: f"{day}#{value}"}
 
 
+CALL_PREFIX, STATE_SK = "CALL#", "STATE"
+
+
 def state_key(initial_contact_id: str) -> dict[str, str]:
-    return {PK: f"CALL#{initial_contact_id}", SK: "STATE"}
+    return {PK: f"{CALL_PREFIX}{initial_contact_id}", SK: STATE_SK}
 
 
 REFUSED_PREFIX = "REFUSED#"

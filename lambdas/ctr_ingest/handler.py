@@ -121,8 +121,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             ]
             parsed = [(sequence, r) for sequence, r in outcomes if isinstance(r, ContactRecord)]
             refused = [r for _, r in outcomes if isinstance(r, Refused)]
-            result = _count(deps, parsed)
-            kept = deps.refusals.keep(refused)
+            result = _count(deps, parsed, deps.refusals.keys(refused))
+            kept = deps.refusals.keep(refused, result.also_found)
             for raw in records:
                 if raw["kinesis"]["sequenceNumber"] in result.failed_items | kept.failed_items:
                     _report_failure(processor, raw)
@@ -145,14 +145,17 @@ def _count_refusals(kept: KeepResult) -> None:
             metric.add_dimension(name="reason", value=reason)
 
 
-def _count(deps: IngestDeps, parsed: list[tuple[str, ContactRecord]]) -> IngestResult:
+def _count(
+    deps: IngestDeps, parsed: list[tuple[str, ContactRecord]], also_read: list[dict[str, Any]]
+) -> IngestResult:
+    """Count the calls; `also_read` (the refusals' listing keys) is read with their states."""
     try:
-        return deps.store.ingest(parsed)
+        return deps.store.ingest(parsed, also_read)
     except Exception as error:  # reading the states failed: the whole batch is delivered again
         logger.warning(
             "call states unreadable; batch reported for retry", extra={"error_type": type(error).__name__}
         )
-        return IngestResult(failed_items={sequence for sequence, _ in parsed})
+        return IngestResult(failed_items={sequence for sequence, _ in parsed}, also_found=None)
 
 
 def _report_failure(processor: BatchProcessor, raw: dict[str, Any]) -> None:

@@ -7,8 +7,9 @@ only to the refused-records SQS queue (encrypted, 14 days' retention), with the 
 
 Each refused record is kept exactly once, whatever the redelivery:
 
-1. one BatchGetItem asks which of the batch's refused records are already listed; those are done
-   (a listed record's raw copy reached the queue before it was listed);
+1. the batch's refused records already listed are done (a listed record's raw copy reached the
+   queue before it was listed); which they are is read with the call states, in the counter
+   store's BatchGetItem (`keys` gives it the keys), so a batch still reads once;
 2. the others are sent to the queue (SendMessageBatch, up to 10 a call);
 3. those sent are listed (BatchWriteItem, up to 25 a call), keyed by arrival time and Kinesis
    record id, so a retry overwrites its own item.
@@ -38,13 +39,12 @@ from lambdas.shared.tables import METRICS
 
 UNREADABLE_ID = "UNREADABLE"  # the contact hash when the record has no well-formed ContactId
 HASH_CHARS = 24  # of sha256's 64 hex digits: unique enough to match a record in the queue
-MAX_BATCH_GET_KEYS = 100
 MAX_BATCH_WRITE_ITEMS = 25
 MAX_SEND_ENTRIES = 10  # SendMessageBatch's limit
 # SQS takes 1 MiB per message and per batch (the queue is created with that maximum); a margin is
 # left for the envelope's own escaping.
 MAX_MESSAGE_BYTES = 1_000_000
-MAX_UNPROCESSED_ROUNDS = 5
+MAX_UNPROCESSED_ROUNDS = 5  # BatchWriteItem rounds for unprocessed items
 TTL_ATTRIBUTE = METRICS.ttl_attribute or "expiresAt"
 
 
@@ -83,18 +83,18 @@ class RefusalStore:
     def __init__(self, dynamodb: Any, sqs: Any, table: str, queue_url: str, zone: tzinfo) -> None:
         self.dynamodb, self.sqs, self.table, self.queue_url, self.zone = dynamodb, sqs, table, queue_url, zone
 
-    def keep(self, refused: Sequence[Refused]) -> KeepResult:
+    def keys(self, refused: Sequence[Refused]) -> list[dict[str, dict[str, str]]]:
+        """The listing keys of `refused`, once each: what to read before `keep`."""
+        return [self.key(r) for r in _unique(refused)]
+
+    def keep(self, refused: Sequence[Refused], listed: set[tuple[str, str]] | None) -> KeepResult:
+        """Queue and list what is not `listed` yet ((pk, sk) read from `keys`; None: unreadable)."""
         result = KeepResult()
-        if not refused:
-            return result
-        unique = {r.record_id: r for r in refused}
-        try:
-            listed = self._listed(list(unique.values()), result)
-        except Exception:  # unreadable: the records are delivered again, nothing is assumed
+        if listed is None:  # unknown: the records are delivered again, nothing is assumed
             result.failed_items.update(r.sequence_number for r in refused)
             return result
-        result.already_listed = len(listed)
-        fresh = [r for r in unique.values() if r.record_id not in listed]
+        fresh = [r for r in _unique(refused) if _identity(self.key(r)) not in listed]
+        result.already_listed = len(_unique(refused)) - len(fresh)
         sent = self._send(fresh, result)
         self._list(sent, result)
         return result
@@ -104,33 +104,6 @@ class RefusalStore:
         return {
             name: {"S": value} for name, value in refused_key(day, record.arrived, record.record_id).items()
         }
-
-    # -- 1. which are listed already
-
-    def _listed(self, records: list[Refused], result: KeepResult) -> set[str]:
-        by_key = {_identity(self.key(r)): r.record_id for r in records}
-        found: set[str] = set()
-        for start in range(0, len(records), MAX_BATCH_GET_KEYS):
-            keys = [self.key(r) for r in records[start : start + MAX_BATCH_GET_KEYS]]
-            request: dict[str, Any] = {
-                self.table: {
-                    "Keys": keys,
-                    "ConsistentRead": True,
-                    "ProjectionExpression": "#pk, #sk",
-                    "ExpressionAttributeNames": {"#pk": PK, "#sk": SK},
-                }
-            }
-            for _ in range(MAX_UNPROCESSED_ROUNDS):
-                answer = self.dynamodb.batch_get_item(RequestItems=request)
-                result.dynamodb_calls += 1
-                for item in answer.get("Responses", {}).get(self.table, []):
-                    found.add(by_key[_identity(item)])
-                request = answer.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-            else:
-                raise RuntimeError("refused-record keys still unread after every retry")
-        return found
 
     # -- 2. the raw records to the queue
 
@@ -188,6 +161,10 @@ class RefusalStore:
             "raw": {"S": "QUEUED" if with_data else "TOO_LARGE"},
             TTL_ATTRIBUTE: {"N": str(int(expires.timestamp()))},
         }
+
+
+def _unique(refused: Sequence[Refused]) -> list[Refused]:
+    return list({r.record_id: r for r in refused}.values())
 
 
 def _identity(item: dict[str, Any]) -> tuple[str, str]:
