@@ -11,8 +11,9 @@ Each refused record is kept exactly once, whatever the redelivery:
    queue before it was listed); which they are is read with the call states, in the counter
    store's BatchGetItem (`keys` gives it the keys), so a batch still reads once;
 2. the others are sent to the queue (SendMessageBatch, up to 10 a call);
-3. those sent are listed (BatchWriteItem, up to 25 a call), keyed by arrival time and Kinesis
-   record id, so a retry overwrites its own item.
+3. those sent are listed: one TransactWriteItems of plain Puts per 100 (all or nothing, and each Put
+   is authorised as the dynamodb:PutItem the counters already need, where BatchWriteItem would also
+   allow deletes), keyed by arrival time and Kinesis record id, so a retry overwrites its own item.
 
 A record whose send or listing failed is reported as failed, so Kinesis delivers it again; a send
 that worked before a failed listing is sent again then (the queue holds it twice, each copy naming
@@ -23,7 +24,6 @@ for a batch without refusals.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
 from collections import Counter
@@ -39,12 +39,11 @@ from lambdas.shared.tables import METRICS
 
 UNREADABLE_ID = "UNREADABLE"  # the contact hash when the record has no well-formed ContactId
 HASH_CHARS = 24  # of sha256's 64 hex digits: unique enough to match a record in the queue
-MAX_BATCH_WRITE_ITEMS = 25
+MAX_TRANSACTION_ITEMS = 100
 MAX_SEND_ENTRIES = 10  # SendMessageBatch's limit
 # SQS takes 1 MiB per message and per batch (the queue is created with that maximum); a margin is
 # left for the envelope's own escaping.
 MAX_MESSAGE_BYTES = 1_000_000
-MAX_UNPROCESSED_ROUNDS = 5  # BatchWriteItem rounds for unprocessed items
 TTL_ATTRIBUTE = METRICS.ttl_attribute or "expiresAt"
 
 
@@ -129,24 +128,17 @@ class RefusalStore:
     # -- 3. the listing
 
     def _list(self, sent: list[tuple[Refused, bool]], result: KeepResult) -> None:
-        for start in range(0, len(sent), MAX_BATCH_WRITE_ITEMS):
-            chunk = sent[start : start + MAX_BATCH_WRITE_ITEMS]
-            puts = [{"PutRequest": {"Item": self._item(r, with_data)}} for r, with_data in chunk]
-            unwritten = puts
-            # A failed call leaves `unwritten` as it was: what was not confirmed is delivered again.
-            with contextlib.suppress(Exception):
-                for _ in range(MAX_UNPROCESSED_ROUNDS):
-                    result.dynamodb_calls += 1
-                    answer = self.dynamodb.batch_write_item(RequestItems={self.table: unwritten})
-                    unwritten = (answer.get("UnprocessedItems") or {}).get(self.table, [])
-                    if not unwritten:
-                        break
-            missing = {_identity(put["PutRequest"]["Item"]) for put in unwritten}
+        for start in range(0, len(sent), MAX_TRANSACTION_ITEMS):
+            chunk = sent[start : start + MAX_TRANSACTION_ITEMS]
+            puts = [{"Put": {"TableName": self.table, "Item": self._item(r, w)}} for r, w in chunk]
+            result.dynamodb_calls += 1
+            try:
+                self.dynamodb.transact_write_items(TransactItems=puts)
+            except Exception:  # nothing of the chunk was written: its records are delivered again
+                result.failed_items.update(record.sequence_number for record, _ in chunk)
+                continue
             for record, _ in chunk:
-                if _identity(self.key(record)) in missing:
-                    result.failed_items.add(record.sequence_number)
-                else:
-                    result.listed[record.reason] += 1
+                result.listed[record.reason] += 1
 
     def _item(self, record: Refused, with_data: bool) -> dict[str, Any]:
         expires = record.arrived + timedelta(days=REFUSED_TTL_DAYS)

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from lambdas.ctr_ingest.config import REFUSED_QUEUE_VAR
 from tandem.cli import main
@@ -234,13 +235,19 @@ def test_a_failed_send_reports_the_record_and_its_redelivery_keeps_it_once(box: 
 
 
 def test_a_failed_listing_reports_the_record_and_its_redelivery_lists_it_once(box: Sandbox) -> None:
+    # Given DynamoDB's transactions failing: the counters' and the listing's alike. Every record of
+    # the batch failed, so the invocation fails (Lambda retries the batch, bisecting it)
     event = mixed_batch()
-    with box.fault(Fault("dynamodb", "BatchWriteItem", **NOT_RETRIED)):
-        answer = box.invoke("ctr_ingest", event)
-    assert {f["itemIdentifier"] for f in answer["batchItemFailures"]} == refused_sequences(event)
+    with (
+        box.fault(Fault("dynamodb", "TransactWriteItems", **NOT_RETRIED)),
+        pytest.raises(BatchProcessingError),
+    ):
+        box.invoke("ctr_ingest", event)
     assert listed(box) == []
-    assert refused_total(box) == 0
+    assert counters(box) == {}
+    # When it is delivered again: every call counted once, every refusal listed and counted once
     assert box.invoke("ctr_ingest", copy.deepcopy(event)) == {"batchItemFailures": []}
+    assert counters(box) == EXPECTED_ALL
     assert len(listed(box)) == len(REFUSED)
     assert refused_by_reason(box) == dict.fromkeys(REFUSED, 1)
     # The raw records reached the queue on both deliveries (sent, then not listed): each copy names
@@ -250,11 +257,24 @@ def test_a_failed_listing_reports_the_record_and_its_redelivery_lists_it_once(bo
     assert len({m["recordId"] for m in messages}) == len(REFUSED)
 
 
+def test_a_failed_listing_alone_reports_only_the_refused_records(box: Sandbox) -> None:
+    # Given the good calls counted already, and the listing's transaction failing on redelivery
+    event = mixed_batch()
+    good = kinesis_event(*day_of_calls())
+    box.invoke("ctr_ingest", good)
+    with box.fault(Fault("dynamodb", "TransactWriteItems", **NOT_RETRIED)):
+        answer = box.invoke("ctr_ingest", event)
+    # Then only the refused records are reported (the calls had nothing new to write)
+    assert {f["itemIdentifier"] for f in answer["batchItemFailures"]} == refused_sequences(event)
+    assert listed(box) == []
+    assert box.invoke("ctr_ingest", copy.deepcopy(event)) == {"batchItemFailures": []}
+    assert len(listed(box)) == len(REFUSED)
+    assert counters(box) == EXPECTED_ALL
+
+
 def test_an_unreadable_listing_reports_the_refused_records_for_retry(box: Sandbox) -> None:
     # Given only refused records and DynamoDB's BatchGetItem failing: nothing can be known, nothing is
     # kept, and a batch whose every record failed fails the invocation (Lambda retries, bisects)
-    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
-
     with box.fault(Fault("dynamodb", "BatchGetItem", **NOT_RETRIED)), pytest.raises(BatchProcessingError):
         box.invoke("ctr_ingest", kinesis_event(*REFUSED.values()))
     assert len(queued(box)) == 0
