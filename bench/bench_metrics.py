@@ -1,8 +1,9 @@
 """Contact-record ingestion and the KPI report, on the sandbox (moto).
 
 Prints ctr_ingest's processing throughput (records per second through the real handler, Kinesis
-event in, counters written), its DynamoDB calls per 100 records (budget <= 4), and the report's
-reads and time over 365 days of counters. Moto's latency is not DynamoDB's: the calls per record
+event in, counters written), its DynamoDB calls per 100 records (budget <= 4), what a batch with
+refused records costs on top (listing and queue), and the report's reads and time over 365 days of
+counters. Moto's latency is not DynamoDB's: the calls per record
 and reads per report are the figures that carry over; the times compare runs on one machine.
 """
 
@@ -138,6 +139,27 @@ def _ingestion(box: Sandbox) -> None:
     assert again == {"batchItemFailures": []}
     repeat_calls = len([c for c in box.last.aws_calls if c.startswith("dynamodb.")])
     print(f"a redelivered batch of {BATCH}: {repeat_calls} DynamoDB call(s), nothing counted twice")
+    _with_refusals(box, rng)
+
+
+REFUSED_PER_BATCH = 5
+
+
+def _with_refusals(box: Sandbox, rng: random.Random) -> None:
+    """A batch of 100 of which 5 are refused (an agent's name for Agent): the extra calls they cost."""
+    records = [record(20_000 + n, rng) for n in range(BATCH)]
+    for n in range(REFUSED_PER_BATCH):
+        records[n * 20]["Agent"] = "Rachel"
+    answer = box.invoke("ctr_ingest", kinesis_event(records, 20_000))
+    assert answer == {"batchItemFailures": []}, answer
+    calls = box.last.aws_calls
+    dynamodb = len([c for c in calls if c.startswith("dynamodb.")])
+    sqs = len([c for c in calls if c.startswith("sqs.")])
+    print(
+        f"a batch of {BATCH} with {REFUSED_PER_BATCH} refused: {dynamodb} DynamoDB calls "
+        f"(budget <= {CALLS_PER_100_BUDGET}: {verdict(dynamodb, CALLS_PER_100_BUDGET)}) "
+        f"and {sqs} SQS call(s); a batch without refusals makes no listing or queue call"
+    )
 
 
 def _report(box: Sandbox) -> None:

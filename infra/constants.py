@@ -63,5 +63,8 @@ CTR_INGEST_MEMORY_MB: Final = 256
 CTR_BATCH_SIZE: Final = 100
 CTR_MAX_RETRIES: Final = 5  # then the batch's records go to the on-failure queue
 CTR_MAX_RECORD_AGE_HOURS: Final = 24  # the stream's retention
+# Refused records' raw data (it holds the caller's number) is kept this long in its queue, SQS's maximum.
+CTR_REFUSED_RETENTION_DAYS: Final = 14
+SQS_MAX_MESSAGE_BYTES: Final = 1_048_576  # SQS's largest message (and batch); the refused queue takes it
 # Service level: a queued call an agent answers within this many seconds (the common 80/20 goal's 20).
 SERVICE_LEVEL_SECONDS: Final = 20

@@ -4,12 +4,19 @@ ctr_ingest reads the stream with partial batch failure reporting: the records it
 are delivered again (it counts each call once, so redelivery is safe); a batch that keeps failing
 is split in two until the bad record is alone (bisect on error), and after `CTR_MAX_RETRIES` or a
 day its records go to an on-failure queue for inspection, instead of holding the shard.
+
+Records ctr_ingest refuses (lambdas/ctr_ingest/refusals.py) are not failures: retrying would refuse
+them again. Their raw data goes to a queue of its own, `RefusedRecords`, the only place it is kept
+outside the stream: it holds the caller's number, so the queue is encrypted, TLS-only and keeps it
+`CTR_REFUSED_RETENTION_DAYS`. The on-failure queue could not take that role: Lambda sends it only a
+description of the failed batch (shard, sequence numbers, error), never the records.
 """
 
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_connect as connect
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
@@ -18,11 +25,12 @@ from constructs import Construct
 
 from infra import constants
 from infra.nag import acknowledge
+from lambdas.ctr_ingest.config import REFUSED_QUEUE_VAR
 
 
 class CtrPipeline(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, instance_arn: str, consumer: lambda_.IFunction
+        self, scope: Construct, construct_id: str, *, instance_arn: str, consumer: lambda_.Function
     ) -> None:
         super().__init__(scope, construct_id)
         # One provisioned shard (1 MB/s, 1,000 records/s in) is far above a contact centre's CTR
@@ -69,6 +77,29 @@ class CtrPipeline(Construct):
                 "nothing consumes it automatically, so a redrive to a dead-letter queue behind it "
                 "would never happen.",
             )
+        self.refused = sqs.Queue(
+            self,
+            "RefusedRecords",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(constants.CTR_REFUSED_RETENTION_DAYS),
+            max_message_size_bytes=constants.SQS_MAX_MESSAGE_BYTES,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        for rule in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
+            acknowledge(
+                self.refused,
+                rule,
+                "This queue holds refused contact records for an operator to inspect; nothing "
+                "consumes it automatically, so a redrive to a dead-letter queue behind it would never "
+                "happen, and its retention is the limit on how long the raw records are kept.",
+            )
+        consumer.add_environment(REFUSED_QUEUE_VAR, self.refused.queue_url)
+        # SendMessageBatch is authorised as sqs:SendMessage; the URL comes from the environment, so
+        # no GetQueueUrl, and nothing reads the queue back (grant_send_messages would add both).
+        consumer.add_to_role_policy(
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.refused.queue_arn])
+        )
         consumer.add_event_source(
             sources.KinesisEventSource(
                 self.stream,

@@ -276,8 +276,9 @@ class Functions(Construct):
         acknowledge(self.ctr_ingest.function, "Serverless-LambdaAsyncFailureDestination", stream_reason)
         # Call states read in batches, written with the counters in one TransactWriteItems: a Put
         # (dynamodb:PutItem) per call state and an Update (dynamodb:UpdateItem, ADD) per counter;
-        # DynamoDB authorises each action in a transaction as its own operation. No Query, Scan or
-        # DeleteItem, no index, no other table.
+        # DynamoDB authorises each action in a transaction as its own operation. Refused records'
+        # listing items are read in the same BatchGetItem and written as Puts in a transaction too.
+        # No Query, Scan, BatchWriteItem or DeleteItem, no index, no other table.
         self.ctr_ingest.role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],

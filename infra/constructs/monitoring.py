@@ -105,10 +105,9 @@ class Monitoring(Construct):
                 width=12,
             ),
             cw.GraphWidget(
-                title="Contact records: calls counted, malformed, failed; lag (s)",
+                title="Contact records: calls counted, refused, failed; lag (s)",
                 left=[
                     business("CallsCounted", ingest),
-                    business("MalformedRecords", ingest),
                     business("RecordsRefused", ingest),
                     business("RecordsFailed", ingest),
                 ],

@@ -9,11 +9,19 @@ Call state: pk `CALL#<initial contact id>`, sk `STATE`: the newest `LastUpdateTi
 contact segment, and the contributions this call has added to the counters (so a newer version
 of a record replaces them by a delta, and an older or repeated one changes nothing). The day is the
 call's first segment's initiation day in the centre's time zone.
+
+Refused records (`record.Refusal`): pk `REFUSED#<YYYY-MM-DD>` (the day the record reached the
+stream, in the centre's time zone), sk `<arrival time, UTC ISO>#<shard>:<sequence number>`, so a
+redelivered record overwrites its own item and a day lists in arrival order. The item holds the
+reason, the field, a hash of the contact id, whether the raw record reached the refused-records
+queue, and `expiresAt` (the table's TTL attribute): `REFUSED_TTL_DAYS` after arrival. Never the
+record or any value from it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from lambdas.shared.tables import METRICS
 
@@ -47,8 +55,25 @@ def counter_key(dimension: str, day: str, value: str) -> dict[str, str]:
     return {PK: f"DIM#{dimension}", SK: f"{day}#{value}"}
 
 
+CALL_PREFIX, STATE_SK = "CALL#", "STATE"
+
+
 def state_key(initial_contact_id: str) -> dict[str, str]:
-    return {PK: f"CALL#{initial_contact_id}", SK: "STATE"}
+    return {PK: f"{CALL_PREFIX}{initial_contact_id}", SK: STATE_SK}
+
+
+REFUSED_PREFIX = "REFUSED#"
+REFUSED_TTL_DAYS = 30
+
+
+def refused_key(day: str, arrived: datetime, record_id: str) -> dict[str, str]:
+    """`arrived` is aware; `record_id` is the Kinesis record's event id (shard and sequence number)."""
+    return {PK: f"{REFUSED_PREFIX}{day}", SK: f"{iso_utc(arrived)}#{record_id}"}
+
+
+def iso_utc(moment: datetime) -> str:
+    """`2026-11-23T14:15:00.250Z`: fixed width, so text order is time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def split_counter_sk(sk: str) -> tuple[str, str]:

@@ -1,11 +1,13 @@
 """Kinesis entry point: `lambdas.ctr_ingest.handler.lambda_handler`.
 
-Each record's data is one contact trace record. Powertools' BatchProcessor parses every record
-(a malformed one is logged by reason and counted as `MalformedRecords`, then skipped: it would fail
-the same way on every retry and hold the shard); then the parsed records are counted as calls by
-`CounterStore` in a few DynamoDB calls. Records whose write failed are reported as batch item
-failures, so Kinesis delivers them again; counting is idempotent, so the ones that did count do
-not count twice.
+Each record's data is one contact trace record. Powertools' BatchProcessor parses every record;
+the parsed ones are counted as calls by `CounterStore` in a few DynamoDB calls. A record that
+cannot be counted is refused (`record.Refusal`): it changes no counter (retrying would fail the
+same way and hold the shard), is logged by reason code and field name (never a value), and is kept
+once by `RefusalStore` (listed in the Metrics table, the raw record in the refused-records queue),
+counted in `RecordsRefused` by `reason`. Records whose write or keeping failed are reported as
+batch item failures, so Kinesis delivers them again; both stores are idempotent, so what did
+succeed does not count twice.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
@@ -23,15 +26,17 @@ from lambdas.ctr_ingest.aggregates import Contribution
 from lambdas.ctr_ingest.classify import contribution, summarise_call
 from lambdas.ctr_ingest.config import IngestConfig
 from lambdas.ctr_ingest.record import ContactRecord, MalformedRecord, parse_record
+from lambdas.ctr_ingest.refusals import KeepResult, RefusalStore, Refused, contact_hash
 from lambdas.ctr_ingest.segment_state import decode, encode
 from lambdas.ctr_ingest.store import Codec, CounterStore, IngestResult
 from lambdas.shared.aws import ClientLimits, make_client
 from lambdas.shared.container import Container
-from lambdas.shared.observability import MetricUnit, get_logger, get_metrics
+from lambdas.shared.observability import MetricUnit, get_logger, get_metrics, single_metric
 
 SERVICE = "ctr_ingest"
 # Background work, not a caller waiting: a few attempts with botocore's backoff are worth it.
 DYNAMODB_LIMITS = ClientLimits(connect_timeout=2.0, read_timeout=5.0, max_attempts=4)
+SQS_LIMITS = DYNAMODB_LIMITS
 
 logger = get_logger(SERVICE)
 metrics = get_metrics(SERVICE)
@@ -41,6 +46,7 @@ metrics = get_metrics(SERVICE)
 class IngestDeps:
     config: IngestConfig
     store: CounterStore[ContactRecord]
+    refusals: RefusalStore
 
 
 def build_deps() -> IngestDeps:
@@ -53,26 +59,52 @@ def build_deps() -> IngestDeps:
         return contribution(summary)
 
     codec = Codec(encode=encode, decode=decode, contribute=contribute)
-    store = CounterStore(make_client("dynamodb", DYNAMODB_LIMITS), config.metrics_table, codec)
-    return IngestDeps(config, store)
+    dynamodb = make_client("dynamodb", DYNAMODB_LIMITS)
+    store = CounterStore(dynamodb, config.metrics_table, codec)
+    refusals = RefusalStore(
+        dynamodb,
+        make_client("sqs", SQS_LIMITS),
+        config.metrics_table,
+        config.refused_queue_url,
+        config.time_zone,
+    )
+    return IngestDeps(config, store, refusals)
 
 
 CONTAINER = Container(build_deps)
 CONTAINER.warm()
 
 
-class _Malformed:
-    """What the record handler returns for data it cannot count (not a failure: retrying won't help)."""
-
-
-def _parse(record: KinesisStreamRecord) -> ContactRecord | _Malformed:
+def _parse(record: KinesisStreamRecord) -> ContactRecord | Refused:
+    data = record.kinesis.data_as_bytes()
     try:
-        return parse_record(record.kinesis.data_as_bytes())
+        return parse_record(data)
     except MalformedRecord as problem:
-        # The reason names a field, never a value: CTRs carry phone numbers.
-        logger.warning("malformed contact record skipped", extra={"reason": str(problem)[:200]})
-        metrics.add_metric(name="MalformedRecords", unit=MetricUnit.Count, value=1)
-        return _Malformed()
+        refused = Refused(
+            record_id=record.get("eventID") or record.kinesis.sequence_number,
+            sequence_number=record.kinesis.sequence_number,
+            arrived=_arrival(record),
+            reason=problem.reason,
+            field=problem.field,
+            contact_hash=contact_hash(problem.contact_id),
+            data=data,
+        )
+        # Codes and field names only: a malformed ContactId may be a phone number, an Agent a name.
+        logger.warning(
+            "contact record refused",
+            extra={
+                "reason": str(refused.reason),
+                "field": refused.field,
+                "contact_hash": refused.contact_hash,
+            },
+        )
+        return refused
+
+
+def _arrival(record: KinesisStreamRecord) -> datetime:
+    # Kinesis always stamps it; the wall clock only stands in for a hand-made event without one.
+    stamp = record.kinesis.get("approximateArrivalTimestamp") or time.time()
+    return datetime.fromtimestamp(float(stamp), UTC)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -82,16 +114,20 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         deps = CONTAINER.get()  # a ConfigError fails the invocation: the batch waits for a fix
         processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
         with processor(records=records, handler=_parse):
-            parsed = [
+            outcomes = [
                 (raw["kinesis"]["sequenceNumber"], result)
                 for status, result, raw in processor.process()
-                if status == "success" and isinstance(result, ContactRecord)
+                if status == "success"
             ]
-            result = _count(deps, parsed)
+            parsed = [(sequence, r) for sequence, r in outcomes if isinstance(r, ContactRecord)]
+            refused = [r for _, r in outcomes if isinstance(r, Refused)]
+            result = _count(deps, parsed, deps.refusals.keys(refused))
+            kept = deps.refusals.keep(refused, result.also_found)
             for raw in records:
-                if raw["kinesis"]["sequenceNumber"] in result.failed_items:
+                if raw["kinesis"]["sequenceNumber"] in result.failed_items | kept.failed_items:
                     _report_failure(processor, raw)
-        _observe(result, records, len(parsed), started)
+        _count_refusals(kept)
+        _observe(result, kept, records, len(parsed), started)
         return processor.response()  # type: ignore[return-value]
     finally:
         try:
@@ -100,14 +136,26 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             logger.warning("metrics flush failed", extra={"error_type": type(error).__name__})
 
 
-def _count(deps: IngestDeps, parsed: list[tuple[str, ContactRecord]]) -> IngestResult:
+def _count_refusals(kept: KeepResult) -> None:
+    """`RecordsRefused`, each record once (when first listed): in total (what an alarm can watch) and
+    by `reason`, one EMF line per code (a fixed vocabulary, so the dimension's cardinality is bounded)."""
+    metrics.add_metric(name="RecordsRefused", unit=MetricUnit.Count, value=sum(kept.listed.values()))
+    for reason, count in sorted(kept.listed.items()):
+        with single_metric(name="RecordsRefused", unit=MetricUnit.Count, value=count) as metric:
+            metric.add_dimension(name="reason", value=reason)
+
+
+def _count(
+    deps: IngestDeps, parsed: list[tuple[str, ContactRecord]], also_read: list[dict[str, Any]]
+) -> IngestResult:
+    """Count the calls; `also_read` (the refusals' listing keys) is read with their states."""
     try:
-        return deps.store.ingest(parsed)
+        return deps.store.ingest(parsed, also_read)
     except Exception as error:  # reading the states failed: the whole batch is delivered again
         logger.warning(
             "call states unreadable; batch reported for retry", extra={"error_type": type(error).__name__}
         )
-        return IngestResult(failed_items={sequence for sequence, _ in parsed})
+        return IngestResult(failed_items={sequence for sequence, _ in parsed}, also_found=None)
 
 
 def _report_failure(processor: BatchProcessor, raw: dict[str, Any]) -> None:
@@ -122,7 +170,9 @@ class IngestWriteFailed(RuntimeError):
     """The record's call could not be written; Kinesis will deliver it again."""
 
 
-def _observe(result: IngestResult, records: list[dict[str, Any]], parsed: int, started: float) -> None:
+def _observe(
+    result: IngestResult, kept: KeepResult, records: list[dict[str, Any]], parsed: int, started: float
+) -> None:
     elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
     received = len(records)
     arrivals = [float(r["kinesis"].get("approximateArrivalTimestamp") or 0) for r in records]
@@ -137,13 +187,20 @@ def _observe(result: IngestResult, records: list[dict[str, Any]], parsed: int, s
             "parsed": parsed,
             "calls_counted": result.applied,
             "calls_unchanged": result.unchanged,
-            "records_failed": len(result.failed_items),
-            "dynamodb_calls": result.dynamodb_calls,
+            "records_refused": received - parsed,
+            "refusals_listed": sum(kept.listed.values()),
+            "refusals_already_listed": kept.already_listed,
+            "refusals_raw_omitted": kept.raw_omitted,
+            "records_failed": len(result.failed_items | kept.failed_items),
+            "dynamodb_calls": result.dynamodb_calls + kept.dynamodb_calls,
+            "sqs_calls": kept.sqs_calls,
             "elapsed_ms": elapsed_ms,
         },
     )
     metrics.add_metric(name="RecordsReceived", unit=MetricUnit.Count, value=received)
     metrics.add_metric(name="CallsCounted", unit=MetricUnit.Count, value=result.applied)
     metrics.add_metric(name="DuplicateOrStaleCalls", unit=MetricUnit.Count, value=result.unchanged)
-    metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(result.failed_items))
+    metrics.add_metric(
+        name="RecordsFailed", unit=MetricUnit.Count, value=len(result.failed_items | kept.failed_items)
+    )
     metrics.add_metric(name="IngestLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)

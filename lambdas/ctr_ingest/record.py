@@ -5,10 +5,12 @@ the timestamps, the queue and agent durations, and a few attributes as codes; it
 customer's or system's endpoint, the agent's name or any free-text attribute, so no personal data
 reaches the Metrics table or a log line.
 
-Strict where a wrong value would mis-count the call (the ids, `LastUpdateTimestamp`, the initiation
-time: `MalformedRecord`), forgiving elsewhere: unknown fields are ignored, optional members may be
-null or absent, and a negative or non-numeric duration or an unreadable queue/agent timestamp is
-read as missing rather than failing the whole record.
+A record that would mis-count its call is refused (`MalformedRecord`, with a `Refusal` code and
+the field's name, never its value): unreadable data, a missing or malformed id, a missing or
+malformed timestamp (the queue's and agent's included), an `Agent` or `Queue` that is neither an
+object nor null, a duration that is not a number or is negative or absurdly large, a disconnect
+before the initiation. Forgiving elsewhere: unknown fields are ignored, optional members may be
+null or absent, and attributes that are not codes read as no code.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 # Codes as the flows write them (see lambdas/survey/record.py, which this package does not bundle).
@@ -30,10 +33,67 @@ TIMESTAMP = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-
 RATINGS = ("1", "2", "3", "4", "5")
 EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
 LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+# A contact lasts at most 7 days (chat and tasks; voice far less); a longer duration is corrupt,
+# and one beyond DynamoDB's 38 digits would fail the counters' write on every retry.
+MAX_DURATION_SECONDS = 30 * 24 * 3600
+QUEUE_DURATIONS = ("Duration",)
+AGENT_DURATIONS = (
+    "AgentInteractionDuration",
+    "CustomerHoldDuration",
+    "AfterContactWorkDuration",
+    "LongestHoldDuration",
+    "AgentPauseDuration",
+)
+
+
+class Refusal(StrEnum):
+    """Why a record is refused: a short fixed vocabulary (a metric dimension, a listed reason)."""
+
+    NOT_UTF8 = "NOT_UTF8"
+    NOT_JSON = "NOT_JSON"
+    NOT_AN_OBJECT = "NOT_AN_OBJECT"
+    CONTACT_ID_MISSING = "CONTACT_ID_MISSING"
+    CONTACT_ID_INVALID = "CONTACT_ID_INVALID"
+    TIMESTAMP_MISSING = "TIMESTAMP_MISSING"
+    TIMESTAMP_INVALID = "TIMESTAMP_INVALID"
+    AGENT_NOT_OBJECT = "AGENT_NOT_OBJECT"
+    QUEUE_NOT_OBJECT = "QUEUE_NOT_OBJECT"
+    DURATION_NOT_NUMBER = "DURATION_NOT_NUMBER"
+    DURATION_NEGATIVE = "DURATION_NEGATIVE"
+    DURATION_TOO_LARGE = "DURATION_TOO_LARGE"
+    DISCONNECT_BEFORE_INITIATION = "DISCONNECT_BEFORE_INITIATION"
+
+
+_SAYS = {
+    Refusal.NOT_UTF8: "is not UTF-8 text",
+    Refusal.NOT_JSON: "is not JSON this function can read",
+    Refusal.NOT_AN_OBJECT: "is not a JSON object",
+    Refusal.CONTACT_ID_MISSING: "is missing",
+    Refusal.CONTACT_ID_INVALID: "is not a contact id",
+    Refusal.TIMESTAMP_MISSING: "is missing",
+    Refusal.TIMESTAMP_INVALID: "is not yyyy-mm-ddThh:mm:ssZ",
+    Refusal.AGENT_NOT_OBJECT: "is neither an object nor null",
+    Refusal.QUEUE_NOT_OBJECT: "is neither an object nor null",
+    Refusal.DURATION_NOT_NUMBER: "is not a number",
+    Refusal.DURATION_NEGATIVE: "is negative",
+    Refusal.DURATION_TOO_LARGE: f"is over {MAX_DURATION_SECONDS} seconds",
+    Refusal.DISCONNECT_BEFORE_INITIATION: "is before the initiation",
+}
+RECORD = "record"  # the field named when the whole data is at fault
 
 
 class MalformedRecord(ValueError):
-    """The data is not a contact trace record this function can count."""
+    """The data is not a contact trace record this function can count.
+
+    The message is one line: the code, the field's name and what is wrong with it, never the value
+    (a malformed ContactId may be a phone number). `contact_id` is the record's ContactId when it
+    was read before the refusal (it is well formed then), else None.
+    """
+
+    def __init__(self, reason: Refusal, field: str = RECORD) -> None:
+        super().__init__(f"{reason}: {field} {_SAYS[reason]}")
+        self.reason, self.field = reason, field
+        self.contact_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,17 +141,29 @@ class ContactRecord:
 
 
 def parse_record(data: bytes | str) -> ContactRecord:
-    """Read one CTR; raise `MalformedRecord` with a one-line reason when it cannot be counted."""
+    """Read one CTR; raise `MalformedRecord` (a code and a field name) when it cannot be counted."""
     raw = _load(data)
     contact_id = _contact_id(raw, "ContactId", required=True) or ""
+    try:
+        return _read(raw, contact_id)
+    except MalformedRecord as refused:
+        refused.contact_id = contact_id
+        raise
+
+
+def _read(raw: dict[str, Any], contact_id: str) -> ContactRecord:
     initiation = _timestamp(raw, "InitiationTimestamp")
+    connected = _timestamp(raw, "ConnectedToSystemTimestamp")
     if initiation is None:  # absent on some channels and older records: connection is the next best
-        initiation = _timestamp(raw, "ConnectedToSystemTimestamp")
+        initiation = connected
     if initiation is None:
-        raise MalformedRecord("record has neither InitiationTimestamp nor ConnectedToSystemTimestamp")
+        raise MalformedRecord(Refusal.TIMESTAMP_MISSING, "InitiationTimestamp")
     last_update = _timestamp(raw, "LastUpdateTimestamp")
     if last_update is None:
-        raise MalformedRecord("record has no LastUpdateTimestamp")
+        raise MalformedRecord(Refusal.TIMESTAMP_MISSING, "LastUpdateTimestamp")
+    disconnect = _timestamp(raw, "DisconnectTimestamp")
+    if disconnect is not None and disconnect < initiation:
+        raise MalformedRecord(Refusal.DISCONNECT_BEFORE_INITIATION, "DisconnectTimestamp")
     return ContactRecord(
         contact_id=contact_id,
         initial_contact_id=_contact_id(raw, "InitialContactId") or contact_id,
@@ -112,20 +184,15 @@ def _load(data: bytes | str) -> dict[str, Any]:
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise MalformedRecord(f"record is not UTF-8 text (byte {error.start})") from None
+        except UnicodeDecodeError:
+            raise MalformedRecord(Refusal.NOT_UTF8) from None
     try:
         raw = json.loads(data)
-    except json.JSONDecodeError as error:
-        raise MalformedRecord(
-            f"record is not JSON: {error.msg} at line {error.lineno} column {error.colno}"
-        ) from None
-    except RecursionError:
-        raise MalformedRecord("record is not JSON this function can read: nested too deeply") from None
-    except ValueError:  # an integer beyond Python's int conversion limit (4300 digits)
-        raise MalformedRecord("record is not JSON this function can read: a number too long") from None
+    except (ValueError, RecursionError):
+        # JSONDecodeError; nested too deeply; an integer beyond Python's int conversion limit
+        raise MalformedRecord(Refusal.NOT_JSON) from None
     if not isinstance(raw, dict):
-        raise MalformedRecord(f"record must be a JSON object, got {_kind(raw)}")
+        raise MalformedRecord(Refusal.NOT_AN_OBJECT)
     return raw
 
 
@@ -133,21 +200,21 @@ def _contact_id(raw: dict[str, Any], name: str, *, required: bool = False) -> st
     value = raw.get(name)
     if value is None:
         if required:
-            raise MalformedRecord(f"record has no {name}")
+            raise MalformedRecord(Refusal.CONTACT_ID_MISSING, name)
         return None
     if not isinstance(value, str) or not CONTACT_ID.fullmatch(value):
-        raise MalformedRecord(f"{name} is not a contact id: {_shown(value)}")
+        raise MalformedRecord(Refusal.CONTACT_ID_INVALID, name)
     return value
 
 
-def _timestamp(raw: dict[str, Any], name: str) -> datetime | None:
+def _timestamp(raw: dict[str, Any], name: str, where: str = "") -> datetime | None:
     """None when absent or null; `MalformedRecord` when present in another format."""
     value = raw.get(name)
     if value is None:
         return None
     parsed = _parse_time(value)
     if parsed is None:
-        raise MalformedRecord(f"{name} is not yyyy-mm-ddThh:mm:ssZ: {_shown(value)}")
+        raise MalformedRecord(Refusal.TIMESTAMP_INVALID, where + name)
     return parsed
 
 
@@ -166,44 +233,54 @@ def _parse_time(value: Any) -> datetime | None:
     return moment if EARLIEST <= moment <= LATEST else None
 
 
-def _optional_time(value: Any) -> datetime | None:
-    return None if value is None else _parse_time(value)
+def _seconds(member: dict[str, Any], name: str, where: str) -> int | None:
+    """A duration in whole seconds (a JSON number), None when null or absent; refused otherwise."""
+    value = member.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise MalformedRecord(Refusal.DURATION_NOT_NUMBER, where + name)
+    if isinstance(value, float) and not math.isfinite(value):  # NaN, Infinity: Python's JSON reads them
+        raise MalformedRecord(Refusal.DURATION_NOT_NUMBER, where + name)
+    if value < 0:
+        raise MalformedRecord(Refusal.DURATION_NEGATIVE, where + name)
+    if value > MAX_DURATION_SECONDS:
+        raise MalformedRecord(Refusal.DURATION_TOO_LARGE, where + name)
+    return round(value)
 
 
-def _seconds(value: Any) -> int | None:
-    """A duration in whole seconds from an int, float or numeric string; None when unusable."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    if not math.isfinite(number) or number < 0:
-        return None
-    return round(number)
+def _durations(member: dict[str, Any], names: tuple[str, ...], where: str) -> list[int | None]:
+    """Every duration of the member checked (a bad one the counters skip still means a bad record)."""
+    return [_seconds(member, name, where) for name in names]
 
 
 def _queue(value: Any) -> QueueSegment | None:
-    if not isinstance(value, dict):
+    if value is None:
         return None
+    if not isinstance(value, dict):
+        raise MalformedRecord(Refusal.QUEUE_NOT_OBJECT, "Queue")
     name = value.get("Name")
+    (duration,) = _durations(value, QUEUE_DURATIONS, "Queue.")
     return QueueSegment(
         name=name.strip() if isinstance(name, str) else "",
-        enqueued=_optional_time(value.get("EnqueueTimestamp")),
-        dequeued=_optional_time(value.get("DequeueTimestamp")),
-        duration=_seconds(value.get("Duration")),
+        enqueued=_timestamp(value, "EnqueueTimestamp", "Queue."),
+        dequeued=_timestamp(value, "DequeueTimestamp", "Queue."),
+        duration=duration,
     )
 
 
 def _agent(value: Any) -> AgentSegment | None:
     # Only times and durations: Username, ARN and hierarchy identify a person and are not needed.
-    if not isinstance(value, dict):
+    if value is None:
         return None
+    if not isinstance(value, dict):
+        raise MalformedRecord(Refusal.AGENT_NOT_OBJECT, "Agent")
+    interaction, hold, acw, *_ = _durations(value, AGENT_DURATIONS, "Agent.")
     return AgentSegment(
-        connected_at=_optional_time(value.get("ConnectedToAgentTimestamp")),
-        interaction=_seconds(value.get("AgentInteractionDuration")),
-        hold=_seconds(value.get("CustomerHoldDuration")),
-        acw=_seconds(value.get("AfterContactWorkDuration")),
+        connected_at=_timestamp(value, "ConnectedToAgentTimestamp", "Agent."),
+        interaction=interaction,
+        hold=hold,
+        acw=acw,
     )
 
 
@@ -238,15 +315,3 @@ def _rating(value: Any) -> int | None:
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
-
-
-def _kind(value: Any) -> str:
-    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number"
-    )
-
-
-def _shown(value: Any) -> str:
-    """The offending value for an error message: one line, short (ids and times are not personal)."""
-    text = json.dumps(value, ensure_ascii=True, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."

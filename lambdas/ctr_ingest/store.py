@@ -14,7 +14,9 @@ delta is applied exactly when the state that records it is written:
   and otherwise reports the call's records as failed, so Kinesis delivers them again.
 
 Cost: one BatchGetItem per 100 calls and one TransactWriteItems per group of calls whose states and
-distinct counters fit in 100 items, about 3 DynamoDB calls per 100 records.
+distinct counters fit in 100 items, about 3 DynamoDB calls per 100 records. Other items of the same
+table the caller needs to know about (`also_read`: which refused records are listed already) ride
+in the first BatchGetItem, so a batch of up to 100 records reads once whatever it holds.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-from lambdas.ctr_ingest.aggregates import PK, Contribution, counter_key, state_key
+from lambdas.ctr_ingest.aggregates import CALL_PREFIX, PK, SK, STATE_SK, Contribution, counter_key, state_key
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit on actions in one TransactWriteItems
 MAX_BATCH_GET_KEYS = 100
@@ -71,6 +73,8 @@ class IngestResult:
     unchanged: int = 0  # calls with nothing newer than what was counted (duplicates, stale versions)
     failed_items: set[str] = field(default_factory=set)  # batch item ids to report as failures
     dynamodb_calls: int = 0
+    # (pk, sk) of the `also_read` keys that exist; None when the read failed (nothing is known)
+    also_found: set[tuple[str, str]] | None = field(default_factory=set)
 
 
 def flat_key(dimension: str, day: str, value: str) -> str:
@@ -102,8 +106,14 @@ class CounterStore(Generic[S]):
     def __init__(self, dynamodb: Any, table: str, codec: Codec[S]) -> None:
         self.dynamodb, self.table, self.codec = dynamodb, table, codec
 
-    def ingest(self, batch: Iterable[tuple[str, S]]) -> IngestResult:
-        """Count the calls behind `batch` (item id, segment); the result names item ids that failed."""
+    def ingest(
+        self, batch: Iterable[tuple[str, S]], also_read: Sequence[Mapping[str, Any]] = ()
+    ) -> IngestResult:
+        """Count the calls behind `batch` (item id, segment); the result names item ids that failed.
+
+        `also_read` (typed keys of other items of the table) are read with the first call states;
+        the result's `also_found` says which exist. A failed read raises, as for the states.
+        """
         result = IngestResult()
         newest: dict[str, dict[str, tuple[S, list[str]]]] = defaultdict(dict)
         for item_id, segment in batch:
@@ -115,7 +125,7 @@ class CounterStore(Generic[S]):
                 held[1].append(item_id)
         pending = dict(newest)
         for attempt in range(2):  # a lost race re-reads once; then Kinesis delivers the records again
-            updates, unchanged = self._updates(pending, result)
+            updates, unchanged = self._updates(pending, result, also_read if attempt == 0 else ())
             result.unchanged += unchanged
             lost = self._write(updates, result, last_attempt=attempt == 1)
             pending = {call: newest[call] for call in lost}
@@ -126,9 +136,12 @@ class CounterStore(Generic[S]):
     # -- reading
 
     def _updates(
-        self, calls: Mapping[str, Mapping[str, tuple[S, list[str]]]], result: IngestResult
+        self,
+        calls: Mapping[str, Mapping[str, tuple[S, list[str]]]],
+        result: IngestResult,
+        also_read: Sequence[Mapping[str, Any]] = (),
     ) -> tuple[list[CallUpdate[S]], int]:
-        states = self._read_states(list(calls), result)
+        states = self._read_states(list(calls), result, also_read)
         updates, unchanged = [], 0
         for call_id, incoming in calls.items():
             state = states.get(call_id)
@@ -155,10 +168,13 @@ class CounterStore(Generic[S]):
             )
         return updates, unchanged
 
-    def _read_states(self, call_ids: list[str], result: IngestResult) -> dict[str, dict[str, Any]]:
+    def _read_states(
+        self, call_ids: list[str], result: IngestResult, also_read: Sequence[Mapping[str, Any]] = ()
+    ) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(call_ids), MAX_BATCH_GET_KEYS):
-            keys = [_typed(state_key(call)) for call in call_ids[start : start + MAX_BATCH_GET_KEYS]]
+        every_key = [_typed(state_key(call)) for call in call_ids] + [dict(key) for key in also_read]
+        for start in range(0, len(every_key), MAX_BATCH_GET_KEYS):
+            keys = every_key[start : start + MAX_BATCH_GET_KEYS]
             request: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
             for _ in range(MAX_UNPROCESSED_ROUNDS):
                 answer = self.dynamodb.batch_get_item(RequestItems=request)
@@ -166,7 +182,11 @@ class CounterStore(Generic[S]):
                 if not isinstance(answer.get("Responses"), dict):  # garbled: a failed read, not "no state"
                     raise StateReadIncomplete("BatchGetItem answered without Responses")
                 for item in answer.get("Responses", {}).get(self.table, []):
-                    found[item[PK]["S"].removeprefix("CALL#")] = item
+                    pk, sk = item[PK]["S"], item[SK]["S"]
+                    if pk.startswith(CALL_PREFIX) and sk == STATE_SK:
+                        found[pk.removeprefix(CALL_PREFIX)] = item
+                    elif result.also_found is not None:
+                        result.also_found.add((pk, sk))
                 request = answer.get("UnprocessedKeys") or {}
                 if not request:
                     break

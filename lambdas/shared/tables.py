@@ -66,12 +66,14 @@ INTERACTIONS = TableSpec(
     ttl_attribute="expiresAt",
 )
 
-# Metrics: counters per (dimension, day); a date range is one Query per dimension.
+# Metrics: counters per (dimension, day); a date range is one Query per dimension. Only the
+# refused-record listing expires (lambdas/ctr_ingest/aggregates.py); counters carry no TTL.
 METRICS = TableSpec(
     logical_name="Metrics",
     env_var="METRICS_TABLE",
     partition_key=KeyAttribute("pk"),
     sort_key=KeyAttribute("sk"),
+    ttl_attribute="expiresAt",
 )
 
 ALL_TABLES: tuple[TableSpec, ...] = (CUSTOMERS, INTERACTIONS, METRICS)

@@ -54,7 +54,7 @@ def register(subcommands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        start, end = _date("--from", args.start), _date("--to", args.end)
+        start, end = parse_date("--from", args.start), parse_date("--to", args.end)
         check_range(start, end)
     except RangeError as error:
         return _usage(str(error))
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     return _from_account(args, table_name, start, end)
 
 
-def _date(option: str, text: str) -> date:
+def parse_date(option: str, text: str) -> date:
     # date.fromisoformat also takes 20260101 and 2026-W01-1; the report promises YYYY-MM-DD only.
     if not _ISO_DATE.match(text):
         raise RangeError(f"{option} {text!r}: expected a date YYYY-MM-DD")

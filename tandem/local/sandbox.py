@@ -37,6 +37,7 @@ from lambdas.shared.tables import CUSTOMERS
 from tandem.local.connect_fake import ConnectMetricsFake, QueueValues
 from tandem.local.demo_data import seed_customers
 from tandem.local.faults import Fault, FaultInjector
+from tandem.local.queues import create_queues
 from tandem.local.tables import create_tables
 from tandem.rules_store import SANDBOX_CONFIG_PATH, seed_defaults
 
@@ -145,6 +146,7 @@ class Sandbox:
         )
     )
     queue_arns: dict[str, str] = field(default_factory=lambda: dict(QUEUE_ARNS))  # queue name → ARN
+    queue_urls: dict[str, str] = field(default_factory=dict)  # env var → SQS queue URL (refused records)
     _aws_calls: list[str] = field(default_factory=list)
 
     def client(self, service: str) -> Any:
@@ -325,23 +327,29 @@ def sandbox(
                     now=now,
                     seed=seed,
                 )
-                os.environ.update(names)
+                queues = create_queues(boto3.client("sqs", region_name=DEFAULT_REGION))
+                os.environ.update(names | queues)
                 os.environ.update(env or {})
-                with _hooked(Sandbox(region=DEFAULT_REGION, table_names=names, now=now)) as box:
+                fresh = Sandbox(region=DEFAULT_REGION, table_names=names, now=now, queue_urls=queues)
+                with _hooked(fresh) as box:
                     yield box
         else:
             os.environ["AWS_ENDPOINT_URL"] = target.endpoint_url
             for name in ("NO_PROXY", "no_proxy"):
                 os.environ[name] = ",".join(filter(None, [os.environ.get(name, ""), LOOPBACK]))
             os.environ.update(target.tables)
-            os.environ.update(env or {})
             boto3.setup_default_session(region_name=DEFAULT_REGION)
+            # A server started before a queue existed gets it now; otherwise this finds it.
+            queues = create_queues(boto3.client("sqs", region_name=DEFAULT_REGION))
+            os.environ.update(queues)
+            os.environ.update(env or {})
             attached = Sandbox(
                 region=DEFAULT_REGION,
                 table_names=dict(target.tables),
                 now=target.seeded_at,
                 persistent=True,
                 endpoint_url=target.endpoint_url,
+                queue_urls=queues,
             )
             with _hooked(attached) as box:
                 yield box

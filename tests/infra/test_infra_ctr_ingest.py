@@ -22,6 +22,11 @@ def metrics_id(synth: Synthesized) -> str:
     return next(k for k in synth.resources("AWS::DynamoDB::Table") if k.startswith("DataMetrics"))
 
 
+def queue_id(synth: Synthesized, name: str) -> str:
+    [found] = [k for k in synth.resources("AWS::SQS::Queue") if k.startswith(f"CtrPipeline{name}")]
+    return found
+
+
 def test_ctr_ingest_reads_the_ctr_stream_with_partial_failures_bisecting_and_a_failure_queue(
     each_mode: Synthesized,
 ) -> None:
@@ -32,7 +37,7 @@ def test_ctr_ingest_reads_the_ctr_stream_with_partial_failures_bisecting_and_a_f
         if m["Properties"]["FunctionName"] == {"Ref": function_id}
     ]
     [stream_id] = each_mode.resources("AWS::Kinesis::Stream")
-    [queue_id] = each_mode.resources("AWS::SQS::Queue")
+    failures = queue_id(each_mode, "IngestFailures")
     assert mapping["EventSourceArn"] == {"Fn::GetAtt": [stream_id, "Arn"]}
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["BisectBatchOnFunctionError"] is True
@@ -40,8 +45,8 @@ def test_ctr_ingest_reads_the_ctr_stream_with_partial_failures_bisecting_and_a_f
     assert mapping["MaximumRecordAgeInSeconds"] == constants.CTR_MAX_RECORD_AGE_HOURS * 3600
     assert mapping["BatchSize"] == constants.CTR_BATCH_SIZE
     assert mapping["StartingPosition"] == "TRIM_HORIZON"
-    assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": [queue_id, "Arn"]}}}
-    queue = each_mode.template["Resources"][queue_id]["Properties"]
+    assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": [failures, "Arn"]}}}
+    queue = each_mode.template["Resources"][failures]["Properties"]
     assert queue["SqsManagedSseEnabled"] is True
     # A background function: its own timeout, not the flow blocks' 3 s
     assert fn["Properties"]["Timeout"] == constants.CTR_INGEST_TIMEOUT_SECONDS
@@ -70,6 +75,36 @@ def test_ctr_ingest_may_read_states_and_write_counters_in_the_metrics_table_only
             assert action.split(":")[0] in {"dynamodb", "kinesis", "sqs", "logs", "xray"}, statement
             if action.startswith("sqs:"):
                 assert action in {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, statement
+
+
+def test_refused_records_go_to_an_encrypted_tls_only_queue_with_a_retention_period(
+    each_mode: Synthesized,
+) -> None:
+    refused = queue_id(each_mode, "RefusedRecords")
+    queue = each_mode.template["Resources"][refused]["Properties"]
+    # Encrypted at rest (SQS-managed keys, as the on-failure queue), kept 14 days, 1 MiB messages
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["MessageRetentionPeriod"] == constants.CTR_REFUSED_RETENTION_DAYS * 24 * 3600
+    assert queue["MaximumMessageSize"] == constants.SQS_MAX_MESSAGE_BYTES
+    # TLS only: the queue policy denies any request not over TLS, and allows nothing
+    [policy] = [
+        p["Properties"]["PolicyDocument"]
+        for p in each_mode.resources("AWS::SQS::QueuePolicy").values()
+        if p["Properties"]["Queues"] == [{"Ref": refused}]
+    ]
+    assert [s["Effect"] for s in policy["Statement"]] == ["Deny"]
+    assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    # ctr_ingest finds it through its environment
+    _, fn = function_named(each_mode, "ctr_ingest")
+    assert fn["Properties"]["Environment"]["Variables"]["REFUSED_RECORDS_QUEUE_URL"] == {"Ref": refused}
+
+
+def test_ctr_ingest_may_only_send_to_the_refused_records_queue(each_mode: Synthesized) -> None:
+    statements = role_statements(each_mode, "ctr_ingest")
+    refused = {"Fn::GetAtt": [queue_id(each_mode, "RefusedRecords"), "Arn"]}
+    reaching = [s for s in statements if s["Resource"] == refused]
+    # SendMessageBatch is authorised as sqs:SendMessage: no receive, delete, purge or attributes
+    assert reaching == [{"Action": "sqs:SendMessage", "Effect": "Allow", "Resource": refused}]
 
 
 def test_connect_cannot_invoke_ctr_ingest(each_mode: Synthesized) -> None:

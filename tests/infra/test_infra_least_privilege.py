@@ -106,7 +106,9 @@ def access(synth: Synthesized) -> dict[str, set[Grant]]:
             ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], "DataMetrics.Arn"
         )
         | grants(KINESIS_READ, "CtrPipelineStream.Arn")
-        | grants(FAILURE_QUEUE_SEND, "CtrPipelineIngestFailures.Arn"),
+        | grants(FAILURE_QUEUE_SEND, "CtrPipelineIngestFailures.Arn")
+        # Refused records' raw data, sent by the function itself (SendMessageBatch is sqs:SendMessage)
+        | grants(["sqs:SendMessage"], "CtrPipelineRefusedRecords.Arn"),
     }
 
 

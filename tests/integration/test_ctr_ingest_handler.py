@@ -131,24 +131,27 @@ def test_a_post_call_update_replaces_the_calls_contribution(box: Sandbox) -> Non
     assert counters(box) == {"contacts": 1, "contained": 1, "csatCount": 1, "csatSum": 3}
 
 
-def test_a_malformed_record_is_skipped_without_blocking_the_batch(box: Sandbox) -> None:
+def test_a_malformed_record_is_refused_without_blocking_the_batch(box: Sandbox) -> None:
     answer = box.invoke("ctr_ingest", kinesis_event(b"not json", call(1, attributes=SELF_SERVED), {"x": 1}))
     # Then it is not reported for retry (it would fail forever), the good record is counted
     assert answer == {"batchItemFailures": []}
     assert counters(box) == {"contacts": 1, "contained": 1}
-    warned = [
-        line for line in box.last.log_lines if line.get("message") == "malformed contact record skipped"
+    warned = [line for line in box.last.log_lines if line.get("message") == "contact record refused"]
+    assert [(line["reason"], line["field"]) for line in warned] == [
+        ("NOT_JSON", "record"),
+        ("CONTACT_ID_MISSING", "ContactId"),
     ]
-    assert len(warned) == 2
     assert "+1202" not in json.dumps(box.last.log_lines)  # no phone number in any log line
 
 
 def test_a_failed_write_reports_its_records_and_the_retry_counts_once(box: Sandbox) -> None:
     event = kinesis_event(b"{}", *day_of_calls())  # one record that cannot be counted, four that can
+    box.invoke("ctr_ingest", kinesis_event(b"{}"))  # the refused one was delivered (and kept) before
     throttled = Fault("dynamodb", "TransactWriteItems", error_code="ThrottlingException", status=400)
     with box.fault(throttled):
         failed = box.invoke("ctr_ingest", event)
-    # Then the four are reported for retry (partial batch response), the malformed one is not
+    # Then the four are reported for retry (partial batch response), the refused one is not: it is
+    # refused again and already kept, so it needs no write
     reported = {f["itemIdentifier"] for f in failed["batchItemFailures"]}
     assert reported == {r["kinesis"]["sequenceNumber"] for r in event["Records"][1:]}
     assert counters(box) == {}

@@ -1,15 +1,16 @@
-"""ctr_ingest, fed generated Kinesis batches: malformed records are skipped, good ones count once.
+"""ctr_ingest, fed generated Kinesis batches: malformed records are refused, good ones count once.
 
 A batch mixes good contact trace records (several versions and segments of real-looking calls),
-odd but countable ones (wrong types where the parser is forgiving: Queue, Agent, Attributes,
-codes, unknown fields), exact duplicates of both, and malformed data: random bytes, text that is
-not JSON, JSON that is not an object, objects without ContactId or LastUpdateTimestamp, ids and
-timestamps of the wrong type or format or off the calendar's ends, numbers too long to read.
-For every batch the handler must:
+odd but countable ones (wrong types where the parser is forgiving: Attributes, codes, endpoints,
+unknown fields; null Queue, Agent, durations and times), exact duplicates of both, and malformed
+data: random bytes, text that is not JSON, JSON that is not an object, objects without ContactId or
+LastUpdateTimestamp, ids and timestamps of the wrong type or format or off the calendar's ends,
+numbers too long to read, an Agent or Queue that is not an object, durations that are negative,
+not numbers or absurd, a disconnect before the initiation. For every batch the handler must:
 
 - not raise, and report no batch item failure (no fault is injected: nothing is worth a retry;
   a malformed record reported as failed would be delivered again forever and hold the shard);
-- log "malformed contact record skipped" exactly once per malformed record, without its content;
+- log "contact record refused" exactly once per malformed record, without its content;
 - leave the Metrics table's counters exactly as ingesting only the good records once does.
 
 One sandbox per test function; the Metrics table is emptied before each example and its reference.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -33,9 +35,11 @@ from tests.integration.test_ctr_ingest_handler import (
     call,
     kinesis_event,
 )
-from tests.unit.test_ctr_classify import ctr
+from tests.unit.test_ctr_classify import _stamp, ctr
 
-MALFORMED_LINE = "malformed contact record skipped"
+INITIATION = datetime(2025, 3, 4, 14, 15, 1, tzinfo=UTC)  # ctr()'s default start
+
+MALFORMED_LINE = "contact record refused"
 CALLER_NUMBER = "+12025550143"  # every ctr() carries it as the CustomerEndpoint
 FUZZ = settings(
     max_examples=50,  # two ingestions each (the batch, its reference): about 0.25 s an example
@@ -77,25 +81,51 @@ BAD_IDS = ["", " ", "-starts-with-dash", "has space", "a/b", "x" * 257, "ß", "\
 
 # Odd but countable: where the parser is forgiving, any value reads as missing or as no code.
 FORGIVING = [
-    ("Queue",), ("Agent",), ("Attributes",), ("Channel",), ("InitiationMethod",), ("DisconnectReason",),
-    ("TransferredToEndpoint",), ("CustomerEndpoint",), ("Recording",), ("MediaStreams",), ("NextContactId",),
-    ("DisconnectTimestamp",), ("Queue", "Name"), ("Queue", "Duration"), ("Queue", "EnqueueTimestamp"),
-    ("Queue", "DequeueTimestamp"), ("Agent", "AgentInteractionDuration"), ("Agent", "CustomerHoldDuration"),
-    ("Agent", "AfterContactWorkDuration"), ("Agent", "ConnectedToAgentTimestamp"), ("Attributes", "csat"),
-    ("Attributes", "route"), ("Attributes", "intent"), ("Attributes", "reasons"), ("Attributes", "queue"),
-    ("Attributes", "tandemOutcome"), ("SomethingNew",),
-]  # fmt: skip
+    ("Attributes",),
+    ("Channel",),
+    ("InitiationMethod",),
+    ("DisconnectReason",),
+    ("TransferredToEndpoint",),
+    ("CustomerEndpoint",),
+    ("Recording",),
+    ("MediaStreams",),
+    ("NextContactId",),
+    ("Queue", "Name"),
+    ("Attributes", "csat"),
+    ("Attributes", "route"),
+    ("Attributes", "intent"),
+    ("Attributes", "reasons"),
+    ("Attributes", "queue"),
+    ("Attributes", "tandemOutcome"),
+    ("SomethingNew",),
+]
+# Strict members: null is countable (no queue, no agent, not measured), anything wrong is refused.
+DURATIONS = [
+    ("Queue", "Duration"),
+    ("Agent", "AgentInteractionDuration"),
+    ("Agent", "CustomerHoldDuration"),
+    ("Agent", "AfterContactWorkDuration"),
+    ("Agent", "LongestHoldDuration"),
+]
+NESTED_TIMES = [
+    ("Queue", "EnqueueTimestamp"),
+    ("Queue", "DequeueTimestamp"),
+    ("Agent", "ConnectedToAgentTimestamp"),
+]
+NULLABLE = [("Queue",), ("Agent",), ("DisconnectTimestamp",), *DURATIONS, *NESTED_TIMES]
+# Wrong for a duration: negative, not a number (text, booleans, NaN, containers), beyond 30 days.
+BAD_DURATIONS = st.one_of(
+    st.integers(max_value=-1),
+    st.floats(max_value=-0.001),
+    st.sampled_from([float("nan"), float("inf"), float("-inf"), True, False, [], {}, "45", "", "x"]),
+    st.integers(min_value=30 * 24 * 3600 + 1),
+    garbage_text,
+)  # fmt: skip
 
 
-def odd_record(number: int, changes: list[tuple[tuple[str, ...], Any]]) -> dict[str, Any]:
-    record = call(
-        1000 + number,
-        queue=copy.deepcopy(QUEUE),
-        agent=copy.deepcopy(AGENT),
-        attributes=AGENT_ATTRIBUTES | {"csat": "4", "queue": "general"},
-    )
+def changed(record: dict[str, Any], changes: list[tuple[tuple[str, ...], Any]]) -> dict[str, Any]:
     for path, value in changes:
-        parent = record
+        parent: Any = record
         for key in path[:-1]:
             parent = parent.get(key) if isinstance(parent, dict) else None
         if isinstance(parent, dict):
@@ -103,7 +133,24 @@ def odd_record(number: int, changes: list[tuple[tuple[str, ...], Any]]) -> dict[
     return record
 
 
-odd_changes = st.lists(st.tuples(st.sampled_from(FORGIVING), wild), min_size=1, max_size=5)
+def full_call(number: int) -> dict[str, Any]:
+    return call(
+        number,
+        queue=copy.deepcopy(QUEUE),
+        agent=copy.deepcopy(AGENT),
+        attributes=AGENT_ATTRIBUTES | {"csat": "4", "queue": "general"},
+    )
+
+
+def odd_record(number: int, changes: list[tuple[tuple[str, ...], Any]]) -> dict[str, Any]:
+    return changed(full_call(1000 + number), changes)
+
+
+odd_changes = st.lists(
+    st.tuples(st.sampled_from(FORGIVING), wild) | st.tuples(st.sampled_from(NULLABLE), st.none()),
+    min_size=1,
+    max_size=5,
+)
 
 # --- malformed records -------------------------------------------------------------------------------
 
@@ -144,8 +191,30 @@ malformed = st.one_of(
     ),
     st.builds(
         lambda name, value: not_json_object(call(2006) | {name: value}),
-        st.sampled_from(["LastUpdateTimestamp", "InitiationTimestamp"]),
+        st.sampled_from(["LastUpdateTimestamp", "InitiationTimestamp", "DisconnectTimestamp"]),
         st.sampled_from(BAD_TIMES) | garbage_text,
+    ),
+    # Content that would mis-count the call: refused, however countable the rest looks
+    st.builds(
+        lambda name, value: not_json_object(full_call(2007) | {name: value}),
+        st.sampled_from(["Agent", "Queue"]),
+        wild.filter(lambda value: value is not None and not isinstance(value, dict)),
+    ),
+    st.builds(
+        lambda path, value: not_json_object(changed(full_call(2008), [(path, value)])),
+        st.sampled_from(DURATIONS),
+        BAD_DURATIONS,
+    ),
+    st.builds(
+        lambda path, value: not_json_object(changed(full_call(2009), [(path, value)])),
+        st.sampled_from(NESTED_TIMES),
+        st.sampled_from(BAD_TIMES) | garbage_text,
+    ),
+    st.builds(  # a disconnect up to a day before the initiation (2025-03-04T14:15:01Z)
+        lambda seconds: not_json_object(
+            full_call(2010) | {"DisconnectTimestamp": _stamp(INITIATION - timedelta(seconds=seconds))}
+        ),
+        st.integers(1, 86_400),
     ),
 )
 

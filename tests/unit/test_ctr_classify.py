@@ -57,7 +57,7 @@ def ctr(
         "InitiationMethod": method,
         "InitiationTimestamp": start,
         "ConnectedToSystemTimestamp": start,
-        "DisconnectTimestamp": updated,
+        "DisconnectTimestamp": max(start, updated),  # never before the initiation (that is refused)
         "LastUpdateTimestamp": updated,
         "DisconnectReason": reason,
         "CustomerEndpoint": {"Address": "+12025550143", "Type": "TELEPHONE_NUMBER"},
@@ -365,7 +365,7 @@ def test_a_tie_on_last_update_keeps_the_first_record_seen() -> None:
 
 
 def test_handle_time_adds_talk_hold_and_acw_and_missing_parts_are_zero() -> None:
-    full = record(agent={**AGENT, "AgentInteractionDuration": "300", "CustomerHoldDuration": 42.4})
+    full = record(agent={**AGENT, "AgentInteractionDuration": 300, "CustomerHoldDuration": 42.4})
     partial = record(
         SECOND,
         initial=CALL,
@@ -378,7 +378,7 @@ def test_handle_time_adds_talk_hold_and_acw_and_missing_parts_are_zero() -> None
 
 
 def test_queue_wait_uses_duration_then_timestamps_then_zero() -> None:
-    timed = record(queue={**BILLING_QUEUE, "Duration": "50"})
+    timed = record(queue={**BILLING_QUEUE, "Duration": 50})
     by_stamps = record(
         SECOND,
         initial=CALL,
@@ -393,7 +393,7 @@ def test_queue_wait_uses_duration_then_timestamps_then_zero() -> None:
         CALLBACK_LEG,
         initial=CALL,
         start="2025-03-04T14:40:00Z",
-        queue={"Name": "Billing", "EnqueueTimestamp": "2025-03-04T14:40:05Z", "Duration": -1},
+        queue={"Name": "Billing", "EnqueueTimestamp": "2025-03-04T14:40:05Z", "Duration": None},
     )
     summary = summarise(timed, by_stamps, no_end)
     assert summary.queue_wait_seconds == 50 + 13 + 0
@@ -539,7 +539,7 @@ def segment_versions(draw: st.DrawFn, index: int) -> list[dict[str, Any]]:
             {
                 "Name": draw(st.sampled_from(["Billing", "General", "Tier 2"])),
                 "EnqueueTimestamp": _stamp(start + timedelta(seconds=30)) if enqueued else None,
-                "Duration": draw(st.one_of(st.none(), st.integers(0, 900), st.sampled_from(["12", "x"]))),
+                "Duration": draw(st.one_of(st.none(), st.integers(0, 900), st.floats(0, 900))),
             }
             if draw(st.booleans())
             else None
