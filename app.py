@@ -11,9 +11,9 @@ import sys
 
 import aws_cdk as cdk
 
+from flowdoc.placeholders import PlaceholderError
 from infra.application import build
 from infra.config import ConfigError, TandemConfig
-from infra.flow_placeholders import PlaceholderError
 from infra.ivr_documents import IvrDocumentError
 from infra.packaging import PackagingError
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from bench.common import heading
 from tandem.flows.scenarios import DEMO_SCENARIOS, Scenario, mismatches, place_call, scenario
-from tandem.flows.simulator import simulate
+from tandem.flows.simulator import SimulationConfig, simulate
 from tandem.local import Sandbox, sandbox
 from tandem.local.sandbox import FUNCTIONS, handler_module
 
@@ -179,11 +179,12 @@ def _flow_only() -> None:
     with tempfile.TemporaryDirectory() as folder, sandbox(attach=False, seed=False) as box:
         path = Path(folder) / "flow_only.json"
         path.write_text(json.dumps(document), encoding="utf-8")
-        result = simulate(path, box=box, inputs=["1"])  # warm-up: loads and caches the flow
+        config = SimulationConfig(inputs=["1"])
+        result = simulate(path, box=box, config=config)  # warm-up: loads and caches the flow
         steps = len(result.steps)
         started = time.perf_counter()
         for _ in range(BASELINE_CALLS):
-            simulate(path, box=box, inputs=["1"])
+            simulate(path, box=box, config=config)
         elapsed = time.perf_counter() - started
     per_call = elapsed / BASELINE_CALLS
     print(

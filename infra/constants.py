@@ -53,9 +53,6 @@ FLOW_TYPES: Final[dict[str, str]] = {
 }
 DEFAULT_FLOW_TYPE: Final = "CONTACT_FLOW"
 
-# CloudFormation's limit on AWS::Connect::ContactFlow Content.
-FLOW_CONTENT_MAX_CHARS: Final = 256_000
-
 # ctr_ingest: a Kinesis batch of up to CTR_BATCH_SIZE records is a few DynamoDB calls; the timeout
 # leaves room for SDK retries under throttling without holding the shard for long.
 CTR_INGEST_TIMEOUT_SECONDS: Final = 60

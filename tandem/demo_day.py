@@ -31,8 +31,8 @@ from zoneinfo import ZoneInfo
 from lambdas.ivr_decision.calendar import Calendar
 from lambdas.ivr_decision.documents import bundled_defaults
 from tandem.demo_kpis import KpiRun, PlacedForKpis, ingest_and_report, print_kpis
-from tandem.flows.scenarios import call_inbound, decision_route, decision_rule, rating
-from tandem.flows.simulator import Hours, SimulationResult, merge_coverage
+from tandem.flows.scenarios import call_inbound, decision_route, decision_rule, rating, speech_settings
+from tandem.flows.simulator import Hours, SimulationConfig, SimulationResult, merge_coverage
 from tandem.local import sandbox
 from tandem.local.demo_data import DEMO_CUSTOMERS
 from tandem.output import emit_json, mask_phone, table
@@ -160,17 +160,16 @@ def run_day(
     # fresh counters (and fresh callback and repeat-caller state), as the sandbox docstring says.
     with sandbox(attach=False) as box:
         for call in plan:
-            result = call_inbound(
-                box,
+            config = SimulationConfig(
                 caller=call.caller,
                 hours=call.hours,
                 queue_wait_seconds=call.queue_wait_seconds,
                 language=call.language,
-                crm_down=call.crm_down,
-                speech=call.speech,
+                settings=speech_settings(call.speech),
                 at=call.moment,
                 responder=CallerModel(call.seed, speech=call.speech),
             )
+            result = call_inbound(box, config, crm_down=call.crm_down)
             results.append((call, result))
             bar.update(len(results))
         bar.finish()

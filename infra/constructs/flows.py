@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,13 +10,14 @@ from aws_cdk import Stack
 from aws_cdk import aws_connect as connect
 from constructs import Construct
 
-from infra import constants
-from infra.flow_placeholders import (
+from flowdoc.document import FlowFileError, read_content
+from flowdoc.placeholders import (
     PlaceholderError,
     find_placeholders,
     find_reference_cycle,
     resolve_placeholders,
 )
+from infra import constants
 
 _FLOW_FILE = re.compile(r"^[a-z][a-z0-9_]*$")  # usable as a {{flow:<name>}} placeholder name
 
@@ -28,19 +28,17 @@ def flow_display_name(file_stem: str) -> str:
 
 
 def load_flows(flows_dir: Path) -> dict[str, object]:
-    """File stem → parsed document, for every flows/*.json, in name order."""
+    """File stem → parsed document (unwrapped when exported in a wrapper), for every flows/*.json,
+    in name order; PlaceholderError (one line naming the file) when one cannot be read."""
     documents: dict[str, object] = {}
     for path in sorted(flows_dir.glob("*.json")):
         source = f"{flows_dir.name}/{path.name}"
         if not _FLOW_FILE.match(path.stem):
             raise PlaceholderError(f"{source}: flow file names must be lower_snake_case")
-        text = path.read_text(encoding="utf-8")
-        if len(text) > constants.FLOW_CONTENT_MAX_CHARS:
-            raise PlaceholderError(f"{source}: {len(text)} characters, over Connect's 256000 limit")
         try:
-            documents[path.stem] = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise PlaceholderError(f"{source}: not valid JSON ({error})") from None
+            documents[path.stem] = read_content(path).content
+        except FlowFileError as error:
+            raise PlaceholderError(f"{source}: {error.detail}") from None
     return documents
 
 

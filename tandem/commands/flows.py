@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tandem.flows.document import SEVERITIES, Finding, load_flow
+from flowdoc.document import SEVERITIES, Finding, load_flow
 from tandem.flows.lint import REPO, lint_flow, repo_catalog
 from tandem.output import capped, emit_json, table
 

@@ -83,12 +83,13 @@ def _seconds(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tandem.flows.document import FlowLoadError, load_flow
+    from flowdoc.document import FlowLoadError, load_flow
     from tandem.flows.simulator import (
         LAMBDA_FAULTS,
         FlowNotFound,
         FlowRefused,
         LambdaFault,
+        SimulationConfig,
         find_flow_file,
         simulate,
     )
@@ -122,18 +123,17 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except FlowNotFound as error:
         return _usage(str(error))
+    config = SimulationConfig(
+        caller=caller,
+        inputs=args.inputs,
+        hours=args.hours,
+        queue_wait_seconds=args.queue_wait,
+        settings=settings,
+        lambda_faults=faults,
+    )
     try:
         with sandbox() as box:
-            result = simulate(
-                path,
-                box=box,
-                caller=caller,
-                inputs=args.inputs,
-                hours=args.hours,
-                queue_wait_seconds=args.queue_wait,
-                settings=settings,
-                lambda_faults=faults,
-            )
+            result = simulate(path, box=box, config=config)
     except FlowRefused as error:
         print(f"tandem simulate: {error}", file=sys.stderr)
         return 1

@@ -1,9 +1,10 @@
-"""Flow tooling: load flow-language files (any export shape) and lint them.
+"""Flow tooling: lint flow-language files (`tandem flows lint`) and simulate them (`tandem simulate`).
 
-`load_flow` is shared by the linter and the simulator; `lint_flow` is `tandem flows lint`.
+Reading flow files (`load_flow`, any export shape) lives in `flowdoc`, shared with synth; it is
+re-exported here for the tools' callers.
 """
 
-from tandem.flows.document import FLOW_VERSION, Finding, FlowLoadError, LoadedFlow, load_flow
+from flowdoc.document import FLOW_VERSION, Finding, FlowLoadError, LoadedFlow, load_flow
 from tandem.flows.lint import Catalog, lint_flow, repo_catalog
 
 __all__ = [

@@ -3,8 +3,9 @@
 Each rule is one function from a parsed flow to findings; `RULES` lists them in the order they
 run. What a rule knows about Connect (terminal actions, required error branches, limits) sits in
 the tables below, taken from the flow-language reference, so a new fact is a new row rather than
-new code. Placeholder types come from `infra.flow_placeholders` and names from the repo itself
-(`infra.constants`, `lambdas/*/handler.py`, `flows/*.json`), so the linter and synth agree.
+new code. The placeholder grammar and its types come from `flowdoc.placeholders` (synth's own) and
+names from the repo itself (`infra.constants`, `lambdas/*/handler.py`, `flows/*.json`), so the
+linter and synth agree.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tandem.flows.document import (
+from flowdoc import placeholders
+from flowdoc.document import (
     DESCRIBE_MODULE_WRAPPER,
     FLOW_VERSION,
     Finding,
@@ -26,6 +28,8 @@ from tandem.flows.document import (
     duplicate_identifiers,
     duplicate_message,
 )
+from flowdoc.placeholders import DELIMITED, WELL_FORMED, stray_delimiter
+from flowdoc.walk import strings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -188,9 +192,6 @@ ARN_PLACEHOLDER_HINTS = (
 
 _ARN = re.compile(r"\barn:aws[a-z-]*:(?P<service>[a-z0-9-]*):[^:\s]*:(?P<account>[^:\s]*):", re.IGNORECASE)
 _ACCOUNT = re.compile(r"^\d{12}$")
-_DELIMITED = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
-_WELL_FORMED = re.compile(r"^(?P<type>[a-z]+):(?P<name>[A-Za-z0-9_-]+)$")
-_STRAY_DELIMITER = re.compile(r"\{\{|\}\}")
 # Other tools' placeholders, and how a message names each system.
 FOREIGN_SYSTEMS = (
     (re.compile(r"\$\{[^}\s]*\}?"), "${X} substitution"),  # Fn::Sub, Terraform, envsubst
@@ -224,9 +225,9 @@ NAME_SOURCES: dict[str, Callable[[Path], frozenset[str]]] = {"lambda": _lambda_n
 
 def repo_catalog(root: Path = REPO) -> Catalog:
     """Placeholder types as synth knows them today, with the names this repo defines."""
-    from infra import constants, flow_placeholders
+    from infra import constants
 
-    types = tuple(flow_placeholders.PLACEHOLDER_TYPES)
+    types = tuple(placeholders.PLACEHOLDER_TYPES)
     names: dict[str, frozenset[str]] = {}
     for kind in types:
         if kind in NAME_SOURCES:
@@ -507,14 +508,14 @@ def check_literal_arns(flow: Flow) -> Iterator[Finding]:
 
 def check_placeholders(flow: Flow) -> Iterator[Finding]:
     for position, path, text in _scope_strings(flow):
-        for match in _DELIMITED.finditer(text):
+        for match in DELIMITED.finditer(text):
             if not flow.strict_placeholders and not _typed_attempt(match.group(1), flow.catalog):
                 continue  # another system's {{x.y}}: counted by check_foreign_placeholders
             problem = _placeholder_problem(match.group(0), match.group(1), flow.catalog)
             if problem:
                 rule, message = problem
                 yield flow.finding(rule, "error", f"{message} at {path}", position)
-        stray = _STRAY_DELIMITER.search(_DELIMITED.sub("", text))
+        stray = stray_delimiter(text)
         if stray:
             message = f"stray {stray.group(0)!r} at {path}; expected {{{{type:name}}}}"
             yield flow.finding("placeholder-malformed", "error", message, position)
@@ -527,7 +528,7 @@ def check_foreign_placeholders(flow: Flow) -> Iterator[Finding]:
     values: Counter[str] = Counter()
     for position, path, text in _scope_strings(flow):
         found = [system for pattern, system in FOREIGN_SYSTEMS if pattern.search(text)]
-        if any(not _typed_attempt(m.group(1), flow.catalog) for m in _DELIMITED.finditer(text)):
+        if any(not _typed_attempt(m.group(1), flow.catalog) for m in DELIMITED.finditer(text)):
             found.append(MUSTACHE)
         if not found:
             continue
@@ -735,7 +736,7 @@ def _time_limit_problem(value: Any, limit: int) -> str:
 
 def _placeholder_problem(text: str, inside: str, catalog: Catalog) -> tuple[str, str] | None:
     """(rule, message) for a `{{...}}` that synth could not resolve, or None."""
-    parts = _WELL_FORMED.match(inside)
+    parts = WELL_FORMED.match(inside)
     if parts is None:
         return "placeholder-malformed", f"malformed placeholder {text!r} (expected {{{{type:name}}}})"
     kind, name = parts["type"], parts["name"]
@@ -760,23 +761,9 @@ def _placeholder_hint(service: str, text: str, types: tuple[str, ...]) -> str:
     return "{{type:name}}"
 
 
-def _strings(node: Any, path: str) -> Iterator[tuple[str, str]]:
-    """(path, text) for every string under node, object keys included."""
-    if isinstance(node, str):
-        yield path, node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            child = f"{path}.{key}"
-            yield child, str(key)
-            yield from _strings(value, child)
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _strings(value, f"{path}[{index}]")
-
-
 def _scope_strings(flow: Flow) -> Iterator[tuple[int, str, str]]:
     for position, root, node in flow.scopes():
-        for path, text in _strings(node, root):
+        for path, text in strings(node, root):
             yield position, path, text
 
 

@@ -16,11 +16,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tandem.flows.simulator import FLOWS_DIR, Hours, LambdaFault, Responder, SimulationResult, simulate
+from tandem.flows.simulator import FLOWS_DIR, Hours, LambdaFault, SimulationConfig, SimulationResult, simulate
 from tandem.local import Sandbox
 from tandem.local.demo_data import UNKNOWN_NUMBER
 
@@ -192,52 +191,29 @@ def place_call(
     lambda_faults: Mapping[str, LambdaFault] | None = None,
 ) -> SimulationResult:
     """Run `call` through the inbound flow on the real handlers in `box` (`lambda_faults`: simulate)."""
-    return call_inbound(
-        box,
+    config = SimulationConfig(
         caller=call.caller,
         inputs=call.inputs,
         hours=call.hours,
         queue_wait_seconds=call.queue_wait_seconds,
         language=call.language,
-        crm_down=call.crm_down,
-        speech=call.speech,
         flows_dir=flows_dir,
-        lambda_faults=lambda_faults,
+        settings=speech_settings(call.speech),
+        lambda_faults=lambda_faults or {},
     )
+    return call_inbound(box, config, crm_down=call.crm_down)
 
 
-def call_inbound(
-    box: Sandbox,
-    *,
-    caller: str,
-    inputs: tuple[str, ...] = (),
-    hours: Hours = "open",
-    queue_wait_seconds: int | None = None,
-    language: str = "en-US",
-    crm_down: bool = False,
-    speech: bool = False,
-    at: datetime | None = None,
-    responder: Responder | None = None,
-    flows_dir: Path = FLOWS_DIR,
-    lambda_faults: Mapping[str, LambdaFault] | None = None,
-) -> SimulationResult:
+def speech_settings(speech: bool) -> dict[str, str]:
+    """The deployment settings of a call that speaks (the fake Lex bot) or uses the keypad."""
+    return {"lexBotAliasArn": FAKE_LEX_ALIAS_ARN} if speech else {}
+
+
+def call_inbound(box: Sandbox, config: SimulationConfig, *, crm_down: bool = False) -> SimulationResult:
     """One call through the inbound flow; the CRM answers 503 throughout when `crm_down`."""
     outage = box.crm_outage() if crm_down else contextlib.nullcontext()
     with outage:
-        return simulate(
-            INBOUND_FLOW,
-            box=box,
-            caller=caller,
-            inputs=inputs,
-            hours=hours,
-            queue_wait_seconds=queue_wait_seconds,
-            language=language,
-            flows_dir=flows_dir,
-            settings={"lexBotAliasArn": FAKE_LEX_ALIAS_ARN} if speech else {},
-            at=at,
-            responder=responder,
-            lambda_faults=lambda_faults,
-        )
+        return simulate(INBOUND_FLOW, box=box, config=config)
 
 
 def last_answer(result: SimulationResult, function: str) -> dict[str, Any]:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from flowdoc.document import FLOW_FILE_MAX_BYTES
 from lambdas.ivr_decision.documents import DOCUMENT_FILE_MAX_BYTES
 from lambdas.ivr_decision.storage_format import DOCUMENT_MAX_BYTES
 from lambdas.shared import json_text
 from tandem.cli import main
-from tandem.flows.document import FLOW_FILE_MAX_BYTES
 from tandem.output import TEXT_LIMIT
 from tests.conftest import REPO
 

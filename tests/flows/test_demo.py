@@ -16,7 +16,7 @@ from lambdas.ivr_decision.documents import bundled_defaults
 from tandem.cli import main
 from tandem.demo_day import CRM_OUTAGE, NEW_YORK, CallerModel, plan_day, run_day
 from tandem.flows.scenarios import DEMO_SCENARIOS
-from tandem.flows.simulator import simulate
+from tandem.flows.simulator import SimulationConfig, simulate
 from tandem.local import Sandbox
 from tests.flows.test_simulator import END, action, say, write_flow
 
@@ -168,7 +168,9 @@ def test_a_responder_answers_once_the_script_is_used_up(box: Sandbox, tmp_path: 
         say("two", "You pressed 2", "end"),
         END,
     )
-    result = simulate(flow, box=box, flows_dir=tmp_path, inputs=["1"], responder=responder)
+    result = simulate(
+        flow, box=box, config=SimulationConfig(flows_dir=tmp_path, inputs=["1"], responder=responder)
+    )
     # The script answered the first menu; the responder the second, told where and what it heard
     assert asked == [("menus", "second", "Press 1 again")]
     assert [(s.action, s.said) for s in result.steps if s.said is not None] == [

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from flowdoc.document import CONTENT_WRAPPER, DESCRIBE_WRAPPER, RAW
 from tandem.flows import Catalog, Finding, FlowLoadError, lint_flow, load_flow, repo_catalog
-from tandem.flows.document import CONTENT_WRAPPER, DESCRIBE_WRAPPER, RAW
 
 BROKEN = Path(__file__).parent / "broken"
 
@@ -669,15 +669,13 @@ def test_the_repo_catalog_reads_names_from_the_repo() -> None:
     assert "inbound_main" in catalog.names["flow"]
 
 
-def test_placeholder_types_are_read_from_infra_at_run_time(
+def test_placeholder_types_are_read_from_the_grammar_at_run_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given infra learns a new placeholder type with no name list in infra.constants
-    from infra import flow_placeholders
+    # Given the grammar synth uses learns a new type with no name list in infra.constants
+    from flowdoc import placeholders
 
-    monkeypatch.setattr(
-        flow_placeholders, "PLACEHOLDER_TYPES", (*flow_placeholders.PLACEHOLDER_TYPES, "novel")
-    )
+    monkeypatch.setattr(placeholders, "PLACEHOLDER_TYPES", (*placeholders.PLACEHOLDER_TYPES, "novel"))
     catalog = repo_catalog()
     document = valid_flow()
     action(document, "goodbye")["Parameters"]["Text"] = "{{novel:anything}}"

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from flowdoc.document import LoadedFlow
 from tandem.flows import lint_flow, load_flow
-from tandem.flows.document import LoadedFlow
 from tandem.flows.lint import MODULE, flow_type_of, is_deployed_flow, strongly_connected
 from tests.conftest import REPO
 from tests.flows.test_lint import CATALOG, Document, action, lint, the, valid_flow, write

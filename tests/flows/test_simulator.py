@@ -8,14 +8,15 @@ from typing import Any
 
 import pytest
 
+from flowdoc.jsonpath import is_reference, resolve
 from lambdas.escalation.queue_metrics import QueueSnapshot, estimate_wait_seconds
 from tandem.cli import main
 from tandem.flows import fake_lex
-from tandem.flows.jsonpath import is_reference, resolve
 from tandem.flows.simulator import (
     OUTCOMES,
     FlowNotFound,
     FlowRefused,
+    SimulationConfig,
     lambda_event,
     matches,
     merge_coverage,
@@ -202,9 +203,12 @@ def test_compare_takes_the_first_match_else_no_matching_condition(box: Sandbox, 
         END,
     )
     # When / Then
-    assert simulate(flow, box=box, inputs=["900"]).heard == ["Enter a number", "long"]
-    assert simulate(flow, box=box, inputs=["0"]).heard == ["Enter a number", "zero"]
-    result = simulate(flow, box=box, inputs=["42"])
+    assert simulate(flow, box=box, config=SimulationConfig(inputs=["900"])).heard == [
+        "Enter a number",
+        "long",
+    ]
+    assert simulate(flow, box=box, config=SimulationConfig(inputs=["0"])).heard == ["Enter a number", "zero"]
+    result = simulate(flow, box=box, config=SimulationConfig(inputs=["42"]))
     assert result.heard == ["Enter a number", "none"]
     assert ("cmp", "NoMatchingCondition") in [(s.action, s.branch) for s in result.steps]
 
@@ -282,16 +286,30 @@ def test_the_lex_block_uses_the_fake_bot_when_a_bot_alias_is_set(box: Sandbox, t
     flow = lex_flow(tmp_path)
     settings = {"lexBotAliasArn": "arn:aws:lex:us-east-1:123456789012:bot-alias/B/A"}
 
-    result = simulate(flow, box=box, inputs=["I want to return this, it is terrible"], settings=settings)
+    result = simulate(
+        flow,
+        box=box,
+        config=SimulationConfig(inputs=["I want to return this, it is terrible"], settings=settings),
+    )
     assert result.attributes == {"intent": "Returns", "score": "0.90", "mood": "NEGATIVE"}
 
-    assert simulate(flow, box=box, inputs=["agent please"], settings=settings).heard[-1] == "agent"
-    assert simulate(flow, box=box, inputs=["where is my order"], settings=settings).heard[-1] == "other"
-    assert simulate(flow, box=box, inputs=[], settings=settings).heard[-1] == "silence"
+    assert (
+        simulate(flow, box=box, config=SimulationConfig(inputs=["agent please"], settings=settings)).heard[-1]
+        == "agent"
+    )
+    assert (
+        simulate(
+            flow, box=box, config=SimulationConfig(inputs=["where is my order"], settings=settings)
+        ).heard[-1]
+        == "other"
+    )
+    assert (
+        simulate(flow, box=box, config=SimulationConfig(inputs=[], settings=settings)).heard[-1] == "silence"
+    )
 
 
 def test_without_a_bot_alias_the_lex_block_takes_its_error_branch(box: Sandbox, tmp_path: Path) -> None:
-    result = simulate(lex_flow(tmp_path), box=box, inputs=["returns"])
+    result = simulate(lex_flow(tmp_path), box=box, config=SimulationConfig(inputs=["returns"]))
     assert result.heard == ["How can I help?", "menu"]
     assert result.inputs_left == ["returns"]
 
@@ -326,7 +344,10 @@ def menu_flow(tmp_path: Path) -> Path:
 def test_dtmf_input_takes_the_matching_branch(
     box: Sandbox, tmp_path: Path, inputs: list[str], heard: str
 ) -> None:
-    assert simulate(menu_flow(tmp_path), box=box, inputs=inputs).heard == ["Press 1 or 2", heard]
+    assert simulate(menu_flow(tmp_path), box=box, config=SimulationConfig(inputs=inputs)).heard == [
+        "Press 1 or 2",
+        heard,
+    ]
 
 
 def test_a_loop_block_counts_per_action(box: Sandbox, tmp_path: Path) -> None:
@@ -364,7 +385,7 @@ def test_hours_of_operation_follow_the_requested_hours(
         say("closed", "closed", "end"),
         END,
     )
-    assert simulate(flow, box=box, hours=hours).heard == [heard]  # type: ignore[arg-type]
+    assert simulate(flow, box=box, config=SimulationConfig(hours=hours)).heard == [heard]  # type: ignore[arg-type]
 
 
 # --- guards and unknown types ------------------------------------------------------------------
@@ -380,7 +401,7 @@ def test_a_two_action_loop_is_stopped_by_the_loop_guard(box: Sandbox, tmp_path: 
 
 def test_the_step_guard_names_the_action_it_stopped_at(box: Sandbox, tmp_path: Path) -> None:
     flow = write_flow(tmp_path, "spin", say("ping", "ping", "pong"), say("pong", "pong", "ping"))
-    result = simulate(flow, box=box, max_steps=7)
+    result = simulate(flow, box=box, config=SimulationConfig(max_steps=7))
     assert len(result.steps) == 7
     assert result.stopped.startswith("step guard") and "'pong'" in result.stopped
 
@@ -408,7 +429,7 @@ def test_an_unknown_action_type_takes_next_action_with_a_warning(box: Sandbox, t
 
 def test_an_unknown_flow_is_a_one_line_error(box: Sandbox, tmp_path: Path) -> None:
     with pytest.raises(FlowNotFound, match="no_such_flow") as raised:
-        simulate("no_such_flow", box=box, flows_dir=tmp_path)
+        simulate("no_such_flow", box=box, config=SimulationConfig(flows_dir=tmp_path))
     assert "\n" not in str(raised.value)
 
 
@@ -432,7 +453,7 @@ def lookup_flow(tmp_path: Path, function: str = "crm_lookup") -> Path:
 
 
 def test_a_lambda_block_sends_connects_event_and_reads_the_response(box: Sandbox, tmp_path: Path) -> None:
-    result = simulate(lookup_flow(tmp_path), box=box, caller="+12025550101")
+    result = simulate(lookup_flow(tmp_path), box=box, config=SimulationConfig(caller="+12025550101"))
 
     assert result.heard == ["Hello Ana"]
     [call] = result.lambda_calls
@@ -510,7 +531,7 @@ def test_the_real_handlers_chain_through_a_dtmf_menu(box: Sandbox, tmp_path: Pat
         END,
     )
     # When a known caller presses 1
-    result = simulate(flow, box=box, caller="+12025550105", inputs=["1"])
+    result = simulate(flow, box=box, config=SimulationConfig(caller="+12025550105", inputs=["1"]))
     # Then both handlers ran and the decision's answer was spoken
     assert [c.function for c in result.lambda_calls] == ["crm_lookup", "ivr_decision"]
     assert result.lambda_calls[1].response["route"] in {"SELF_SERVICE", "AGENT", "CALLBACK", "CLOSED"}
@@ -551,7 +572,7 @@ def test_transfer_to_flow_keeps_contact_attributes_and_resets_flow_attributes(
         say("oops", "transfer failed", "end"),
         END,
     )
-    result = simulate(first, box=box, flows_dir=tmp_path)
+    result = simulate(first, box=box, config=SimulationConfig(flows_dir=tmp_path))
     assert result.heard == ["Hi Ana, flow said ''"]
     assert result.attributes == {"who": "Ana", "where": "second"}
     assert [s.flow for s in result.steps] == ["first"] * 3 + ["second"] * 3
@@ -571,7 +592,7 @@ def test_transfer_to_an_unknown_flow_takes_the_error_branch(box: Sandbox, tmp_pa
         say("oops", "transfer failed", "end"),
         END,
     )
-    assert simulate(flow, box=box, flows_dir=tmp_path).heard == ["transfer failed"]
+    assert simulate(flow, box=box, config=SimulationConfig(flows_dir=tmp_path)).heard == ["transfer failed"]
 
 
 def queue_flows(tmp_path: Path, *, survey: bool = True) -> Path:
@@ -686,7 +707,9 @@ def queue_flows(tmp_path: Path, *, survey: bool = True) -> Path:
 
 def test_a_long_queue_runs_the_customer_queue_flow_into_a_callback(box: Sandbox, tmp_path: Path) -> None:
     result = simulate(
-        queue_flows(tmp_path), box=box, flows_dir=tmp_path, queue_wait_seconds=900, inputs=["1"]
+        queue_flows(tmp_path),
+        box=box,
+        config=SimulationConfig(flows_dir=tmp_path, queue_wait_seconds=900, inputs=["1"]),
     )
     assert result.outcome == "callback"
     assert result.queue == "callback"
@@ -698,7 +721,9 @@ def test_a_long_queue_runs_the_customer_queue_flow_into_a_callback(box: Sandbox,
 
 def test_a_caller_who_waits_reaches_an_agent_then_the_survey(box: Sandbox, tmp_path: Path) -> None:
     result = simulate(
-        queue_flows(tmp_path), box=box, flows_dir=tmp_path, queue_wait_seconds=900, inputs=["", "4"]
+        queue_flows(tmp_path),
+        box=box,
+        config=SimulationConfig(flows_dir=tmp_path, queue_wait_seconds=900, inputs=["", "4"]),
     )
     assert result.outcome == "queued"
     assert (result.queue, result.priority) == ("priority", 2)
@@ -709,7 +734,11 @@ def test_a_caller_who_waits_reaches_an_agent_then_the_survey(box: Sandbox, tmp_p
 
 
 def test_a_quiet_queue_goes_straight_to_an_agent(box: Sandbox, tmp_path: Path) -> None:
-    result = simulate(queue_flows(tmp_path, survey=False), box=box, flows_dir=tmp_path, inputs=["1"])
+    result = simulate(
+        queue_flows(tmp_path, survey=False),
+        box=box,
+        config=SimulationConfig(flows_dir=tmp_path, inputs=["1"]),
+    )
     assert result.outcome == "queued"
     assert "wait" not in result.coverage  # the customer-queue flow runs only with a queue wait
     assert result.inputs_left == ["1"]
@@ -747,7 +776,7 @@ def test_the_flows_own_disconnect_runs_no_customer_remaining_flow(box: Sandbox, 
         say("bye", "Goodbye", "end"),
         END,
     )
-    result = simulate(flow, box=box, flows_dir=tmp_path, inputs=["5"])
+    result = simulate(flow, box=box, config=SimulationConfig(flows_dir=tmp_path, inputs=["5"]))
     assert result.outcome == "self-served"
     assert result.heard == ["Goodbye"]
     assert "csat" not in result.attributes
@@ -773,10 +802,14 @@ def test_queue_load_agrees_with_escalations_estimate(box: Sandbox, tmp_path: Pat
         action("m", "GetMetricData", {}, NextAction="end", Errors=[error("NoMatchingError", "end")]),
         END,
     )
-    simulate(flow, box=box, queue_wait_seconds=600)
+    simulate(flow, box=box, config=SimulationConfig(queue_wait_seconds=600))
     queue_id = box.queue_arns["general"].rsplit("/", 1)[1]
     assert box.connect_metrics.values(queue_id).oldest_contact_age_seconds == 600
-    note = next(s.note for s in simulate(flow, box=box, queue_wait_seconds=600).steps if s.action == "m")
+    note = next(
+        s.note
+        for s in simulate(flow, box=box, config=SimulationConfig(queue_wait_seconds=600)).steps
+        if s.action == "m"
+    )
     assert note == "queue general: 9 waiting, oldest 600 s, 0 agents available"
 
 
@@ -790,15 +823,15 @@ def test_outcome_prefers_the_flows_tandem_outcome(box: Sandbox, tmp_path: Path) 
         say("bye", "We are closed", "end"),
         END,
     )
-    result = simulate(flow, box=box, hours="closed")
+    result = simulate(flow, box=box, config=SimulationConfig(hours="closed"))
     assert result.outcome == "closed"
     assert result.outcome in OUTCOMES
 
 
 def test_coverage_counts_transitions_and_merges_across_runs(box: Sandbox, tmp_path: Path) -> None:
     flow = menu_flow(tmp_path)
-    one = simulate(flow, box=box, inputs=["1"])
-    two = simulate(flow, box=box, inputs=["2"])
+    one = simulate(flow, box=box, config=SimulationConfig(inputs=["1"]))
+    two = simulate(flow, box=box, config=SimulationConfig(inputs=["2"]))
     # menu: NextAction, 2 conditions, 2 errors; each say: NextAction  → 9 transitions
     assert len(one.coverage["menu"].transitions) == 9
     assert one.coverage["menu"].taken == {("menu", "Equals 1"), ("one", "NextAction")}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tandem.flows.simulator import OUTCOMES, simulate
+from tandem.flows.simulator import OUTCOMES, SimulationConfig, simulate
 from tests.conftest import SHARED_FIXTURES, shared_fixture
 
 REAL_FLOWS = sorted(p.name for p in (SHARED_FIXTURES / "real-flows").glob("*.json"))
@@ -17,7 +17,7 @@ REAL_FLOWS = sorted(p.name for p in (SHARED_FIXTURES / "real-flows").glob("*.jso
 @pytest.mark.parametrize("name", REAL_FLOWS or ["(none)"])
 def test_a_real_flow_simulates_to_an_outcome_or_a_guard_stop(box: object, name: str) -> None:
     path = shared_fixture(f"real-flows/{name}")
-    result = simulate(path, box=box, inputs=["sales", "1"], queue_wait_seconds=900)  # type: ignore[arg-type]
+    result = simulate(path, box=box, config=SimulationConfig(inputs=["sales", "1"], queue_wait_seconds=900))  # type: ignore[arg-type]
 
     assert result.outcome in OUTCOMES
     assert result.steps, "at least the start action runs"
@@ -30,7 +30,7 @@ def test_a_real_flow_simulates_to_an_outcome_or_a_guard_stop(box: object, name: 
 
 def test_the_acme_main_flow_reaches_its_lambda_and_falls_back(box: object) -> None:
     path = shared_fixture("real-flows/acme_main_AUTO.json")
-    result = simulate(path, box=box, inputs=["sales"])  # type: ignore[arg-type]
+    result = simulate(path, box=box, config=SimulationConfig(inputs=["sales"]))  # type: ignore[arg-type]
     types = [s.type for s in result.steps]
     assert "UpdateFlowAttributes" in types
     # Its Lex alias comes from a flow attribute it never sets: the Lex block's error branch

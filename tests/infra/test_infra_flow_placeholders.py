@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from infra_support import REPO_ROOT
 
-from infra import constants
-from infra.flow_placeholders import (
+from flowdoc.placeholders import (
     PlaceholderError,
     find_placeholders,
     find_reference_cycle,
     resolve_placeholders,
 )
+from infra import constants
 
 SOURCE = "flows/test_flow.json"
 VALUES = {

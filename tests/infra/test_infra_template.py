@@ -21,9 +21,10 @@ from infra_support import (
     role_statements,
 )
 
+from flowdoc.document import FLOW_CONTENT_MAX_CHARS
+from flowdoc.placeholders import find_placeholders
 from infra import constants
 from infra.config import RETENTION_DAYS
-from infra.flow_placeholders import find_placeholders
 
 pytestmark = pytest.mark.slow
 
@@ -208,7 +209,7 @@ def test_flow_content_has_no_unresolved_placeholders_and_points_at_stack_resourc
         assert not [v for v in strings(document) if "{{" in v or "}}" in v]
         assert find_placeholders(document, source="template") == []
         assert "arn:aws" not in text.replace(LEX_ALIAS_ARN, "")
-        assert len(text) < constants.FLOW_CONTENT_MAX_CHARS
+        assert len(text) < FLOW_CONTENT_MAX_CHARS
         assert document["Version"] == "2019-10-30"
     # And inbound_main's tokens are the three functions it calls, two queues and three flows
     resources = each_mode.template["Resources"]
@@ -276,8 +277,8 @@ def test_a_flow_with_an_unknown_placeholder_stops_synth_naming_file_and_placehol
     # Given a flows directory whose flow calls a function that does not exist
     from aws_cdk import App
 
+    from flowdoc.placeholders import PlaceholderError
     from infra.config import TandemConfig
-    from infra.flow_placeholders import PlaceholderError
     from infra.stack import TandemStack
 
     flows = tmp_path / "flows"
@@ -296,8 +297,8 @@ def test_flows_that_reference_each_other_stop_synth(tmp_path: Path) -> None:
     # Given two flows that need each other's ARN / When the stack is built / Then synth stops
     from aws_cdk import App
 
+    from flowdoc.placeholders import PlaceholderError
     from infra.config import TandemConfig
-    from infra.flow_placeholders import PlaceholderError
     from infra.stack import TandemStack
 
     flows = tmp_path / "flows"

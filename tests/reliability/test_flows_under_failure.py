@@ -45,7 +45,15 @@ import pytest
 
 from tandem.cli import main
 from tandem.flows.scenarios import DEMO_SCENARIOS, Scenario, mismatches, place_call
-from tandem.flows.simulator import FLOWS_DIR, LAMBDA_FAULTS, LambdaFault, Prompt, SimulationResult, simulate
+from tandem.flows.simulator import (
+    FLOWS_DIR,
+    LAMBDA_FAULTS,
+    LambdaFault,
+    Prompt,
+    SimulationConfig,
+    SimulationResult,
+    simulate,
+)
 from tandem.local import Sandbox, sandbox
 from tests.flows.test_simulator import END, action, error, lambda_block, say, when, write_flow
 
@@ -266,7 +274,7 @@ def test_each_fault_kind_is_recorded_as_the_reason_for_the_error_branch(box: San
         "invalid": "the response is not a flat string map (STRING_MAP) (injected)",
     }
     with pytest.raises(ValueError, match="slow"):
-        simulate("inbound_main", box=box, lambda_faults={"crm_lookup": "slow"})  # type: ignore[dict-item]
+        simulate("inbound_main", box=box, config=SimulationConfig(lambda_faults={"crm_lookup": "slow"}))  # type: ignore[dict-item]
 
 
 def test_the_judge_catches_a_silent_hang_up_and_a_question_left_hanging(box: Sandbox, tmp_path: Path) -> None:
@@ -289,7 +297,7 @@ def test_the_judge_catches_a_silent_hang_up_and_a_question_left_hanging(box: San
     found = {}
     for name, blocks in cases.items():
         flow = write_flow(tmp_path, name, *blocks, END)
-        result = simulate(flow, box=box, lambda_faults={"crm_lookup": "error"})
+        result = simulate(flow, box=box, config=SimulationConfig(lambda_faults={"crm_lookup": "error"}))
         assert result.outcome == "disconnected"
         found[name] = problems(result, ["crm_lookup"])
     assert found == {

@@ -2,9 +2,11 @@
 
 Three shapes occur in the wild: a raw flow-language document (`Version`, `StartAction`, `Actions`),
 a `DescribeContactFlow` response (`{"ContactFlow": {"Content": "<json string>", ...}}`) and the
-bare wrapper many pipelines keep (`{"Name", "Type", "Content": "<json string>"}`). Loading never
-raises for bad content: what cannot be read becomes a `Finding` on `LoadedFlow.problems`, so the
-linter reports it like any other problem and the simulator can refuse the flow with one line.
+bare wrapper many pipelines keep (`{"Name", "Type", "Content": "<json string>"}`). `read_content`
+reads a file of any shape and unwraps it (synth uses it); `load_flow` adds the check that the
+content is flow language. Loading never raises for bad content: what cannot be read becomes a
+`Finding` on `LoadedFlow.problems`, so the linter reports it like any other problem and the
+simulator can refuse the flow with one line.
 
 Size: Connect takes at most 256,000 characters of flow content (`FLOW_CONTENT_MAX_CHARS`). A
 file larger than four bytes per such character (the most UTF-8 takes) is refused unread; then the
@@ -18,10 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from infra.constants import FLOW_CONTENT_MAX_CHARS
 from lambdas.shared.json_text import JsonInputError, json_type, loads, read_text
 
 FLOW_VERSION = "2019-10-30"
+# CloudFormation's (and Connect's) limit on a flow's Content.
+FLOW_CONTENT_MAX_CHARS = 256_000
 FLOW_FILE_MAX_BYTES = 4 * FLOW_CONTENT_MAX_CHARS
 
 Severity = Literal["error", "warning", "info"]
@@ -114,14 +117,32 @@ def duplicate_message(identifier: str, first: int, position: int) -> str:
     )
 
 
-def load_flow(path: str | Path) -> LoadedFlow:
-    """Read `path` as a raw flow-language document or a wrapper whose `Content` holds one."""
+@dataclass(frozen=True)
+class FlowContent:
+    """What a flow file holds once read and unwrapped, before anything checks it is flow language."""
+
+    origin: str  # RAW, DESCRIBE_WRAPPER, DESCRIBE_MODULE_WRAPPER or CONTENT_WRAPPER
+    content: Any  # the parsed document
+    wrapper: dict[str, Any]  # Name, Type ... of a wrapper, minus Content
+
+
+class FlowFileError(FlowLoadError):
+    """A flow file that cannot be read: `rule` names the problem, `detail` says it without the file."""
+
+    def __init__(self, path: Path, rule: str, detail: str, origin: str = RAW) -> None:
+        super().__init__(f"{path}: {detail}")
+        self.path, self.rule, self.detail, self.origin = path, rule, detail, origin
+
+
+def read_content(path: str | Path) -> FlowContent:
+    """Read `path` as a raw document or a wrapper whose `Content` holds one (a JSON string or an
+    object), within Connect's size limit; FlowFileError (one line) when it cannot be."""
     path = Path(path)
     try:
         text = read_text(path, max_bytes=FLOW_FILE_MAX_BYTES, what="flow file")
         top = loads(text)
     except JsonInputError as error:
-        return _unusable(path, "json-invalid", str(error))
+        raise FlowFileError(path, "json-invalid", str(error)) from None
 
     origin, content, wrapper = _unwrap(top)
     measured = text if origin == RAW else content
@@ -130,18 +151,28 @@ def load_flow(path: str | Path) -> LoadedFlow:
         message = (
             f"{what} is {len(measured):,} characters; Connect accepts at most {FLOW_CONTENT_MAX_CHARS:,}"
         )
-        return _unusable(path, "too-large", message, origin)
+        raise FlowFileError(path, "too-large", message, origin)
     if origin != RAW and isinstance(content, str):
         try:
             content = loads(content)
         except JsonInputError as error:
-            return _unusable(path, "json-invalid", f"{origin}: {error}", origin)
-    problem = _not_flow_language(content)
+            raise FlowFileError(path, "json-invalid", f"{origin}: {error}", origin) from None
+    return FlowContent(origin, content, wrapper)
+
+
+def load_flow(path: str | Path) -> LoadedFlow:
+    """Read `path` as a raw flow-language document or a wrapper whose `Content` holds one."""
+    path = Path(path)
+    try:
+        read = read_content(path)
+    except FlowFileError as error:
+        return _unusable(path, error.rule, error.detail, error.origin)
+    problem = _not_flow_language(read.content)
     if problem:
-        inside = f" ({origin})" if origin != RAW else ""
-        return _unusable(path, "not-flow-language", f"not flow language{inside}: {problem}", origin)
-    assert isinstance(content, dict)
-    return LoadedFlow(path, content, origin, (), wrapper)
+        inside = f" ({read.origin})" if read.origin != RAW else ""
+        return _unusable(path, "not-flow-language", f"not flow language{inside}: {problem}", read.origin)
+    assert isinstance(read.content, dict)
+    return LoadedFlow(path, read.content, read.origin, (), read.wrapper)
 
 
 def _unwrap(top: Any) -> tuple[str, Any, dict[str, Any]]:

@@ -1,11 +1,13 @@
-"""Resolve `{{type:name}}` placeholders in flow-language documents.
+"""The `{{type:name}}` placeholder grammar, and resolving placeholders in a flow document.
 
 Flows in `flows/` never hold environment-specific ARNs; they name what they need, e.g.
 `{{lambda:crm_lookup}}` or `{{queue:general}}` (or an optional deployment setting such as
-`{{setting:lexBotAliasArn}}`), and the flows construct swaps in CDK tokens or the setting's value. This
-module is pure (no CDK) so its rules can be tested in isolation: a placeholder whose type or name
-is unknown, or anything placeholder-like left over, is an error naming the file and the text,
-because a flow with a dangling reference only fails at deploy time (or mid-call).
+`{{setting:lexBotAliasArn}}`), and the flows construct swaps in CDK tokens or the setting's value.
+This is the one definition of the grammar: synth (`resolve_placeholders`, strict: a placeholder
+whose type or name is unknown, or anything placeholder-like left over, is an error naming the file
+and the text, because a flow with a dangling reference only fails at deploy time or mid-call), the
+linter (`DELIMITED`, `WELL_FORMED`, `stray_delimiter`) and the simulator (`substitute_known`,
+lenient: it runs flows other teams wrote) all read it from here.
 """
 
 from __future__ import annotations
@@ -14,15 +16,24 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
+from flowdoc.walk import map_strings, strings
+
 # lambda, queue, flow, hours: ARNs of resources the stack creates. setting: a value from CDK
 # context (infra.constants.SETTING_NAMES), e.g. {{setting:lexBotAliasArn}}, "" when not set.
 PLACEHOLDER_TYPES = ("lambda", "queue", "flow", "hours", "setting")
 
-_DELIMITED = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
-_WELL_FORMED = re.compile(r"^(?P<type>[a-z]+):(?P<name>[A-Za-z0-9_-]+)$")
+_TYPE = r"[a-z]+"
+_NAME = r"[A-Za-z0-9_-]+"
+# Anything between double braces: a placeholder, a malformed one, or another tool's {{x.y}}.
+DELIMITED = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+# What a well-formed placeholder holds between its braces.
+WELL_FORMED = re.compile(rf"^(?P<type>{_TYPE}):(?P<name>{_NAME})$")
+# A whole well-formed placeholder inside any text.
+PLACEHOLDER = re.compile(rf"\{{\{{(?P<type>{_TYPE}):(?P<name>{_NAME})\}}\}}")
+STRAY_DELIMITER = re.compile(r"\{\{|\}\}")
 # Leftovers that look like an unresolved placeholder: stray delimiters, or Fn::Sub-style ${X}
 # copied from another template. Connect's own `$.Attributes.x` references never match.
-_LEFTOVER = re.compile(r"\{\{|\}\}|\$\{")
+_LEFTOVER = re.compile(rf"{STRAY_DELIMITER.pattern}|\$\{{")
 _LITERAL_ARN = re.compile(r"\barn:aws[a-z-]*:", re.IGNORECASE)
 
 
@@ -41,7 +52,7 @@ class Placeholder:
 def find_placeholders(document: object, *, source: str) -> list[Placeholder]:
     """Every well-formed placeholder in the document; malformed ones raise PlaceholderError."""
     found: list[Placeholder] = []
-    for path, text in _strings(document, ""):
+    for path, text in strings(document):
         found.extend(_parse(text, path, source))
     return found
 
@@ -69,7 +80,35 @@ def resolve_placeholders(document: object, values: Mapping[str, Mapping[str, str
             text = text.replace(placeholder.text, known[placeholder.name])
         return text
 
-    return _map_strings(document, "", resolve_string)
+    return map_strings(document, resolve_string)
+
+
+def substitute_known(
+    document: object, value_of: Callable[[str, str], str | None]
+) -> tuple[object, tuple[str, ...]]:
+    """A copy of `document` with each well-formed placeholder that `value_of(type, name)` answers
+    replaced, and the placeholders it did not answer (sorted, once each), left as written.
+
+    Never raises: local tools run flows other teams wrote, whose templating is not ours to judge.
+    """
+    unknown: set[str] = set()
+
+    def replace(match: re.Match[str]) -> str:
+        value = value_of(match["type"], match["name"])
+        if value is None:
+            unknown.add(match.group(0))
+            return match.group(0)
+        return value
+
+    resolved = map_strings(
+        document, lambda text, _path: PLACEHOLDER.sub(replace, text) if "{{" in text else text
+    )
+    return resolved, tuple(sorted(unknown))
+
+
+def stray_delimiter(text: str) -> re.Match[str] | None:
+    """A `{{` or `}}` outside every `{{...}}` pair in `text`, or None."""
+    return STRAY_DELIMITER.search(DELIMITED.sub("", text))
 
 
 def find_reference_cycle(references: Mapping[str, set[str]]) -> list[str] | None:
@@ -101,8 +140,8 @@ def find_reference_cycle(references: Mapping[str, set[str]]) -> list[str] | None
 
 
 def _parse(text: str, path: str, source: str) -> Iterator[Placeholder]:
-    for match in _DELIMITED.finditer(text):
-        well_formed = _WELL_FORMED.match(match.group(1))
+    for match in DELIMITED.finditer(text):
+        well_formed = WELL_FORMED.match(match.group(1))
         if well_formed is None:
             raise PlaceholderError(
                 f"{source}: malformed placeholder {match.group(0)!r} at {path}; "
@@ -114,38 +153,10 @@ def _parse(text: str, path: str, source: str) -> Iterator[Placeholder]:
                 f"{path}; expected one of {', '.join(PLACEHOLDER_TYPES)}"
             )
         yield Placeholder(well_formed["type"], well_formed["name"], match.group(0), path)
-    rest = _DELIMITED.sub("", text)
+    rest = DELIMITED.sub("", text)
     leftover = _LEFTOVER.search(rest)
     if leftover:
         fragment = rest[max(0, leftover.start() - 20) : leftover.end() + 20]
         raise PlaceholderError(
             f"{source}: malformed placeholder {fragment!r} at {path}; expected {{{{type:name}}}}"
         )
-
-
-def _strings(node: object, path: str) -> Iterator[tuple[str, str]]:
-    """(path, text) for every string in the document, object keys included."""
-    if isinstance(node, str):
-        yield path, node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            child = f"{path}.{key}" if path else str(key)
-            yield child, str(key)
-            yield from _strings(value, child)
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _strings(value, f"{path}[{index}]")
-
-
-def _map_strings(node: object, path: str, fn: Callable[[str, str], str]) -> object:
-    if isinstance(node, str):
-        return fn(node, path)
-    if isinstance(node, dict):
-        out: dict[str, object] = {}
-        for key, value in node.items():
-            child = f"{path}.{key}" if path else str(key)
-            out[fn(str(key), child)] = _map_strings(value, child, fn)
-        return out
-    if isinstance(node, list):
-        return [_map_strings(value, f"{path}[{index}]", fn) for index, value in enumerate(node)]
-    return node

@@ -1,0 +1,12 @@
+"""Amazon Connect flow documents as files: pure standard library, no CDK, no AWS SDK.
+
+- `flowdoc.document`: read a flow file in any export shape (raw, `DescribeContactFlow`, a bare
+  `Content` wrapper) and refuse what is not usable flow language, in one line.
+- `flowdoc.placeholders`: the `{{type:name}}` grammar, strict resolution (synth) and lenient
+  substitution (local tools).
+- `flowdoc.jsonpath`: Connect's `$.Attributes.x` references.
+- `flowdoc.walk`: every string of a document, keys included, with its location.
+
+Synth (`infra/`), `tandem flows lint` and `tandem simulate` all import it; it is never part of a
+Lambda asset (packaging bundles `lambdas/` only).
+"""

@@ -1,0 +1,68 @@
+"""How one simulated contact is set up: who calls, what they say, the hours, the queue, the faults.
+
+`SimulationConfig` is the one object that configures the engine; its defaults are a caller on a
+quiet weekday morning with nothing to say. It checks itself when made, so a bad value is one line
+before any sandbox work starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+REPO = Path(__file__).resolve().parents[3]
+FLOWS_DIR = REPO / "flows"
+DEFAULT_CALLER = "+12025550101"
+OPEN_MOMENT = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 10:00 America/New_York
+CLOSED_MOMENT = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # Monday 22:00 America/New_York
+MAX_STEPS = 500
+MAX_VISITS = 120  # per action; above Loop's largest LoopCount (100)
+
+Hours = Literal["open", "closed"]
+LambdaFault = Literal["error", "timeout", "invalid"]
+LAMBDA_FAULTS: tuple[LambdaFault, ...] = ("error", "timeout", "invalid")
+# A caller model: (flow name, action id, prompt heard) → key(s) or words, "" for silence, None for
+# nothing (the block times out). Asked once the scripted inputs have run out.
+Responder = Callable[[str, str, str], "str | None"]
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """One contact's setup; see the `tandem.flows.simulator` docstring for what each part models.
+
+    `inputs` are consumed in order by input blocks ("" is silence); `queue_wait_seconds` None is a
+    quiet queue; `settings` answer `{{setting:x}}` ("" when absent); `at` overrides the open or
+    closed moment the handlers' clock is set to; `lambda_faults` names functions whose blocks fail
+    ("error", "timeout" or "invalid").
+    """
+
+    caller: str = DEFAULT_CALLER
+    inputs: Sequence[str] = ()
+    hours: Hours = "open"
+    queue_wait_seconds: int | None = None
+    channel: str = "VOICE"
+    language: str = "en-US"
+    flows_dir: Path = FLOWS_DIR
+    max_steps: int = MAX_STEPS
+    max_visits: int = MAX_VISITS
+    settings: Mapping[str, str] = field(default_factory=dict)
+    at: datetime | None = None
+    responder: Responder | None = None
+    lambda_faults: Mapping[str, LambdaFault] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.hours not in ("open", "closed"):
+            raise ValueError(f"hours must be 'open' or 'closed', not {self.hours!r}")
+        for function, fault in self.lambda_faults.items():
+            if fault not in LAMBDA_FAULTS:
+                raise ValueError(
+                    f"lambda_faults[{function!r}] is {fault!r}, not one of {', '.join(LAMBDA_FAULTS)}"
+                )
+
+    @property
+    def moment(self) -> datetime:
+        """When the contact happens: `at`, or the open or closed moment for `hours`."""
+        return self.at or (OPEN_MOMENT if self.hours == "open" else CLOSED_MOMENT)
