@@ -10,12 +10,12 @@ from constructs import Construct
 
 from infra.config import TandemConfig
 from infra.constructs.connect import ConnectInstance
-from infra.constructs.ctr_pipeline import CtrPipeline
 from infra.constructs.data import Data
 from infra.constructs.flows import Flows
 from infra.constructs.functions import Functions
 from infra.constructs.ivr_config import IvrConfig
 from infra.constructs.keyed_hash import KeyedHash
+from infra.constructs.metrics_pipeline import CtrPipeline
 from infra.constructs.monitoring import Monitoring
 from infra.ivr_documents import DEFAULTS_DIR
 from infra.packaging import REPO_ROOT

@@ -9,7 +9,7 @@ from constructs import Construct
 
 from infra import constants
 from infra.config import TandemConfig
-from infra.constructs.functions import TandemFunction
+from infra.constructs.tandem_function import TandemFunction
 from infra.ivr_documents import WeeklyHours
 
 

@@ -20,7 +20,7 @@ from constructs import Construct
 
 from infra import constants
 from infra.constructs.alarm_topic import AlarmTopic
-from infra.constructs.functions import TandemFunction
+from infra.constructs.tandem_function import TandemFunction
 
 PERIOD = Duration.minutes(5)
 ERROR_RATE_PERCENT = 5  # of invocations, over two 5-minute periods
@@ -57,10 +57,32 @@ class Monitoring(Construct):
         super().__init__(scope, construct_id)
         self.alarm_topic = AlarmTopic(self, "AlarmTopic", email=alarm_email)
         by_name = {fn.name: fn for fn in functions}
-        decide, survey, ingest = by_name["ivr_decision"], by_name["survey"], by_name["ctr_ingest"]
         self.dashboard = cw.Dashboard(self, "Dashboard", default_interval=Duration.hours(24))
         self.alarms: list[cw.Alarm] = []
+        self._balance_widgets(by_name)
+        self._machinery_widgets(functions)
+        ingest = by_name["ctr_ingest"]
+        iterator_age = cw.Metric(
+            namespace="AWS/Lambda",
+            metric_name="IteratorAge",
+            dimensions_map={"FunctionName": ingest.function.function_name},
+            statistic="Maximum",
+            period=PERIOD,
+        )
+        throttled = [
+            table.metric(
+                "ThrottledRequests", statistic="Sum", period=PERIOD, label=f"{table.node.id} throttled"
+            )
+            for table in tables
+        ]
+        self._pipeline_widgets(iterator_age, stream, throttled)
+        self._escalation_reasons_widget()
+        self._function_alarms(functions)
+        self._pipeline_alarms(iterator_age, ingest, failure_queue)
+        self._table_alarms(tables, throttled)
 
+    def _balance_widgets(self, by_name: dict[str, TandemFunction]) -> None:
+        decide, survey, ingest = by_name["ivr_decision"], by_name["survey"], by_name["ctr_ingest"]
         decisions = business("Decisions", decide)
         self_served = business("RouteSelfService", decide)
         to_person = cw.MathExpression(
@@ -115,6 +137,8 @@ class Monitoring(Construct):
                 width=12,
             ),
         )
+
+    def _machinery_widgets(self, functions: list[TandemFunction]) -> None:
         self.dashboard.add_widgets(
             cw.GraphWidget(
                 title="Lambda errors and throttles",
@@ -136,19 +160,10 @@ class Monitoring(Construct):
                 width=12,
             ),
         )
-        iterator_age = cw.Metric(
-            namespace="AWS/Lambda",
-            metric_name="IteratorAge",
-            dimensions_map={"FunctionName": ingest.function.function_name},
-            statistic="Maximum",
-            period=PERIOD,
-        )
-        throttled = [
-            table.metric(
-                "ThrottledRequests", statistic="Sum", period=PERIOD, label=f"{table.node.id} throttled"
-            )
-            for table in tables
-        ]
+
+    def _pipeline_widgets(
+        self, iterator_age: cw.Metric, stream: kinesis.IStream, throttled: list[cw.Metric]
+    ) -> None:
         self.dashboard.add_widgets(
             cw.GraphWidget(
                 title="CTR stream: iterator age (ms) and incoming records",
@@ -158,6 +173,8 @@ class Monitoring(Construct):
             ),
             cw.GraphWidget(title="DynamoDB throttled requests", left=throttled, width=12),
         )
+
+    def _escalation_reasons_widget(self) -> None:
         self.dashboard.add_widgets(
             cw.GraphWidget(
                 title="Why callers reach people (escalation reasons)",
@@ -175,6 +192,7 @@ class Monitoring(Construct):
             )
         )
 
+    def _function_alarms(self, functions: list[TandemFunction]) -> None:
         for fn in functions:
             rate = cw.MathExpression(
                 expression="100 * errors / MAX([invocations, 1])",
@@ -195,6 +213,10 @@ class Monitoring(Construct):
                 f"{fn.name}: invocations throttled (concurrency)",
                 periods=1,
             )
+
+    def _pipeline_alarms(
+        self, iterator_age: cw.Metric, ingest: TandemFunction, failure_queue: sqs.IQueue
+    ) -> None:
         self._alarm(
             "CtrIteratorAge",
             iterator_age,
@@ -220,6 +242,8 @@ class Monitoring(Construct):
             "contact records on the CTR on-failure queue: batches ctr_ingest gave up on",
             periods=1,
         )
+
+    def _table_alarms(self, tables: list[dynamodb.ITable], throttled: list[cw.Metric]) -> None:
         for table, metric in zip(tables, throttled, strict=True):
             self._alarm(
                 f"{table.node.id}Throttled",

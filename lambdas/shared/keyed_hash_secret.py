@@ -23,7 +23,7 @@ from lambdas.shared.budget import BudgetExceeded, Deadline, run_within
 from lambdas.shared.keyed_hash import InvalidSecret, KeyedHasher
 
 # The secret's ARN (Secrets Manager also takes its name, which the sandbox uses: its ARN has a
-# random suffix). Set by infra/constructs/functions.py for the functions that hash caller data.
+# random suffix). Set by infra/constructs/escalation.py for the functions that hash caller data.
 SECRET_VAR = "KEYED_HASH_SECRET_ARN"  # noqa: S105 - the variable's name, not a credential
 # Secrets Manager's error codes → the problem reported; any other code is SERVICE_ERROR.
 _CODES = {

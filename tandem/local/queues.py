@@ -1,4 +1,4 @@
-"""The sandbox's SQS queues, as the CDK app creates them (infra/constructs/ctr_pipeline.py)."""
+"""The sandbox's SQS queues, as the CDK app creates them (infra/constructs/metrics_pipeline.py)."""
 
 from __future__ import annotations
 

@@ -427,7 +427,7 @@ def test_the_runtime_is_the_newest_python_even_if_cdk_lags() -> None:
     from aws_cdk import App, Stack
     from aws_cdk import aws_lambda as lambda_
 
-    from infra.constructs.functions import latest_python_runtime
+    from infra.constructs.tandem_function import latest_python_runtime
 
     stack = Stack(App(), "Probe")
     assert lambda_.Runtime.determine_latest_python_runtime(stack).name in {"python3.13", "python3.14"}
@@ -440,7 +440,7 @@ def test_a_flow_invoked_function_must_time_out_before_the_block() -> None:
     from aws_cdk import aws_lambda as lambda_
 
     from infra.config import TandemConfig
-    from infra.constructs.functions import TandemFunction
+    from infra.constructs.tandem_function import TandemFunction
 
     with pytest.raises(ValueError, match="must be below the flow block's 4s limit"):
         TandemFunction(
@@ -458,7 +458,7 @@ def test_a_flow_invoked_function_must_time_out_before_the_block() -> None:
 
 def test_every_accepted_retention_maps_to_a_cdk_value() -> None:
     # Given every accepted retention / Then CDK has a RetentionDays for it
-    from infra.constructs.functions import retention_days
+    from infra.constructs.tandem_function import retention_days
 
     for days in RETENTION_DAYS:
         assert retention_days(days) is not None

@@ -1,4 +1,8 @@
-"""Contact trace records: a Kinesis stream, the instance storage config that fills it, and ctr_ingest.
+"""The metrics pipeline: contact trace records (CTRs) into the per-day KPI counters.
+
+A Kinesis stream, the instance storage config that fills it, and ctr_ingest, the function that
+counts each call's records once into the metrics table (`CtrIngest`, built with the other
+functions; `CtrPipeline` wires it to the stream).
 
 ctr_ingest reads the stream with partial batch failure reporting: the records it could not count
 are delivered again (it counts each call once, so redelivery is safe); a batch that keeps failing
@@ -24,8 +28,52 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import constants
+from infra.config import TandemConfig
+from infra.constructs.data import Data
+from infra.constructs.tandem_function import TandemFunction
 from infra.nag import acknowledge
-from lambdas.ctr_ingest.config import REFUSED_QUEUE_VAR
+from lambdas.ctr_ingest.config import REFUSED_QUEUE_VAR, SERVICE_LEVEL_VAR
+from lambdas.ivr_decision.config import TIME_ZONE_VAR
+from lambdas.shared.tables import METRICS
+
+
+class CtrIngest(TandemFunction):
+    def __init__(
+        self, scope: Construct, *, config: TandemConfig, runtime: lambda_.Runtime, data: Data
+    ) -> None:
+        super().__init__(
+            scope,
+            "ctr_ingest",
+            description="Tandem: counts each call's contact records once into the per-day KPI counters",
+            runtime=runtime,
+            config=config,
+            environment={
+                **data.environment(METRICS),
+                TIME_ZONE_VAR: config.time_zone,
+                SERVICE_LEVEL_VAR: str(constants.SERVICE_LEVEL_SECONDS),
+            },
+            flow_invoked=False,
+            timeout_seconds=constants.CTR_INGEST_TIMEOUT_SECONDS,
+            memory_mb=constants.CTR_INGEST_MEMORY_MB,
+        )
+        stream_reason = (
+            "Invoked by the Kinesis event source mapping, never asynchronously: a function DLQ or "
+            "async destination would receive nothing. Records the function gives up on go to the "
+            "mapping's on-failure SQS destination (infra/constructs/metrics_pipeline.py)."
+        )
+        acknowledge(self.function, "Serverless-LambdaDLQ", stream_reason)
+        acknowledge(self.function, "Serverless-LambdaAsyncFailureDestination", stream_reason)
+        # Call states read in batches, written with the counters in one TransactWriteItems: a Put
+        # (dynamodb:PutItem) per call state and an Update (dynamodb:UpdateItem, ADD) per counter;
+        # DynamoDB authorises each action in a transaction as its own operation. Refused records'
+        # listing items are read in the same BatchGetItem and written as Puts in a transaction too.
+        # No Query, Scan, BatchWriteItem or DeleteItem, no index, no other table.
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                resources=[data.table(METRICS).table_arn],
+            )
+        )
 
 
 class CtrPipeline(Construct):
@@ -33,22 +81,7 @@ class CtrPipeline(Construct):
         self, scope: Construct, construct_id: str, *, instance_arn: str, consumer: lambda_.Function
     ) -> None:
         super().__init__(scope, construct_id)
-        # One provisioned shard (1 MB/s, 1,000 records/s in) is far above a contact centre's CTR
-        # rate and costs about a third of an on-demand stream's fixed hourly charge.
-        self.stream = kinesis.Stream(
-            self,
-            "Stream",
-            stream_mode=kinesis.StreamMode.PROVISIONED,
-            shard_count=1,
-            retention_period=Duration.hours(constants.CTR_MAX_RECORD_AGE_HOURS),
-            encryption=kinesis.StreamEncryption.MANAGED,
-        )
-        acknowledge(
-            self.stream,
-            "AwsSolutions-KDS3",
-            "The stream is encrypted with the AWS-managed aws/kinesis key, which Connect can use "
-            "as is; a customer key would need kms:GenerateDataKey for Connect's service role.",
-        )
+        self.stream = self._stream()
         self.storage = connect.CfnInstanceStorageConfig(
             self,
             "CtrStorage",
@@ -59,9 +92,33 @@ class CtrPipeline(Construct):
                 stream_arn=self.stream.stream_arn
             ),
         )
+        self.failures = self._failure_queue()
+        self.refused = self._refused_queue()
+        self._consume(consumer)
+
+    def _stream(self) -> kinesis.Stream:
+        # One provisioned shard (1 MB/s, 1,000 records/s in) is far above a contact centre's CTR
+        # rate and costs about a third of an on-demand stream's fixed hourly charge.
+        stream = kinesis.Stream(
+            self,
+            "Stream",
+            stream_mode=kinesis.StreamMode.PROVISIONED,
+            shard_count=1,
+            retention_period=Duration.hours(constants.CTR_MAX_RECORD_AGE_HOURS),
+            encryption=kinesis.StreamEncryption.MANAGED,
+        )
+        acknowledge(
+            stream,
+            "AwsSolutions-KDS3",
+            "The stream is encrypted with the AWS-managed aws/kinesis key, which Connect can use "
+            "as is; a customer key would need kms:GenerateDataKey for Connect's service role.",
+        )
+        return stream
+
+    def _failure_queue(self) -> sqs.Queue:
         # What Lambda gives up on: the batch's shard, sequence numbers and error (not the records:
         # they stay in the stream for its retention, to be read again once the cause is fixed).
-        self.failures = sqs.Queue(
+        failures = sqs.Queue(
             self,
             "IngestFailures",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
@@ -71,13 +128,16 @@ class CtrPipeline(Construct):
         )
         for rule in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
             acknowledge(
-                self.failures,
+                failures,
                 rule,
                 "This queue is itself the on-failure destination of the CTR event source mapping; "
                 "nothing consumes it automatically, so a redrive to a dead-letter queue behind it "
                 "would never happen.",
             )
-        self.refused = sqs.Queue(
+        return failures
+
+    def _refused_queue(self) -> sqs.Queue:
+        refused = sqs.Queue(
             self,
             "RefusedRecords",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
@@ -88,12 +148,15 @@ class CtrPipeline(Construct):
         )
         for rule in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
             acknowledge(
-                self.refused,
+                refused,
                 rule,
                 "This queue holds refused contact records for an operator to inspect; nothing "
                 "consumes it automatically, so a redrive to a dead-letter queue behind it would never "
                 "happen, and its retention is the limit on how long the raw records are kept.",
             )
+        return refused
+
+    def _consume(self, consumer: lambda_.Function) -> None:
         consumer.add_environment(REFUSED_QUEUE_VAR, self.refused.queue_url)
         # SendMessageBatch is authorised as sqs:SendMessage; the URL comes from the environment, so
         # no GetQueueUrl, and nothing reads the queue back (grant_send_messages would add both).
