@@ -41,10 +41,27 @@ class ConnectInstance(Construct):
             )
             self.instance_arn = self.instance.attr_arn
 
+        main_hours = self._main_hours(config, hours)
+        self.hours_arns: dict[str, str] = {"main": main_hours.attr_hours_of_operation_arn}
+
+        # name → queue ARN: flows use {{queue:<name>}}, later functions (escalation) get the map.
+        self.queue_arns: dict[str, str] = {}
+        for name in constants.QUEUE_NAMES:
+            queue = connect.CfnQueue(
+                self,
+                f"Queue{name.title()}",
+                instance_arn=self.instance_arn,
+                hours_of_operation_arn=main_hours.attr_hours_of_operation_arn,
+                name=f"Tandem {name.title()}",
+                description=f"Tandem {name} queue",
+            )
+            self.queue_arns[name] = queue.attr_queue_arn
+
+    def _main_hours(self, config: TandemConfig, hours: WeeklyHours) -> connect.CfnHoursOfOperation:
         # The calendar's weekly section (lambdas/ivr_decision/defaults/calendar.json) is the one
         # source of opening hours: one Config entry per open interval, in the calendar's own time
         # zone when it sets one, else the instance's.
-        main_hours = connect.CfnHoursOfOperation(
+        return connect.CfnHoursOfOperation(
             self,
             "MainHours",
             instance_arn=self.instance_arn,
@@ -64,20 +81,6 @@ class ConnectInstance(Construct):
                 for interval in hours.intervals
             ],
         )
-        self.hours_arns: dict[str, str] = {"main": main_hours.attr_hours_of_operation_arn}
-
-        # name → queue ARN: flows use {{queue:<name>}}, later functions (escalation) get the map.
-        self.queue_arns: dict[str, str] = {}
-        for name in constants.QUEUE_NAMES:
-            queue = connect.CfnQueue(
-                self,
-                f"Queue{name.title()}",
-                instance_arn=self.instance_arn,
-                hours_of_operation_arn=main_hours.attr_hours_of_operation_arn,
-                name=f"Tandem {name.title()}",
-                description=f"Tandem {name} queue",
-            )
-            self.queue_arns[name] = queue.attr_queue_arn
 
     def allow_flow_invocation(self, fn: TandemFunction) -> None:
         """Let this instance's flows call `fn`: resource policy plus integration association.
