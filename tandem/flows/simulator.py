@@ -69,7 +69,8 @@ from tandem.flows import fake_lex
 from tandem.flows.document import FlowLoadError, load_flow
 from tandem.flows.jsonpath import resolve, resolve_value
 from tandem.local.connect_fake import QueueValues
-from tandem.local.sandbox import CONNECT_INSTANCE_ARN, DEFAULT_REGION, FAKE_ACCOUNT, Sandbox, UnknownFunction
+from tandem.local.provision import DEFAULT_REGION, FAKE_ACCOUNT
+from tandem.local.sandbox import CONNECT_INSTANCE_ARN, Sandbox, UnknownFunction
 
 REPO = Path(__file__).resolve().parents[2]
 FLOWS_DIR = REPO / "flows"

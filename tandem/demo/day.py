@@ -14,7 +14,7 @@ calendar. The summary gives the day's figures: outcomes, containment, transfers,
 by hour, by queue and by rule, and the flows' branch coverage. Then the day's calls become contact
 trace records, ctr_ingest counts them from Kinesis-sized batches (100 records an event), and the
 KPI report by route reads the counters back; its figures must agree with the day's outcomes
-(`tandem.demo_kpis`).
+(`tandem.demo.kpis`).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from zoneinfo import ZoneInfo
 
 from lambdas.ivr_decision.calendar import Calendar
 from lambdas.ivr_decision.documents import bundled_defaults
-from tandem.demo_kpis import KpiRun, PlacedForKpis, ingest_and_report, print_kpis
-from tandem.flows.scenarios import call_inbound, decision_route, decision_rule, rating
+from tandem.demo.kpis import KpiRun, PlacedForKpis, ingest_and_report, print_kpis
+from tandem.demo.scenarios import call_inbound, decision_route, decision_rule, rating
 from tandem.flows.simulator import Hours, SimulationResult, merge_coverage
 from tandem.local import sandbox
 from tandem.local.demo_data import DEMO_CUSTOMERS
