@@ -6,7 +6,7 @@ import statistics
 import time
 
 from bench.common import cold_import_ratio, heading, verdict
-from tandem.demo_handlers import DemoCall, contact_event
+from tandem.demo.events import DemoCall, contact_event
 from tandem.local import sandbox
 
 IMPORT_BUDGET = 1.3

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench.common import cold_import_ratio, heading, verdict
-from tandem.demo_handlers import DemoCall, contact_event
+from tandem.demo.events import DemoCall, contact_event
 from tandem.local import sandbox
 
 IMPORT_BUDGET = 1.3

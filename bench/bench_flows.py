@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import heading
-from tandem.flows.scenarios import DEMO_SCENARIOS, Scenario, mismatches, place_call, scenario
+from tandem.demo.scenarios import DEMO_SCENARIOS, Scenario, mismatches, place_call, scenario
 from tandem.flows.simulator import SimulationConfig, simulate
 from tandem.local import Sandbox, sandbox
 from tandem.local.sandbox import FUNCTIONS, handler_module

@@ -16,7 +16,7 @@ from lambdas.ivr_decision.documents import DEFAULTS_DIR, Documents, bundled_defa
 from lambdas.ivr_decision.ruleset import parse_rules
 from lambdas.ivr_decision.signals import build_context
 from lambdas.shared.event import parse_contact_event
-from tandem.demo_handlers import DemoCall, contact_event
+from tandem.demo.events import DemoCall, contact_event
 from tandem.local import sandbox
 
 IMPORT_BUDGET = 1.3

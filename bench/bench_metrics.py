@@ -19,8 +19,8 @@ from typing import Any
 
 from bench.common import heading, verdict
 from lambdas.ctr_ingest.aggregates import COUNTERS, counter_key
+from tandem.kpi_report import build_report
 from tandem.local import Sandbox, sandbox
-from tandem.report import build_report
 
 CALLS_PER_100_BUDGET = 4
 BATCH = 100

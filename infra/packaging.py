@@ -31,9 +31,12 @@ from infra import constants
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = Path("lambdas") / "requirements.txt"
 
-# Never bundled: the Lambda runtime ships boto3/botocore, and the rest are dev tools. Finding one
-# means a runtime dependency dragged it in, which should be a conscious decision, not a surprise.
-FORBIDDEN_DISTRIBUTIONS = frozenset({"boto3", "botocore", "s3transfer", "moto", "pytest", "ruff", "mypy"})
+# Never bundled: the Lambda runtime ships boto3/botocore, and the rest are dev tools or the CLI's
+# (rich draws its tables). Finding one means a runtime dependency dragged it in, which should be a
+# conscious decision, not a surprise.
+FORBIDDEN_DISTRIBUTIONS = frozenset(
+    {"boto3", "botocore", "s3transfer", "moto", "pytest", "ruff", "mypy", "rich"}
+)
 
 # Function → other function packages under lambdas/ its code imports, bundled beside it. Kept
 # explicit and short: a function that needs another's code says so here, and everything else

@@ -1,12 +1,25 @@
-"""Readable tables and machine-readable JSON for every CLI command."""
+"""Readable tables, progress bars and machine-readable JSON for every CLI command.
+
+Tables and progress bars are drawn by rich (docs/decision_log.md, 2026-12-04). Tables come back as
+text so a command can place them among its other lines: plain, never wrapped and as wide as their
+cells on any terminal, so captured output reads the same everywhere. Escape codes are written only
+to a terminal (a bold header, a live bar); a pipe, a file or a test gets plain text.
+"""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any, TextIO, TypeVar
+
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 T = TypeVar("T")
 
@@ -14,12 +27,83 @@ T = TypeVar("T")
 TEXT_LIMIT = 50
 
 
+# Wider than any table a command draws, so rich never wraps or truncates a cell to fit a terminal.
+TABLE_WIDTH = 10_000
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[str(c) for c in headers]] + [[("" if c is None else str(c)) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    """Left-aligned columns two spaces apart under a ruled header; None shows as an empty cell."""
+    styled = sys.stdout.isatty()
+    grid = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+        header_style="bold" if styled else "",
+    )
+    for header in headers:
+        grid.add_column(str(header), no_wrap=True, overflow="ignore")
+    for row in rows:
+        grid.add_row(*("" if cell is None else str(cell) for cell in row))
+    text = io.StringIO()
+    console = Console(
+        file=text,
+        width=TABLE_WIDTH,
+        force_terminal=styled,
+        color_system="auto" if styled else None,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
+    console.print(grid)
+    return "\n".join(line.rstrip() for line in text.getvalue().rstrip("\n").split("\n"))
+
+
+class ProgressBar:
+    """A live bar on a terminal; elsewhere (a log, a pipe, a test) a line each tenth of the way.
+
+    `update(done)` after each item, `finish()` after the last.
+    """
+
+    def __init__(self, total: int, stream: TextIO, unit: str = "calls") -> None:
+        self.total = total
+        self.interactive = stream.isatty()
+        self.console = Console(
+            file=stream,
+            highlight=False,
+            force_terminal=self.interactive,
+            color_system="auto" if self.interactive else None,
+            width=None if self.interactive else TABLE_WIDTH,
+        )
+        self.progress = Progress(
+            TextColumn(" "),
+            *([BarColumn()] if self.interactive else []),
+            MofNCompleteColumn(),
+            TextColumn(f"{unit} ({{task.percentage:.0f}}%),"),
+            TextColumn(f"{{task.fields[rate]:.0f}} {unit}/s"),
+            *([TimeElapsedColumn()] if self.interactive else []),
+            console=self.console,
+            auto_refresh=False,  # redrawn on each update: no thread left behind if the caller fails
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        self.task: TaskID = self.progress.add_task(unit, total=total, rate=0.0)
+        self.started = time.perf_counter()
+        self.tenths_shown = 0
+        if self.interactive:
+            self.progress.start()
+
+    def update(self, done: int) -> None:
+        rate = done / max(time.perf_counter() - self.started, 1e-9)
+        self.progress.update(self.task, completed=done, rate=rate, refresh=self.interactive)
+        tenths = done * 10 // self.total if self.total else 10
+        if not self.interactive and (tenths > self.tenths_shown or done == self.total):
+            self.tenths_shown = tenths
+            self.console.print(self.progress.make_tasks_table(self.progress.tasks))
+
+    def finish(self) -> None:
+        if self.interactive:
+            self.progress.stop()
 
 
 def capped(items: Sequence[T], limit: int = TEXT_LIMIT) -> tuple[Sequence[T], str]:

@@ -43,9 +43,9 @@ def _count(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tandem import demo
+    from tandem.demo.scripted import run as run_demo
 
     if args.handlers and args.calls is not None:
         print("tandem demo: choose one of --calls and --handlers", file=sys.stderr)
         return 2
-    return demo.run(args.format, calls=args.calls, seed=args.seed, handlers=args.handlers)
+    return run_demo(args.format, calls=args.calls, seed=args.seed, handlers=args.handlers)

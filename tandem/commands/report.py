@@ -22,8 +22,8 @@ from typing import Any
 from infra.constants import SERVICE_LEVEL_SECONDS
 from lambdas.shared.tables import METRICS
 from tandem.kpi import KPI_NAMES, KpiValue, Totals, kpis
+from tandem.kpi_report import GROUPS, CounterError, RangeError, Report, build_report, check_range
 from tandem.output import emit_json, table
-from tandem.report import GROUPS, CounterError, RangeError, Report, build_report, check_range
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DASH = "\u2013"  # an en dash: an undefined ratio (nothing to divide by)

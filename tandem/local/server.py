@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdas.shared.tables import ALL_TABLES
+from tandem.local.provision import DEFAULT_REGION, FAKE_ACCOUNT, FAKE_CREDENTIALS, provision
 
 HOST = "127.0.0.1"
 STATE_DIR = ".tandem"
@@ -301,8 +302,6 @@ def port_is_free(port: int) -> bool:
 
 
 def _spawn(port: int, state_dir: Path) -> subprocess.Popen[bytes]:
-    from tandem.local.sandbox import FAKE_ACCOUNT
-
     # The server needs no credentials; it gets none, and no endpoint or proxy settings either.
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["MOTO_ACCOUNT_ID"] = FAKE_ACCOUNT
@@ -337,11 +336,9 @@ def _provision(endpoint_url: str, now: datetime) -> dict[str, str]:
     import boto3
     from botocore.config import Config
 
-    from tandem.local.sandbox import FAKE_ENV, provision
-
     session = boto3.session.Session(
-        aws_access_key_id=FAKE_ENV["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_ENV["AWS_SECRET_ACCESS_KEY"],
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         region_name=_region(),
     )
     # Explicit endpoint and no proxies: these clients can reach nothing but the new server.
@@ -375,8 +372,6 @@ def write_state(path: Path, state: ServerState) -> None:
 
 
 def _region() -> str:
-    from tandem.local.sandbox import DEFAULT_REGION
-
     return DEFAULT_REGION
 
 

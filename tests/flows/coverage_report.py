@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tandem.flows.scenarios import DEMO_SCENARIOS
+from tandem.demo.scenarios import DEMO_SCENARIOS
 from tandem.flows.simulator import FLOWS_DIR, Flow, LocalResources, SimulationResult, find_flow_file, load
 from tandem.local.sandbox import QUEUE_ARNS
 

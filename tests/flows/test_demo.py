@@ -14,8 +14,8 @@ import pytest
 from lambdas.ivr_decision.calendar import Calendar
 from lambdas.ivr_decision.documents import bundled_defaults
 from tandem.cli import main
-from tandem.demo_day import CRM_OUTAGE, NEW_YORK, CallerModel, plan_day, run_day
-from tandem.flows.scenarios import DEMO_SCENARIOS
+from tandem.demo.day import CRM_OUTAGE, NEW_YORK, CallerModel, plan_day, run_day
+from tandem.demo.scenarios import DEMO_SCENARIOS
 from tandem.flows.simulator import SimulationConfig, simulate
 from tandem.local import Sandbox
 from tests.flows.test_simulator import END, action, say, write_flow

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from tandem.cli import main
-from tandem.demo_day import run_day
-from tandem.flows.scenarios import DEMO_SCENARIOS
+from tandem.demo.day import run_day
+from tandem.demo.scenarios import DEMO_SCENARIOS
 
 FULL_NUMBER = re.compile(r"\+\d{9,15}")
 # What ctr_ingest counts each scenario's outcome as (docs/kpis.md).

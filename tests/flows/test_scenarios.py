@@ -17,7 +17,7 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
 from lambdas.shared.tables import INTERACTIONS
-from tandem.flows.scenarios import (
+from tandem.demo.scenarios import (
     DEMO_SCENARIOS,
     HANDED_OVER,
     LONG_WAIT_SECONDS,
@@ -33,7 +33,7 @@ from tests.conftest import REPO
 from tests.flows.coverage_report import FlowRecord, ScenarioCoverage, repo_flow, report
 
 # What each demo call must come to, written out here rather than read from the scenarios' `Expect`,
-# so an expectation loosened in tandem/flows/scenarios.py does not loosen the test with it.
+# so an expectation loosened in tandem/demo/scenarios.py does not loosen the test with it.
 LOOKUP, DECIDE, ESCALATE, SURVEY = "crm_lookup", "ivr_decision", "escalation", "survey"
 EXPECTED: dict[str, tuple[str, tuple[str, ...], str]] = {
     # name: (outcome, Lambda functions called in order, queue)

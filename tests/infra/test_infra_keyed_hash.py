@@ -18,7 +18,7 @@ from infra_support import Synthesized
 
 from infra.constructs.keyed_hash import SECRET_LENGTH
 from lambdas.shared.keyed_hash import MIN_SECRET_CHARS
-from tandem.local.sandbox import SANDBOX_ONLY_KEYED_HASH_SECRET
+from tandem.local.provision import SANDBOX_ONLY_KEYED_HASH_SECRET
 
 pytestmark = pytest.mark.slow
 

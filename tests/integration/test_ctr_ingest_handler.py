@@ -193,7 +193,7 @@ VERSIONED = [
 def report_of(box: Sandbox) -> dict[str, Any]:
     from datetime import date
 
-    from tandem.report import build_report
+    from tandem.kpi_report import build_report
 
     built = build_report(
         box.client("dynamodb"), box.table_names["METRICS_TABLE"], date(2025, 3, 4), date(2025, 3, 4), "route"

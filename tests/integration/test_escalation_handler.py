@@ -474,7 +474,7 @@ def test_the_claim_is_keyed_by_the_keyed_hash_of_the_number_not_a_plain_hash(box
     from hashlib import sha256
 
     from lambdas.shared.keyed_hash import CALLBACK, KeyedHasher
-    from tandem.local.sandbox import SANDBOX_ONLY_KEYED_HASH_SECRET
+    from tandem.local.provision import SANDBOX_ONLY_KEYED_HASH_SECRET
 
     event = cancellation(box)
     with box.clock(MONDAY_10_NY):

@@ -1,4 +1,4 @@
-"""`tandem report` and tandem.report on moto: counters in, exact KPIs out, one Query per dimension.
+"""`tandem report` and tandem.kpi_report on moto: counters in, exact KPIs out, one Query per dimension.
 
 The counters are written straight into the sandbox's Metrics table, as ctr_ingest would leave them:
 three days in range (2026-01-10, 2026-01-11 and, two months on, 2026-03-15), and items the day
@@ -20,8 +20,8 @@ import pytest
 from lambdas.ctr_ingest.aggregates import COUNTERS, counter_key
 from tandem.cli import main
 from tandem.commands.report import DASH
+from tandem.kpi_report import MAX_DAYS, CounterError, RangeError, build_report, check_range, read_counters
 from tandem.local import Sandbox
-from tandem.report import MAX_DAYS, CounterError, RangeError, build_report, check_range, read_counters
 
 FROM, TO = date(2026, 1, 10), date(2026, 3, 15)
 BEFORE, AFTER = "2026-01-09", "2026-03-16"  # just outside the range

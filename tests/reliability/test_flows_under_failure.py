@@ -1,6 +1,6 @@
 """Flows under failure: every demo call, with each Lambda failing, still ends well.
 
-Each demo scenario (`tandem.flows.scenarios.DEMO_SCENARIOS`) runs through the real flows and
+Each demo scenario (`tandem.demo.scenarios.DEMO_SCENARIOS`) runs through the real flows and
 handlers with one function the flows call failing one way (`simulate(..., lambda_faults=...)`):
 "error" (the handler raises), "timeout" (it runs past the block's InvocationTimeLimitSeconds) or
 "invalid" (it answers a nested map, which the blocks' STRING_MAP validation refuses). A call ends
@@ -44,7 +44,7 @@ from pathlib import Path
 import pytest
 
 from tandem.cli import main
-from tandem.flows.scenarios import DEMO_SCENARIOS, Scenario, mismatches, place_call
+from tandem.demo.scenarios import DEMO_SCENARIOS, Scenario, mismatches, place_call
 from tandem.flows.simulator import (
     FLOWS_DIR,
     LAMBDA_FAULTS,

@@ -1,6 +1,6 @@
 """Privacy: a whole demo run logs no caller's number, name or email, and stores no raw number.
 
-The scripted demo (`tandem.demo.run`) and a synthetic day (`tandem.demo_day.run_day`) run once for
+The scripted demo (`tandem.demo.scripted.run`) and a synthetic day (`tandem.demo.day.run_day`) run once for
 the module, with everything they log captured:
 
 - every invocation's log lines and EMF metric documents, in every sandbox either run opens (the
@@ -39,8 +39,8 @@ from typing import Any
 
 import pytest
 
-import tandem.demo
-import tandem.demo_day
+import tandem.demo.day
+import tandem.demo.scripted
 from lambdas.shared.tables import INTERACTIONS, METRICS
 from tandem.local import Sandbox, sandbox
 from tandem.local.demo_data import DEMO_CUSTOMERS, UNKNOWN_NUMBER
@@ -192,8 +192,8 @@ def capturing(monkeypatch: pytest.MonkeyPatch) -> Iterator[Capture]:
         handle(logger, record)
 
     monkeypatch.setattr(logging.Logger, "handle", recording_handle)
-    monkeypatch.setattr(tandem.demo, "sandbox", capture.sandbox)
-    monkeypatch.setattr(tandem.demo_day, "sandbox", capture.sandbox)
+    monkeypatch.setattr(tandem.demo.scripted, "sandbox", capture.sandbox)
+    monkeypatch.setattr(tandem.demo.day, "sandbox", capture.sandbox)
     stdout, stderr = io.StringIO(), io.StringIO()
     try:
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
@@ -206,8 +206,8 @@ def capturing(monkeypatch: pytest.MonkeyPatch) -> Iterator[Capture]:
 def demo_run() -> Iterator[Capture]:
     """The scripted demo and a synthetic day, both as JSON, with every log captured."""
     with pytest.MonkeyPatch.context() as monkeypatch, capturing(monkeypatch) as capture:
-        assert tandem.demo.run("json") == 0
-        assert tandem.demo_day.run_day(DAY_CALLS, seed=DAY_SEED, output_format="json") == 0
+        assert tandem.demo.scripted.run("json") == 0
+        assert tandem.demo.day.run_day(DAY_CALLS, seed=DAY_SEED, output_format="json") == 0
     yield capture
 
 

@@ -25,7 +25,8 @@ from tandem.flows.simulator.flows import (
 )
 from tandem.flows.simulator.results import FlowCoverage, LambdaCall, Prompt, Step
 from tandem.local.connect_fake import QueueValues
-from tandem.local.sandbox import CONNECT_INSTANCE_ARN, DEFAULT_REGION, Sandbox
+from tandem.local.provision import DEFAULT_REGION
+from tandem.local.sandbox import CONNECT_INSTANCE_ARN, Sandbox
 
 DIALLED_NUMBER = "+12025550100"
 DEFAULT_PRIORITY = 5

@@ -15,7 +15,8 @@ from typing import Any
 from flowdoc.document import FlowLoadError, load_flow
 from flowdoc.placeholders import substitute_known
 from tandem.flows.simulator.config import FLOWS_DIR
-from tandem.local.sandbox import CONNECT_INSTANCE_ARN, DEFAULT_REGION, FAKE_ACCOUNT
+from tandem.local.provision import DEFAULT_REGION, FAKE_ACCOUNT
+from tandem.local.sandbox import CONNECT_INSTANCE_ARN
 
 # Branch names besides a condition's label ("Equals 1") and the other ErrorTypes.
 NEXT = "NextAction"

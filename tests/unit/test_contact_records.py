@@ -14,8 +14,7 @@ import pytest
 
 from lambdas.ctr_ingest.classify import CallSummary, latest_per_segment, summarise_call
 from lambdas.ctr_ingest.record import parse_record
-from tandem.flows.simulator import LambdaCall, SimulationResult, Step
-from tandem.local.ctr_synth import (
+from tandem.demo.contact_records import (
     ACW_SECONDS,
     HOLD_SECONDS,
     TALK_SECONDS,
@@ -25,6 +24,7 @@ from tandem.local.ctr_synth import (
     kpi_outcome,
     stream_order,
 )
+from tandem.flows.simulator import LambdaCall, SimulationResult, Step
 from tandem.local.sandbox import CONNECT_INSTANCE_ARN
 
 NEW_YORK = ZoneInfo("America/New_York")

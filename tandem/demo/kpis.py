@@ -1,6 +1,6 @@
 """The demo's last step: its calls as contact records, through ctr_ingest, into the KPI report.
 
-The calls' records (`tandem.local.ctr_synth`) go, in stream order, in Kinesis events of up to 100
+The calls' records (`tandem.demo.contact_records`) go, in stream order, in Kinesis events of up to 100
 records, to the real ctr_ingest handler in the same sandbox; optionally the whole stream again,
 shuffled, as Kinesis redelivers after a retry (each call must count once, and the newest version of
 a record must win whatever the order). Then `build_report` reads the Metrics table's counters for
@@ -23,13 +23,19 @@ from infra.constants import SERVICE_LEVEL_SECONDS
 from lambdas.ctr_ingest.classify import OUTCOME_COUNTERS
 from lambdas.shared.tables import METRICS
 from tandem.commands.report import kpi_tables
-from tandem.flows.scenarios import rating
+from tandem.demo.contact_records import (
+    contact_records,
+    kinesis_events,
+    kinesis_records,
+    kpi_outcome,
+    stream_order,
+)
+from tandem.demo.scenarios import rating
 from tandem.flows.simulator import SimulationResult
+from tandem.kpi_report import Report, build_report
 from tandem.local import Sandbox
-from tandem.local.ctr_synth import contact_records, kinesis_events, kinesis_records, kpi_outcome, stream_order
 from tandem.local.sandbox import FAKE_ENV
 from tandem.output import table
-from tandem.report import Report, build_report
 
 # ctr_ingest counts a call on its local day in the centre's zone: the sandbox's TIME_ZONE.
 CENTRE_ZONE = ZoneInfo(FAKE_ENV["TIME_ZONE"])

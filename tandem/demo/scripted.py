@@ -1,13 +1,13 @@
 """`tandem demo`: scripted calls through the real inbound flow and handlers, on the local sandbox.
 
-Each of `tandem.flows.scenarios.DEMO_SCENARIOS` is placed through `flows/inbound_main.json` by the
+Each of `tandem.demo.scenarios.DEMO_SCENARIOS` is placed through `flows/inbound_main.json` by the
 flow simulator, against the real Lambda handlers on moto. The demo prints a short trace per call
 (what the caller heard and did, what each function answered, where the call went), a summary
 table and the branch coverage of the flows. Then the calls become the contact trace records Connect
 would stream, which the real ctr_ingest handler counts (twice: the second delivery, shuffled, must
-change nothing), and the KPI report reads them back (`tandem.demo_kpis`). `--calls N` runs a
-synthetic day instead (`tandem.demo_day`); `--handlers` shows each handler on its own
-(`tandem.demo_handlers`).
+change nothing), and the KPI report reads them back (`tandem.demo.kpis`). `--calls N` runs a
+synthetic day instead (`tandem.demo.day`); `--handlers` shows each handler on its own
+(`tandem.demo.handlers`).
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tandem.demo_kpis import KpiRun, PlacedForKpis, ingest_and_report, print_kpis
-from tandem.demo_trace import caller_label, lambda_summary, trace_lines
-from tandem.flows.scenarios import (
+from tandem.demo.kpis import KpiRun, PlacedForKpis, ingest_and_report, print_kpis
+from tandem.demo.scenarios import (
     DEMO_SCENARIOS,
     Scenario,
     decision_route,
@@ -30,6 +29,7 @@ from tandem.flows.scenarios import (
     place_call,
     rating,
 )
+from tandem.demo.trace import caller_label, lambda_summary, trace_lines
 from tandem.flows.simulator import CLOSED_MOMENT, OPEN_MOMENT, SimulationResult, merge_coverage
 from tandem.local import Sandbox, sandbox
 from tandem.output import emit_json, masked, table
@@ -69,11 +69,11 @@ def run(
     output_format: str = "table", *, calls: int | None = None, seed: int = 7, handlers: bool = False
 ) -> int:
     if handlers:
-        from tandem.demo_handlers import run as run_handlers
+        from tandem.demo.handlers import run as run_handlers
 
         return run_handlers(output_format)
     if calls is not None:
-        from tandem.demo_day import run_day
+        from tandem.demo.day import run_day
 
         return run_day(calls, seed=seed, output_format=output_format)
     started = time.perf_counter()

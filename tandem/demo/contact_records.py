@@ -31,7 +31,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tandem.flows.simulator import DIALLED_NUMBER, SimulationResult, Step
-from tandem.local.sandbox import CONNECT_INSTANCE_ARN, DEFAULT_REGION, FAKE_ACCOUNT
+from tandem.local.provision import DEFAULT_REGION, FAKE_ACCOUNT
+from tandem.local.sandbox import CONNECT_INSTANCE_ARN
 
 FORMAT_VERSION = "2017-03-10"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # whole seconds, UTC, as the stream writes them

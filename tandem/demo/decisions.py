@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tandem.demo_handlers import DemoCall, contact_event
+from tandem.demo.events import DemoCall, contact_event
 from tandem.local import Sandbox
 from tandem.local.demo_data import UNKNOWN_NUMBER
 from tandem.output import mask_phone

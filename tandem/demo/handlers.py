@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from tandem.demo.decisions import (
+    DECISION_HEADERS,
+    HANDOFF_HEADERS,
+    decision_rows,
+    handoff_rows,
+    run_decisions,
+)
+from tandem.demo.events import UK_LINE, DemoCall, contact_event
 from tandem.local import Sandbox, sandbox
 from tandem.local.demo_data import UNKNOWN_NUMBER
 from tandem.output import emit_json, mask_phone, table
-
-DEMO_INSTANCE_ARN = "arn:aws:connect:us-east-1:123456789012:instance/00000000-0000-4000-8000-000000000000"
-US_LINE = "+12025550100"
-UK_LINE = "+442079460000"
-
-
-@dataclass(frozen=True)
-class DemoCall:
-    label: str
-    address: str
-    channel: str = "VOICE"
-    endpoint_type: str = "TELEPHONE_NUMBER"
-    dialled: str = US_LINE
-    caller_param: str = ""  # what the flow passes as callerNumber, when it differs
-    outage: bool = False
-
 
 DEMO_CALLS = (
     DemoCall("known gold caller (E.164)", "+12025550101"),
@@ -41,31 +32,6 @@ DEMO_CALLS = (
     DemoCall("CRM down, caller cached a moment ago", "+12025550101", outage=True),
     DemoCall("CRM down, new caller", "+12025550102", outage=True),
 )
-
-
-def contact_event(call: DemoCall, index: int) -> dict[str, Any]:
-    contact_id = f"{index:08d}-0000-4000-8000-000000000000"  # a UUID's shape, as Connect's ids have
-    parameters = {"step": "lookup-caller"}
-    if call.caller_param:
-        parameters["callerNumber"] = call.caller_param
-    return {
-        "Name": "ContactFlowEvent",
-        "Details": {
-            "ContactData": {
-                "Attributes": {},
-                "Channel": call.channel,
-                "ContactId": contact_id,
-                "InitialContactId": contact_id,
-                "InitiationMethod": "INBOUND",
-                "InstanceARN": DEMO_INSTANCE_ARN,
-                "CustomerEndpoint": {"Address": call.address, "Type": call.endpoint_type},
-                "SystemEndpoint": {"Address": call.dialled, "Type": "TELEPHONE_NUMBER"},
-                "LanguageCode": "en-US",
-                "Queue": None,
-            },
-            "Parameters": parameters,
-        },
-    }
 
 
 def run_calls(box: Sandbox) -> list[dict[str, Any]]:
@@ -90,14 +56,6 @@ def run_calls(box: Sandbox) -> list[dict[str, Any]]:
 
 
 def run(output_format: str = "table") -> int:
-    from tandem.demo_decisions import (
-        DECISION_HEADERS,
-        HANDOFF_HEADERS,
-        decision_rows,
-        handoff_rows,
-        run_decisions,
-    )
-
     with sandbox() as box:
         results = run_calls(box)
         decisions = run_decisions(box)

@@ -14,7 +14,7 @@ calendar. The summary gives the day's figures: outcomes, containment, transfers,
 by hour, by queue and by rule, and the flows' branch coverage. Then the day's calls become contact
 trace records, ctr_ingest counts them from Kinesis-sized batches (100 records an event), and the
 KPI report by route reads the counters back; its figures must agree with the day's outcomes
-(`tandem.demo_kpis`).
+(`tandem.demo.kpis`).
 """
 
 from __future__ import annotations
@@ -30,12 +30,12 @@ from zoneinfo import ZoneInfo
 
 from lambdas.ivr_decision.calendar import Calendar
 from lambdas.ivr_decision.documents import bundled_defaults
-from tandem.demo_kpis import KpiRun, PlacedForKpis, ingest_and_report, print_kpis
-from tandem.flows.scenarios import call_inbound, decision_route, decision_rule, rating, speech_settings
+from tandem.demo.kpis import KpiRun, PlacedForKpis, ingest_and_report, print_kpis
+from tandem.demo.scenarios import call_inbound, decision_route, decision_rule, rating, speech_settings
 from tandem.flows.simulator import Hours, SimulationConfig, SimulationResult, merge_coverage
 from tandem.local import sandbox
 from tandem.local.demo_data import DEMO_CUSTOMERS
-from tandem.output import emit_json, mask_phone, table
+from tandem.output import ProgressBar, emit_json, mask_phone, table
 
 NEW_YORK = ZoneInfo("America/New_York")
 DAY_START = datetime(2026, 11, 23, 7, 0, tzinfo=NEW_YORK)
@@ -193,34 +193,6 @@ def run_day(
     else:
         _print(summary, calls, seed, kpis)
     return 1 if summary["outcomes"].get("error") or kpis.disagreements() else 0
-
-
-class ProgressBar:
-    """`[#######.............]  70/200  35 calls/s` on a terminal; a line per 10% elsewhere."""
-
-    WIDTH = 30
-
-    def __init__(self, total: int, stream: TextIO) -> None:
-        self.total, self.stream = total, stream
-        self.started = time.perf_counter()
-        self.interactive = stream.isatty()
-        self.reported = 0
-
-    def update(self, done: int) -> None:
-        rate = done / max(time.perf_counter() - self.started, 1e-9)
-        if self.interactive:
-            filled = round(self.WIDTH * done / self.total)
-            bar = "#" * filled + "." * (self.WIDTH - filled)
-            self.stream.write(f"\r  [{bar}] {done:>{len(str(self.total))}}/{self.total}  {rate:.0f} calls/s")
-            self.stream.flush()
-        elif done * 10 // self.total > self.reported or done == self.total:
-            self.reported = done * 10 // self.total
-            self.stream.write(f"  {done}/{self.total} calls ({done / self.total:.0%}), {rate:.0f} calls/s\n")
-
-    def finish(self) -> None:
-        if self.interactive:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 def _asked_to_rate(result: SimulationResult) -> bool:
