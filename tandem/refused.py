@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from lambdas.ctr_ingest.aggregates import PK, REFUSED_PREFIX
-from tandem.report import check_range
+from tandem.kpi_report import check_range
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from lambdas.shared.tables import METRICS
 from tandem.commands.report import parse_date
 from tandem.output import emit_json, table
 from tandem.refused import RefusedRecord, by_reason, list_refused
-from tandem.report import RangeError, check_range
+from tandem.kpi_report import RangeError, check_range
 
 COLUMNS = ("arrivedAt", "reason", "field", "contactHash", "recordId", "raw")
 
