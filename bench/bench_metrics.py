@@ -18,7 +18,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from bench.common import heading, verdict
-from lambdas.ctr_ingest.aggregates import COUNTERS, counter_key
+from lambdas.ctr_ingest.aggregates import counter_key
+from lambdas.shared.kpi import COUNTERS
 from tandem.kpi_report import build_report
 from tandem.local import Sandbox, sandbox
 

@@ -1,11 +1,9 @@
-"""Contact-centre KPIs from the Metrics table's counters: arithmetic only, no AWS.
+"""The report's counter totals: summed over days and grouped by dimension value, no AWS.
 
-Every KPI is a ratio of two counter totals over the same calls (one dimension value, a range of
-days), so totals are summed first and divided once: averaging daily rates would weight a quiet
-Sunday like a busy Monday. A ratio whose denominator is zero is None (a dash in a table), never an
-error: a range with no queued calls has no abandon rate, not a 0 % one. The counters, and which
-calls each counts, are defined in `lambdas/ctr_ingest/aggregates.py`; docs/kpis.md has the same
-definitions for readers.
+Every KPI is a ratio of counter totals over the same calls (one dimension value, a range of days),
+so totals are summed here first and divided once, by the definitions in `lambdas/shared/kpi.py`
+(the counters, the outcomes and every rate; `KPI_NAMES`, `KpiValue` and `ratio` are those).
+docs/kpis.md has the same definitions for readers.
 """
 
 from __future__ import annotations
@@ -14,24 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from lambdas.ctr_ingest.aggregates import COUNTERS, NONE
+from lambdas.ctr_ingest.aggregates import NONE
+from lambdas.shared import kpi
+from lambdas.shared.kpi import COUNTERS, KPI_NAMES, KpiValue, ratio
 
-KpiValue = int | float | None
-
-# Each KPI: its name in JSON/CSV, then how it is computed (numerator / denominator).
-KPI_NAMES = (
-    "contacts",
-    "containmentRate",
-    "transferRate",
-    "abandonRate",
-    "callbackRate",
-    "errorRate",
-    "averageHandleSeconds",
-    "averageQueueWaitSeconds",
-    "serviceLevel",
-    "csatAverage",
-    "csatResponses",
-)
+__all__ = ["KPI_NAMES", "KpiValue", "Totals", "by_value", "kpis", "ranked", "ratio", "total"]
 
 
 @dataclass(frozen=True)
@@ -63,82 +48,9 @@ def total(items: Iterable[Mapping[str, int]]) -> Totals:
     return result
 
 
-def ratio(numerator: int, denominator: int) -> float | None:
-    """numerator / denominator, or None when nothing was there to divide by."""
-    return numerator / denominator if denominator else None
-
-
-def containment_rate(t: Totals) -> float | None:
-    """contained / contacts: the share of calls the IVR finished on its own (no queue, no agent,
-    no external transfer, not an error)."""
-    return ratio(t["contained"], t["contacts"])
-
-
-def transfer_rate(t: Totals) -> float | None:
-    """transferred / contacts: the share of calls that reached an agent or an external number."""
-    return ratio(t["transferred"], t["contacts"])
-
-
-def abandon_rate(t: Totals) -> float | None:
-    """abandoned / queued: of the calls that entered a queue, the share that hung up before an agent
-    answered (and took no callback).
-
-    Queued, not contacts, because only a queued call can abandon: over all contacts the rate would
-    fall whenever self-service contained more calls, though not one more caller was answered. It is
-    also Amazon Connect's own ABANDONMENT_RATE denominator, so the two can be compared.
-    """
-    return ratio(t["abandoned"], t["queued"])
-
-
-def callback_rate(t: Totals) -> float | None:
-    """callbacks / contacts: the share of calls that took a callback instead of waiting."""
-    return ratio(t["callbacks"], t["contacts"])
-
-
-def error_rate(t: Totals) -> float | None:
-    """errors / contacts: the share of calls the flow could not serve (not connected, telecom problem)."""
-    return ratio(t["errors"], t["contacts"])
-
-
-def average_handle_seconds(t: Totals) -> float | None:
-    """handleSeconds / handled: agent talk + customer hold + after-contact work, per handled call."""
-    return ratio(t["handleSeconds"], t["handled"])
-
-
-def average_queue_wait_seconds(t: Totals) -> float | None:
-    """queueWaitSeconds / queued: time in queue per queued call, answered or not."""
-    return ratio(t["queueWaitSeconds"], t["queued"])
-
-
-def service_level(t: Totals) -> float | None:
-    """answeredInThreshold / queued: the share of queued calls an agent answered within the threshold.
-
-    The threshold (seconds) is fixed when the counters are written (ingestion), not here. Calls
-    that abandoned, quickly or not, count against it: they were queued and not answered.
-    """
-    return ratio(t["answeredInThreshold"], t["queued"])
-
-
-def csat_average(t: Totals) -> float | None:
-    """csatSum / csatCount: the mean post-call rating (1..5) of the calls that gave one."""
-    return ratio(t["csatSum"], t["csatCount"])
-
-
 def kpis(t: Totals) -> dict[str, KpiValue]:
     """Every KPI of `t`, keyed by the names in `KPI_NAMES`."""
-    return {
-        "contacts": t["contacts"],
-        "containmentRate": containment_rate(t),
-        "transferRate": transfer_rate(t),
-        "abandonRate": abandon_rate(t),
-        "callbackRate": callback_rate(t),
-        "errorRate": error_rate(t),
-        "averageHandleSeconds": average_handle_seconds(t),
-        "averageQueueWaitSeconds": average_queue_wait_seconds(t),
-        "serviceLevel": service_level(t),
-        "csatAverage": csat_average(t),
-        "csatResponses": t["csatCount"],
-    }
+    return kpi.kpis(t.counts)
 
 
 def by_value(rows: Iterable[tuple[str, Mapping[str, int]]]) -> dict[str, Totals]:

@@ -12,7 +12,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from lambdas.ctr_ingest.aggregates import ALL, COUNTERS, DIMENSIONS, PK, SK, day_range, split_counter_sk
+from lambdas.ctr_ingest.aggregates import ALL, DIMENSIONS, PK, SK, day_range, split_counter_sk
+from lambdas.shared.kpi import COUNTERS
 from tandem.kpi import KpiValue, Totals, by_value, kpis, ranked, total
 
 MAX_DAYS = 366  # a leap year; longer ranges are several reports (and years of counters are kept)

@@ -1,12 +1,14 @@
-"""The CloudWatch dashboard and alarms: the balance (containment, transfer, CSAT) and the machinery.
+"""The CloudWatch dashboard and alarms: the balance (IVR decisions, CSAT) and the machinery.
 
 Business figures come from the functions' own EMF metrics (Powertools, namespace `Tandem`, dimension
-`service` = the function's POWERTOOLS_SERVICE_NAME); the machinery from AWS's metrics for Lambda,
-Kinesis, SQS and DynamoDB. Alarms: each function's error rate, any throttling, the CTR stream's
-iterator age (ctr_ingest falling behind the calls), contact records ctr_ingest refused, and
-messages on the CTR on-failure queue (records that will never be counted). Every alarm notifies
-one encrypted SNS topic (infra/constructs/alarm_topic.py) when it fires and when it clears;
-context `alarmEmail` subscribes an address to it.
+`service` = the function's POWERTOOLS_SERVICE_NAME), their rates' math from the definitions in
+lambdas/shared/kpi.py (IVR decision shares: containment is an outcome, which only the Metrics
+table's counters know); the machinery from AWS's metrics for Lambda, Kinesis, SQS and DynamoDB.
+Alarms: each function's error rate, any throttling, the CTR stream's iterator age (ctr_ingest
+falling behind the calls), contact records ctr_ingest refused, and messages on the CTR on-failure
+queue (records that will never be counted). Every alarm notifies one encrypted SNS topic
+(infra/constructs/alarm_topic.py) when it fires and when it clears; context `alarmEmail`
+subscribes an address to it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from constructs import Construct
 from infra import constants
 from infra.constructs.alarm_topic import AlarmTopic
 from infra.constructs.tandem_function import TandemFunction
+from lambdas.shared import kpi
 
 PERIOD = Duration.minutes(5)
 ERROR_RATE_PERCENT = 5  # of invocations, over two 5-minute periods
@@ -39,6 +42,23 @@ def business(metric: str, fn: TandemFunction, statistic: str = "Sum", label: str
         statistic=statistic,
         period=PERIOD,
         label=label or metric,
+    )
+
+
+def metric_id(name: str) -> str:
+    """A metric's id in math expressions: its name, starting lower case as CloudWatch requires."""
+    return name[0].lower() + name[1:]
+
+
+def percent(rate: kpi.Rate, fn: TandemFunction, label: str) -> cw.MathExpression:
+    """`rate` (defined in lambdas/shared/kpi.py) as a percentage of `fn`'s EMF metrics of the same names."""
+    numerator = {metric_id(name): business(name, fn) for name in rate.numerator}
+    denominator = metric_id(rate.denominator)
+    return cw.MathExpression(
+        expression=f"100 * ({' + '.join(numerator)}) / {denominator}",
+        using_metrics={**numerator, denominator: business(rate.denominator, fn)},
+        label=label,
+        period=PERIOD,
     )
 
 
@@ -83,32 +103,12 @@ class Monitoring(Construct):
 
     def _balance_widgets(self, by_name: dict[str, TandemFunction]) -> None:
         decide, survey, ingest = by_name["ivr_decision"], by_name["survey"], by_name["ctr_ingest"]
-        decisions = business("Decisions", decide)
-        self_served = business("RouteSelfService", decide)
-        to_person = cw.MathExpression(
-            expression="agent + callback",
-            using_metrics={
-                "agent": business("RouteAgent", decide),
-                "callback": business("RouteCallback", decide),
-            },
-            period=PERIOD,
-        )
         self.dashboard.add_widgets(
             cw.GraphWidget(
-                title="Containment and transfer (% of IVR decisions)",
+                title="IVR decisions: to self-service and to a person (% of decisions)",
                 left=[
-                    cw.MathExpression(
-                        expression="100 * served / decisions",
-                        using_metrics={"served": self_served, "decisions": decisions},
-                        label="self-service %",
-                        period=PERIOD,
-                    ),
-                    cw.MathExpression(
-                        expression="100 * person / decisions",
-                        using_metrics={"person": to_person, "decisions": decisions},
-                        label="to a person %",
-                        period=PERIOD,
-                    ),
+                    percent(kpi.SELF_SERVICE_DECISIONS, decide, "self-service decisions %"),
+                    percent(kpi.TO_PERSON_DECISIONS, decide, "to a person %"),
                 ],
                 width=12,
             ),

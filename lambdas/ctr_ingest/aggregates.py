@@ -1,9 +1,9 @@
 """The Metrics table's shape: per-day counters by dimension, and each call's counted state.
 
 Counters: pk `DIM#<dimension>`, sk `<YYYY-MM-DD>#<value>`, one item per (dimension, day, value),
-with a number attribute per name in `COUNTERS`. A report over a date range reads one Query per
-dimension (`pk = DIM#intent AND sk BETWEEN '2026-01-01#' AND '2026-12-31$'`), never the calls.
-The `all` dimension has the single value `all`.
+with a number attribute per name in `lambdas.shared.kpi.COUNTERS`. A report over a date range
+reads one Query per dimension (`pk = DIM#intent AND sk BETWEEN '2026-01-01#' AND '2026-12-31$'`),
+never the calls. The `all` dimension has the single value `all`.
 
 Call state: pk `CALL#<initial contact id>`, sk `STATE`: the newest `LastUpdateTimestamp` seen per
 contact segment, and the contributions this call has added to the counters (so a newer version
@@ -31,24 +31,7 @@ DIMENSIONS = ("all", "intent", "route", "queue", "reason")
 ALL = "all"
 NONE = "NONE"  # the value when a call has none for a dimension (no intent, never queued)
 
-# What each call adds to the counters of its day, for each dimension value it has.
-COUNTERS = (
-    "contacts",  # calls (initial contact ids), whatever became of them
-    "contained",  # ended in the IVR: no queue, no agent, no external transfer, not an error
-    "transferred",  # reached an agent
-    "abandoned",  # queued, never reached an agent, no callback
-    "callbacks",  # took a callback (tandemOutcome CALLBACK)
-    "errors",  # the flow could not serve the call (NOT_CONNECTED, a telecom problem)
-    "handled",  # calls with agent handle time (the AHT denominator)
-    "handleSeconds",  # agent interaction + customer hold + after-contact work
-    "queued",  # calls that entered a queue (the queue wait and service-level denominator)
-    "queueWaitSeconds",  # time in queue
-    "answeredInThreshold",  # queued calls an agent answered within the service-level threshold
-    "csatCount",  # calls with a post-call rating
-    "csatSum",  # sum of those ratings (1..5)
-)
-
-OUTCOMES = ("contained", "transferred", "abandoned", "callback", "error")
+# The counters on each item, and the outcomes they count, are defined in lambdas/shared/kpi.py.
 
 
 def counter_key(dimension: str, day: str, value: str) -> dict[str, str]:

@@ -6,7 +6,8 @@ delivery is at least once) and sorts them by initiation, then last update, then 
 order is total, so the summary never depends on the order the records arrived in; "the newest
 segment" below means the last in it.
 
-Outcome (one of `aggregates.OUTCOMES`): the first rule that matches.
+Outcome (one of `lambdas.shared.kpi.OUTCOMES`): the first rule of `kpi.outcome` that matches, from
+these facts of the call's segments.
 
 1. callback: a segment's tandemOutcome is CALLBACK, or a segment was initiated by CALLBACK. Ahead
    of transferred because the agent who calls back connects on the callback segment, yet what the
@@ -24,11 +25,10 @@ Outcome (one of `aggregates.OUTCOMES`): the first rule that matches.
    CLOSED (when it is, the IVR had already served the caller before the line failed).
 5. contained: anything else; the call ended in the IVR (self-served, closed, or hung up there).
 
-Measures: handle time is the sum, over segments where an agent connected, of interaction + customer
-hold + after-contact work (missing parts are 0). Queue wait is the sum over queued segments of
-`Queue.Duration`, else dequeue - enqueue, else 0. Answered in threshold: queued, an agent
-connected, and the total queue wait at most the service level (equal counts). CSAT: the newest
-segment's rating that is set.
+Measures (each defined in `lambdas.shared.kpi`): handle time is the sum, over segments where an
+agent connected, of each one's handle time. Queue wait is the sum over queued segments of each
+one's wait. Answered in threshold: queued, an agent connected, and the total queue wait at most
+the service level. CSAT: the newest segment's rating that is set.
 
 Dimensions: intent and route are the newest segment's codes that are set; queue is the newest
 `queue` attribute code, else the newest queue name as a slug (`Tier 2 Billing` → `tier-2-billing`);
@@ -50,15 +50,8 @@ from typing import TypeVar
 
 from lambdas.ctr_ingest.aggregates import ALL, NONE, Contribution
 from lambdas.ctr_ingest.record import ContactRecord
+from lambdas.shared import kpi
 
-# Outcome → its counter in aggregates.COUNTERS.
-OUTCOME_COUNTERS = {
-    "contained": "contained",
-    "transferred": "transferred",
-    "abandoned": "abandoned",
-    "callback": "callbacks",
-    "error": "errors",
-}
 SERVED_IN_IVR = ("SELF_SERVED", "CLOSED")
 SLUG_OUTSIDE = re.compile(r"[^a-z0-9]+")
 T = TypeVar("T")  # Python 3.11: no `def f[T]` syntax yet
@@ -68,7 +61,7 @@ T = TypeVar("T")  # Python 3.11: no `def f[T]` syntax yet
 class CallSummary:
     initial_contact_id: str
     day: str  # YYYY-MM-DD in the centre's time zone
-    outcome: str  # one of aggregates.OUTCOMES
+    outcome: str  # one of kpi.OUTCOMES
     intent: str
     route: str
     queue: str
@@ -113,26 +106,25 @@ def summarise_call(
         handle_seconds=sum(_handle_seconds(segment) for segment in agent_segments),
         queued=bool(queued_segments),
         queue_wait_seconds=queue_wait,
-        answered_in_threshold=bool(agent_segments and queued_segments)
-        and queue_wait <= service_level_seconds,
+        answered_in_threshold=kpi.answered_in_threshold(
+            queued=bool(queued_segments),
+            answered=bool(agent_segments),
+            wait_seconds=queue_wait,
+            threshold_seconds=service_level_seconds,
+        ),
         csat=_newest(segment.attributes.csat for segment in ordered),
     )
 
 
 def contribution(summary: CallSummary) -> Contribution:
     """What the call adds to each (dimension, day, value) counter item; zero counters left out."""
-    counters = {"contacts": 1, OUTCOME_COUNTERS[summary.outcome]: 1}
-    if summary.handled:
-        counters["handled"] = 1
-        counters["handleSeconds"] = summary.handle_seconds
-    if summary.queued:
-        counters["queued"] = 1
-        counters["queueWaitSeconds"] = summary.queue_wait_seconds
-        counters["answeredInThreshold"] = int(summary.answered_in_threshold)
-    if summary.csat is not None:
-        counters["csatCount"] = 1
-        counters["csatSum"] = summary.csat
-    nonzero = {name: amount for name, amount in counters.items() if amount}
+    nonzero = kpi.call_counters(
+        outcome=summary.outcome,
+        handle_seconds=summary.handle_seconds if summary.handled else None,
+        queue_wait_seconds=summary.queue_wait_seconds if summary.queued else None,
+        answered_in_threshold=summary.answered_in_threshold,
+        csat=summary.csat,
+    )
     values = [
         (ALL, ALL),
         ("intent", summary.intent),
@@ -157,18 +149,15 @@ def _ordered(segments: Sequence[ContactRecord]) -> list[ContactRecord]:
 
 def _outcome(ordered: list[ContactRecord], *, agent: bool, queued: bool) -> str:
     outcomes = {segment.attributes.outcome for segment in ordered}
-    if "CALLBACK" in outcomes or any(segment.initiation_method == "CALLBACK" for segment in ordered):
-        return "callback"
-    if agent or any(segment.transferred_to_endpoint for segment in ordered):
-        return "transferred"
-    if queued:
-        return "abandoned"
-    if "NOT_CONNECTED" in outcomes:
-        return "error"
-    telecom = any(segment.disconnect_reason == "TELECOM_PROBLEM" for segment in ordered)
-    if telecom and outcomes.isdisjoint(SERVED_IN_IVR):
-        return "error"
-    return "contained"
+    return kpi.outcome(
+        callback="CALLBACK" in outcomes
+        or any(segment.initiation_method == "CALLBACK" for segment in ordered),
+        to_person=agent or any(segment.transferred_to_endpoint for segment in ordered),
+        queued=queued,
+        not_connected="NOT_CONNECTED" in outcomes,
+        line_failed=any(segment.disconnect_reason == "TELECOM_PROBLEM" for segment in ordered),
+        served_in_ivr=not outcomes.isdisjoint(SERVED_IN_IVR),
+    )
 
 
 def _agent_connected(segment: ContactRecord) -> bool:
@@ -178,20 +167,12 @@ def _agent_connected(segment: ContactRecord) -> bool:
 
 def _handle_seconds(segment: ContactRecord) -> int:
     agent = segment.agent
-    if agent is None:
-        return 0
-    return (agent.interaction or 0) + (agent.hold or 0) + (agent.acw or 0)
+    return 0 if agent is None else kpi.handle_seconds(agent.interaction, agent.hold, agent.acw)
 
 
 def _queue_wait(segment: ContactRecord) -> int:
     queue = segment.queue
-    if queue is None:
-        return 0
-    if queue.duration is not None:
-        return queue.duration
-    if queue.enqueued and queue.dequeued and queue.dequeued >= queue.enqueued:
-        return round((queue.dequeued - queue.enqueued).total_seconds())
-    return 0
+    return 0 if queue is None else kpi.queue_wait_seconds(queue.duration, queue.enqueued, queue.dequeued)
 
 
 def _queue_value(ordered: list[ContactRecord]) -> str:

@@ -22,9 +22,9 @@ from infra.constants import CTR_REFUSED_RETENTION_DAYS
 from lambdas.ctr_ingest.aggregates import REFUSED_TTL_DAYS
 from lambdas.shared.tables import METRICS
 from tandem.commands.report import parse_date
+from tandem.kpi_report import RangeError, check_range
 from tandem.output import emit_json, table
 from tandem.refused import RefusedRecord, by_reason, list_refused
-from tandem.kpi_report import RangeError, check_range
 
 COLUMNS = ("arrivedAt", "reason", "field", "contactHash", "recordId", "raw")
 

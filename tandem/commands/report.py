@@ -21,7 +21,7 @@ from typing import Any
 # The threshold ctr_ingest is deployed with: the counters hold only the result.
 from infra.constants import SERVICE_LEVEL_SECONDS
 from lambdas.shared.tables import METRICS
-from tandem.kpi import KPI_NAMES, KpiValue, Totals, kpis
+from tandem.kpi import KPI_NAMES, KpiValue, Totals, kpis, ratio
 from tandem.kpi_report import GROUPS, CounterError, RangeError, Report, build_report, check_range
 from tandem.output import emit_json, table
 
@@ -205,7 +205,7 @@ def kpi_tables(report: Report) -> str:
 
 def _row_figures(totals: Totals, all_contacts: int) -> list[str]:
     k = kpis(totals)
-    share = totals["contacts"] / all_contacts if all_contacts else None
+    share = ratio(totals["contacts"], all_contacts)
     return [
         f"{totals['contacts']:,}",
         _percent(share),

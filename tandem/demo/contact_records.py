@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from lambdas.shared import kpi
 from tandem.flows.simulator import DIALLED_NUMBER, SimulationResult, Step
 from tandem.local.provision import DEFAULT_REGION, FAKE_ACCOUNT
 from tandem.local.sandbox import CONNECT_INSTANCE_ARN
@@ -88,23 +89,26 @@ def _shape(result: SimulationResult) -> _Shape:
     return _Shape(result.steps[:transfer], after, queued=True, reached_agent=reached)
 
 
-def kpi_outcome(result: SimulationResult) -> str:
-    """What ctr_ingest should count the call as (one of aggregates.OUTCOMES), from the simulator's view.
+def oracle_outcome(result: SimulationResult) -> str:
+    """What ctr_ingest should count the call as (one of `kpi.OUTCOMES`): a test oracle, from the
+    simulator's view of the call, independent of the records and of the classifier on purpose.
 
-    self-served and closed end in the IVR (contained); queued reaches an agent (transferred);
-    callback is a callback, queued first or not. A call the flow marked NOT_CONNECTED is an error.
-    Anything else that never queued (a caller who hung up, a guard stop) ended in the IVR.
+    The demo checks the counters against it; were it the classifier run on these records, a wrong
+    rule would agree with itself. self-served and closed end in the IVR (contained); queued
+    reaches an agent (transferred); callback is a callback, queued first or not. A call the flow
+    marked NOT_CONNECTED is an error. Anything else that never queued (a caller who hung up, a
+    guard stop) ended in the IVR.
     """
     shape = _shape(result)
     if result.outcome == "callback":
-        return "callback"
+        return kpi.CALLBACK
     if shape.reached_agent:
-        return "transferred"
+        return kpi.TRANSFERRED
     if shape.queued:
-        return "abandoned"
+        return kpi.ABANDONED
     if result.attributes.get("tandemOutcome") == "NOT_CONNECTED":
-        return "error"
-    return "contained"
+        return kpi.ERROR
+    return kpi.CONTAINED
 
 
 def contact_records(

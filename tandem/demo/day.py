@@ -10,7 +10,8 @@ callback, how they rate the call. The same seed gives the same day.
 
 Each call runs through `tandem.flows.simulator` on the real handlers in one sandbox, with the
 handlers' clock at the call's moment and the flow's hours check agreeing with the bundled
-calendar. The summary gives the day's figures: outcomes, containment, transfers, callbacks, CSAT,
+calendar. The summary gives the day's figures: outcomes, the self-service rate (calls the IVR
+answered; `lambdas.shared.kpi`), transfers, callbacks, CSAT,
 by hour, by queue and by rule, and the flows' branch coverage. Then the day's calls become contact
 trace records, ctr_ingest counts them from Kinesis-sized batches (100 records an event), and the
 KPI report by route reads the counters back; its figures must agree with the day's outcomes
@@ -30,6 +31,14 @@ from zoneinfo import ZoneInfo
 
 from lambdas.ivr_decision.calendar import Calendar
 from lambdas.ivr_decision.documents import bundled_defaults
+from lambdas.shared.kpi import (
+    CALLBACK_RATE,
+    CSAT_AVERAGE,
+    SELF_SERVICE_RATE,
+    SURVEY_RESPONSE_RATE,
+    Rate,
+    ratio,
+)
 from tandem.demo.kpis import KpiRun, PlacedForKpis, ingest_and_report, print_kpis
 from tandem.demo.scenarios import call_inbound, decision_route, decision_rule, rating, speech_settings
 from tandem.flows.simulator import Hours, SimulationConfig, SimulationResult, merge_coverage
@@ -217,21 +226,35 @@ def summarise(results: list[tuple[DayCall, SimulationResult]], elapsed: float) -
     lambda_errors = sum(1 for _, r in results for c in r.lambda_calls if c.error)
     coverage = merge_coverage(*(r for _, r in results))
 
-    def share(count: int) -> float:
-        return round(count / total, 4) if total else 0.0
+    # The day's counts, under the names lambdas.shared.kpi's rates read.
+    counts = {
+        "contacts": total,
+        "selfServed": outcomes["self-served"],
+        "callbacks": outcomes["callback"],
+        "csatSum": sum(ratings),
+        "csatCount": len(ratings),
+        "surveysOffered": asked,
+    }
 
+    def share(count: int) -> float:
+        return round(ratio(count, total) or 0.0, 4)
+
+    def rate(kpi_rate: Rate) -> float:
+        return round(kpi_rate.of(counts) or 0.0, 4)
+
+    average = CSAT_AVERAGE.of(counts)
     return {
         "calls": total,
         "outcomes": dict(outcomes.most_common()),
-        "containment": share(outcomes["self-served"]),
+        "selfServiceRate": rate(SELF_SERVICE_RATE),
         "toPerson": share(outcomes["queued"] + outcomes["callback"]),
-        "callbacks": share(outcomes["callback"]),
+        "callbacks": rate(CALLBACK_RATE),
         "closed": share(outcomes["closed"]),
         "csat": {
-            "average": round(sum(ratings) / len(ratings), 2) if ratings else None,
+            "average": round(average, 2) if average is not None else None,
             "ratings": len(ratings),
             "asked": asked,
-            "responseRate": round(len(ratings) / asked, 4) if asked else 0.0,
+            "responseRate": rate(SURVEY_RESPONSE_RATE),
             "distribution": {str(k): ratings.count(k) for k in range(1, 6)},
         },
         "byHour": {f"{hour:02d}:00": dict(counts) for hour, counts in sorted(by_hour.items())},
@@ -295,7 +318,7 @@ def _print(summary: dict[str, Any], calls: int, seed: int, kpis: KpiRun) -> None
     csat = summary["csat"]
     average = f"{csat['average']:.2f}" if csat["average"] is not None else "n/a"
     print(
-        f"\nContainment {summary['containment']:.0%} · to a person {summary['toPerson']:.0%} "
+        f"\nSelf-service rate {summary['selfServiceRate']:.0%} · to a person {summary['toPerson']:.0%} "
         f"(callbacks {summary['callbacks']:.0%}) · closed {summary['closed']:.0%} · "
         f"CSAT {average} from {csat['ratings']} ratings ({csat['responseRate']:.0%} of callers asked)"
     )

@@ -20,14 +20,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from infra.constants import SERVICE_LEVEL_SECONDS
-from lambdas.ctr_ingest.classify import OUTCOME_COUNTERS
+from lambdas.shared.kpi import OUTCOME_COUNTERS
 from lambdas.shared.tables import METRICS
 from tandem.commands.report import kpi_tables
 from tandem.demo.contact_records import (
     contact_records,
     kinesis_events,
     kinesis_records,
-    kpi_outcome,
+    oracle_outcome,
     stream_order,
 )
 from tandem.demo.scenarios import rating
@@ -70,7 +70,7 @@ class KpiRun:
     post_call_updates: int  # calls with a second, newer version of their record
     deliveries: tuple[Delivery, ...]
     report: Report
-    expected: dict[str, int]  # counter → calls, from the simulator's outcomes and ratings
+    expected: dict[str, int]  # counter → calls, from the test oracle (simulator's outcomes) and ratings
 
     def disagreements(self) -> list[str]:
         """Where the counters differ from what the simulator said of the calls; [] when they agree."""
@@ -159,7 +159,7 @@ def _deliver(box: Sandbox, name: str, items: list[dict[str, Any]], *, redelivery
 
 
 def _expected(calls: Sequence[PlacedForKpis]) -> dict[str, int]:
-    outcomes = Counter(OUTCOME_COUNTERS[kpi_outcome(call.result)] for call in calls)
+    outcomes = Counter(OUTCOME_COUNTERS[oracle_outcome(call.result)] for call in calls)
     ratings = [value for call in calls if (value := rating(call.result)) is not None]
     return {
         "contacts": len(calls),

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from lambdas.shared.kpi import CSAT_AVERAGE, SELF_SERVICE_RATE, ratio
 from tandem.demo.kpis import KpiRun, PlacedForKpis, ingest_and_report, print_kpis
 from tandem.demo.scenarios import (
     DEMO_SCENARIOS,
@@ -209,13 +210,16 @@ def _totals(placed: list[PlacedCall]) -> str:
     for call in placed:
         counts[call.result.outcome] = counts.get(call.result.outcome, 0) + 1
     by_outcome = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items(), key=lambda kv: -kv[1]))
-    contained = counts.get("self-served", 0)
-    to_person = sum(counts.get(o, 0) for o in PERSON_OUTCOMES)
+    self_service = (
+        SELF_SERVICE_RATE.of({"selfServed": counts.get("self-served", 0), "contacts": total}) or 0.0
+    )
+    to_person = ratio(sum(counts.get(o, 0) for o in PERSON_OUTCOMES), total) or 0.0
     ratings = [int(c.csat) for c in placed if c.csat]
-    csat = f"CSAT {sum(ratings) / len(ratings):.1f} from {len(ratings)} ratings" if ratings else "no ratings"
+    average = CSAT_AVERAGE.of({"csatSum": sum(ratings), "csatCount": len(ratings)})
+    csat = f"CSAT {average:.1f} from {len(ratings)} ratings" if average is not None else "no ratings"
     return (
-        f"Outcomes: {by_outcome}. Containment {contained / total:.0%} (self-served), "
-        f"to a person {to_person / total:.0%} (queued or called back), {csat}."
+        f"Outcomes: {by_outcome}. Self-service rate {self_service:.0%}, "
+        f"to a person {to_person:.0%} (queued or called back), {csat}."
     )
 
 

@@ -58,7 +58,9 @@ def test_demo_table_traces_each_call_and_masks_numbers(capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     assert f"{len(DEMO_SCENARIOS)} calls in" in out and "every call as expected" in out
     assert "λ ivr_decision" in out and "⇒ self-served" in out and "⇒ closed" in out
-    assert "Containment" in out and "Flow coverage" in out
+    assert "Self-service rate" in out and "Flow coverage" in out
+    # One containment figure (the KPI report's); the self-served share has its own name
+    assert len(re.findall(r"(?i)containment\b.*?\d+(\.\d+)?%", out)) == 1
     # No caller's whole number (but in the command it suggests next), and no handler log line
     traced = "\n".join(line for line in out.splitlines() if not line.startswith("Next:"))
     assert not FULL_NUMBER.search(traced), FULL_NUMBER.search(traced)
@@ -117,6 +119,15 @@ def test_the_caller_model_is_repeatable_and_silent_on_prompts_it_does_not_know()
     }
 
 
+def test_the_days_screen_prints_one_containment_figure(capsys: pytest.CaptureFixture[str]) -> None:
+    # Given a small day as a table
+    assert run_day(12, seed=3, progress=io.StringIO()) == 0
+    out = capsys.readouterr().out
+    # Then the self-served share is the self-service rate, and containment is the KPI report's alone
+    assert re.search(r"Self-service rate \d+%", out)
+    assert len(re.findall(r"(?i)containment\b.*?\d+(\.\d+)?%", out)) == 1
+
+
 def test_a_small_day_runs_end_to_end_with_consistent_figures(capsys: pytest.CaptureFixture[str]) -> None:
     progress = io.StringIO()
     assert run_day(24, seed=9, output_format="json", progress=progress) == 0
@@ -127,7 +138,8 @@ def test_a_small_day_runs_end_to_end_with_consistent_figures(capsys: pytest.Capt
     assert sum(summary["outcomes"].values()) == 24
     assert Counter(c["outcome"] for c in calls) == Counter(summary["outcomes"])
     assert "error" not in summary["outcomes"] and summary["lambdaErrors"] == 0
-    assert summary["containment"] == round(summary["outcomes"].get("self-served", 0) / 24, 4)
+    assert summary["selfServiceRate"] == round(summary["outcomes"].get("self-served", 0) / 24, 4)
+    assert "containment" not in summary
     ratings = [c["csat"] for c in calls if c["csat"] is not None]
     assert summary["csat"]["ratings"] == len(ratings)
     assert sum(summary["csat"]["distribution"].values()) == len(ratings)

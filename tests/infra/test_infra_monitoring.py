@@ -15,6 +15,8 @@ from infra_support import (
     stack_env,
 )
 
+from lambdas.shared import kpi
+
 pytestmark = pytest.mark.slow
 
 FUNCTIONS = ("crm_lookup", "ivr_decision", "escalation", "survey", "ctr_ingest")
@@ -24,7 +26,7 @@ def test_one_dashboard_shows_the_balance_and_the_machinery(new_instance: Synthes
     [dashboard] = new_instance.resources("AWS::CloudWatch::Dashboard").values()
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
     for title in (
-        "Containment and transfer",
+        "IVR decisions: to self-service and to a person",
         "CSAT",
         "Lambda errors and throttles",
         "Lambda duration p99",
@@ -200,3 +202,24 @@ def test_a_message_on_the_ctr_on_failure_queue_raises_an_alarm(new_instance: Syn
         1,
     )
     assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_the_dashboards_rates_are_generated_from_the_kpi_definitions(new_instance: Synthesized) -> None:
+    # Given the dashboard as CloudFormation will render it
+    [dashboard] = new_instance.resources("AWS::CloudWatch::Dashboard").values()
+    body = json.loads(
+        "".join(p for p in dashboard["Properties"]["DashboardBody"]["Fn::Join"][1] if isinstance(p, str))
+    )
+    graphs = {w["properties"]["title"]: w["properties"]["metrics"] for w in body["widgets"]}
+    (decisions,) = [m for title, m in graphs.items() if title.startswith("IVR decisions")]
+    # Then each line is one of lambdas/shared/kpi.py's dashboard rates, as a percentage of the
+    # ivr_decision metrics that rate names, and no other ratio is drawn there
+    expressions = [line[0]["expression"] for line in decisions if "expression" in line[0]]
+    names = [line[1] for line in decisions if "expression" not in line[0]]
+    expected, expected_names = [], []
+    for rate in kpi.DASHBOARD_RATES:
+        ids = [name[0].lower() + name[1:] for name in (*rate.numerator, rate.denominator)]
+        expected.append(f"100 * ({' + '.join(ids[:-1])}) / {ids[-1]}")
+        expected_names += [*rate.numerator, rate.denominator]
+    assert expressions == expected
+    assert set(names) == set(expected_names)  # the shared denominator is drawn once

@@ -21,7 +21,7 @@ from tandem.demo.contact_records import (
     contact_records,
     kinesis_events,
     kinesis_records,
-    kpi_outcome,
+    oracle_outcome,
     stream_order,
 )
 from tandem.flows.simulator import LambdaCall, SimulationResult, Step
@@ -175,7 +175,7 @@ def test_each_outcome_parses_and_counts_as_the_simulator_said(
 ) -> None:
     result = ALL[name]
     summary = summary_of(records_of(result))
-    assert summary.outcome == outcome == kpi_outcome(result)
+    assert summary.outcome == outcome == oracle_outcome(result)
     assert (summary.queued, summary.handled) == (queued, handled)
     assert summary.initial_contact_id == result.contact_id
     assert summary.day == "2026-11-23"

@@ -15,13 +15,14 @@ from hypothesis import strategies as st
 from lambdas.ctr_ingest import aggregates
 from lambdas.ctr_ingest.aggregates import ALL, NONE
 from lambdas.ctr_ingest.classify import (
-    OUTCOME_COUNTERS,
     CallSummary,
     contribution,
     latest_per_segment,
     summarise_call,
 )
 from lambdas.ctr_ingest.record import ContactRecord, parse_record
+from lambdas.shared import kpi
+from lambdas.shared.kpi import OUTCOME_COUNTERS
 
 NEW_YORK = ZoneInfo("America/New_York")
 SERVICE_LEVEL = 20
@@ -505,14 +506,14 @@ def test_summarise_call_refuses_what_is_not_one_call(segments: list[ContactRecor
 
 
 def test_outcome_counters_match_the_aggregates_shape() -> None:
-    assert set(OUTCOME_COUNTERS) == set(aggregates.OUTCOMES)
-    assert set(OUTCOME_COUNTERS.values()) <= set(aggregates.COUNTERS)
+    assert set(OUTCOME_COUNTERS) == set(kpi.OUTCOMES)
+    assert set(OUTCOME_COUNTERS.values()) <= set(kpi.COUNTERS)
     rich = record(
         queue={**BILLING_QUEUE, "Duration": 5}, agent=AGENT, attributes={"csat": "5", "reasons": "A,B"}
     )
     for key, counters in contribution(summarise(rich)).items():
         assert key[0] in aggregates.DIMENSIONS
-        assert set(counters) <= set(aggregates.COUNTERS)
+        assert set(counters) <= set(kpi.COUNTERS)
         assert all(isinstance(amount, int) and amount > 0 for amount in counters.values())
 
 

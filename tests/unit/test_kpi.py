@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lambdas.ctr_ingest.aggregates import COUNTERS
+from lambdas.shared.kpi import COUNTERS
 from tandem.kpi import KPI_NAMES, Totals, by_value, kpis, ranked, ratio, total
 
 # One day: 20 calls, every outcome once or more; each KPI below is hand-computed from these.
