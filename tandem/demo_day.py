@@ -28,8 +28,8 @@ from datetime import datetime, timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from lambdas.ivr_decision.calendar import Calendar
-from lambdas.ivr_decision.documents import bundled_defaults
+from lambdas.documents.registry import bundled_defaults
+from lambdas.policy.calendar import Calendar
 from tandem.demo_kpis import KpiRun, PlacedForKpis, ingest_and_report, print_kpis
 from tandem.flows.scenarios import call_inbound, decision_route, decision_rule, rating, speech_settings
 from tandem.flows.simulator import Hours, SimulationConfig, SimulationResult, merge_coverage

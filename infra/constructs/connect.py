@@ -41,7 +41,7 @@ class ConnectInstance(Construct):
             )
             self.instance_arn = self.instance.attr_arn
 
-        # The calendar's weekly section (lambdas/ivr_decision/defaults/calendar.json) is the one
+        # The calendar's weekly section (lambdas/documents/defaults/calendar.json) is the one
         # source of opening hours: one Config entry per open interval, in the calendar's own time
         # zone when it sets one, else the instance's.
         main_hours = connect.CfnHoursOfOperation(

@@ -18,7 +18,7 @@ from infra.constructs.keyed_hash import KeyedHash
 from infra.nag import acknowledge
 from infra.packaging import build_function_asset, python_version_of
 from lambdas.ctr_ingest.config import SERVICE_LEVEL_VAR
-from lambdas.ivr_decision.config import CONFIG_PATH_VAR, TIME_ZONE_VAR
+from lambdas.documents.config import CONFIG_PATH_VAR, TIME_ZONE_VAR
 from lambdas.shared.keyed_hash_secret import SECRET_VAR as KEYED_HASH_SECRET_VAR
 from lambdas.shared.tables import CUSTOMERS, INTERACTIONS, METRICS
 
