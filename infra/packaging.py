@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import hashlib
 import os
 import shutil
@@ -122,17 +123,26 @@ def _lambdas_imports(package: Path) -> set[str]:
     """First-level names under `lambdas` that the modules of `package` import."""
     names: set[str] = set()
     for file in sorted(package.rglob("*.py")):
-        for node in ast.walk(ast.parse(file.read_bytes(), filename=str(file))):
-            if isinstance(node, ast.Import):
-                modules = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules = [node.module]
-                if node.module == "lambdas":  # from lambdas import X
-                    modules = [f"lambdas.{alias.name}" for alias in node.names]
-            else:
-                continue
-            names.update(m.split(".")[1] for m in modules if m.startswith("lambdas."))
+        stat = file.stat()
+        names |= _file_imports(str(file), stat.st_mtime_ns, stat.st_size)
     return names
+
+
+@functools.lru_cache(maxsize=2048)
+def _file_imports(path: str, mtime_ns: int, size: int) -> frozenset[str]:
+    # Keyed by modification time and size: every synth of a test session reads the same files.
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(Path(path).read_bytes(), filename=path)):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules = [node.module]
+            if node.module == "lambdas":  # from lambdas import X
+                modules = [f"lambdas.{alias.name}" for alias in node.names]
+        else:
+            continue
+        names.update(m.split(".")[1] for m in modules if m.startswith("lambdas."))
+    return frozenset(names)
 
 
 def ensure_dependencies(python_version: str, *, root: Path = REPO_ROOT) -> Path:
