@@ -11,10 +11,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bench.common import cold_import_ratio, heading, verdict
-from lambdas.ivr_decision.decide import decide
-from lambdas.ivr_decision.documents import DEFAULTS_DIR, Documents, bundled_defaults
-from lambdas.ivr_decision.ruleset import parse_rules
+from lambdas.documents.registry import DEFAULTS_DIR, bundled_defaults
+from lambdas.ivr_decision.decide import Documents, decide
 from lambdas.ivr_decision.signals import build_context
+from lambdas.policy.rules import parse_rules
 from lambdas.shared.event import parse_contact_event
 from tandem.demo.events import DemoCall, contact_event
 from tandem.local import sandbox

@@ -3,7 +3,8 @@
     python -m infra.asset_report cdk.out
 
 Lambda's limits are 250 MB unzipped and 50 MB zipped for direct upload, and cold starts grow
-with package size, so `make synth` shows where the bytes go after every synth.
+with package size, so `make synth` shows where the bytes go after every synth, and which packages
+under lambdas/ each function's asset carries (its own, shared, and those its code imports).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class AssetSize:
     packaging: str  # "zip" (a directory) or "file"
     disk_bytes: int
     zipped_bytes: int | None  # None for file assets, uploaded as they are
+    packages: tuple[str, ...] = ()  # the packages under lambdas/ in a function's asset
 
 
 def asset_sizes(assembly: Path) -> list[AssetSize]:
@@ -34,26 +36,29 @@ def asset_sizes(assembly: Path) -> list[AssetSize]:
             name = _name(asset.get("displayName"), asset_id)
             if packaging == "zip" and source.is_dir():
                 disk = sum(f.stat().st_size for f in source.rglob("*") if f.is_file())
-                sizes.append(AssetSize(name, packaging, disk, _zipped_size(source)))
+                packages = tuple(sorted(p.name for p in (source / "lambdas").glob("*") if p.is_dir()))
+                sizes.append(AssetSize(name, packaging, disk, _zipped_size(source), packages))
             elif source.is_file():
                 sizes.append(AssetSize(name, packaging, source.stat().st_size, None))
     return sizes
 
 
 def format_table(sizes: list[AssetSize]) -> str:
-    rows = [("asset", "kind", "on disk", "zipped")]
+    rows = [("asset", "kind", "on disk", "zipped", "lambdas/ packages")]
     rows += [
         (
             s.name,
             s.packaging,
             _human(s.disk_bytes),
             _human(s.zipped_bytes) if s.zipped_bytes is not None else "-",
+            ", ".join(s.packages) or "-",
         )
         for s in sizes
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = [
-        f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]:>{widths[3]}}"
+        f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]:>{widths[3]}}  "
+        + row[4]
         for row in rows
     ]
     return "\n".join(lines)

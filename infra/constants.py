@@ -30,7 +30,7 @@ FUNCTION_NAMES: Final = ("crm_lookup", "ivr_decision", "escalation", "survey", "
 
 # Queues created in the instance; flows refer to them as {{queue:<name>}} and the escalation
 # function gets all of them as a name → ARN map. Every queue the escalation policy
-# (lambdas/ivr_decision/defaults/escalation.json) names must be here; synth checks it.
+# (lambdas/documents/defaults/escalation.json) names must be here; synth checks it.
 QUEUE_NAMES: Final = ("general", "priority", "billing", "complaints", "callback")
 
 # Hours of operation created in the instance; flows refer to them as {{hours:<name>}}.

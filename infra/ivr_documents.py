@@ -18,20 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.packaging import REPO_ROOT
-from lambdas.ivr_decision import storage_format
+from lambdas.documents import storage_format
+from lambdas.documents.registry import KIND_OF
 
-DEFAULTS_DIR = REPO_ROOT / "lambdas" / "ivr_decision" / "defaults"
+DEFAULTS_DIR = REPO_ROOT / "lambdas" / "documents" / "defaults"
 
 # Document name (storage_format.DOCUMENT_NAMES) → the "kind" its file must declare.
-DOCUMENT_KINDS: dict[str, str] = {
-    "rules": "tandem/ivr-rules",
-    "content": "tandem/ivr-content",
-    "calendar": "tandem/ivr-calendar",
-    "escalation": "tandem/escalation-policy",
-}
+DOCUMENT_KINDS = KIND_OF
 
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")  # what lambdas/ivr_decision/calendar.py accepts
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")  # what lambdas/policy/calendar.py accepts
 _NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 
 
@@ -123,7 +119,7 @@ def policy_queues(policy: Mapping[str, object], *, source: str, known: tuple[str
 
     The function maps a queue name to its ARN through QUEUE_ARNS, which holds only the queues the
     stack creates; a policy naming another queue would route callers nowhere, so synth stops here.
-    The rest of the policy is the function's to validate (lambdas/escalation/policy.py).
+    The rest of the policy is the function's to validate (lambdas/policy/escalation.py).
     """
     queues = policy.get("queues")
     if not isinstance(queues, list) or not queues or not all(isinstance(q, str) for q in queues):

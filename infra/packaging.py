@@ -5,7 +5,7 @@ Layout of `.build/assets/<function>/` (what `Code.from_asset` zips):
     lambdas/__init__.py
     lambdas/shared/...
     lambdas/<function>/...
-    lambdas/<extra package>/...   (only the packages EXTRA_PACKAGES names for this function)
+    lambdas/<shared package>/...  (the packages the function's code imports: policy, documents, ...)
     <runtime dependencies from lambdas/requirements.txt>
 
 Dependencies are installed once per (requirements, Python version, platform) into
@@ -17,7 +17,9 @@ workers and the CLI may synthesize at the same time.
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import functools
 import hashlib
 import os
 import shutil
@@ -38,14 +40,6 @@ FORBIDDEN_DISTRIBUTIONS = frozenset(
     {"boto3", "botocore", "s3transfer", "moto", "pytest", "ruff", "mypy", "rich"}
 )
 
-# Function → other function packages under lambdas/ its code imports, bundled beside it. Kept
-# explicit and short: a function that needs another's code says so here, and everything else
-# stays out of its asset. escalation reads the same SSM document store, condition language,
-# calendar and bundled defaults as ivr_decision (see docs/decision_log.md).
-EXTRA_PACKAGES: dict[str, tuple[str, ...]] = {
-    "escalation": ("ivr_decision",),
-}
-
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache")
 
 
@@ -58,17 +52,17 @@ def build_function_asset(
     python_version: str,
     *,
     root: Path = REPO_ROOT,
-    extra_packages: tuple[str, ...] | None = None,
+    shared_packages: tuple[str, ...] | None = None,
 ) -> Path:
     """Return `.build/assets/<function>/`, rebuilt only when its sources or dependencies change.
 
-    `extra_packages` (default: EXTRA_PACKAGES[function]) are other packages under lambdas/ that
-    the function imports; they are copied in and are part of the fingerprint.
+    `shared_packages` (default: `imported_packages(function)`) are the packages under lambdas/
+    beside the function's own that it needs; they are copied in and are part of the fingerprint.
     """
     source = root / "lambdas" / function
     if not source.is_dir():
         raise PackagingError(f"tandem: function {function!r} has no directory lambdas/{function}/")
-    wanted = EXTRA_PACKAGES.get(function, ()) if extra_packages is None else extra_packages
+    wanted = imported_packages(function, root=root) if shared_packages is None else shared_packages
     # In order, once each, never the packages every asset has anyway.
     extras = tuple(dict.fromkeys(p for p in wanted if p not in ("shared", function)))
     for package in extras:
@@ -99,6 +93,59 @@ def build_function_asset(
         _replace_dir(staging, target)
         stamp.write_text(fingerprint)
         return target
+
+
+def imported_packages(function: str, *, root: Path = REPO_ROOT) -> tuple[str, ...]:
+    """The packages under lambdas/ that `function`'s code imports, directly or through another
+    of them, sorted: what its asset carries besides its own package.
+
+    Read from the source (every `import lambdas.X` / `from lambdas.X ...`, inside functions and
+    TYPE_CHECKING blocks too), so the asset follows the code and there is no list to keep. A
+    function package (one with a handler.py) importing another is refused: shared code belongs
+    in a package of its own.
+    """
+    lambdas = root / "lambdas"
+    found: set[str] = set()
+    pending = [function]
+    while pending:
+        package = pending.pop()
+        for name in sorted(_lambdas_imports(lambdas / package) - found - {package}):
+            if not (lambdas / name).is_dir():
+                continue  # a module directly under lambdas/ (its __init__.py) is always bundled
+            if (lambdas / name / "handler.py").is_file():
+                raise PackagingError(
+                    f"tandem: lambdas/{package}/ imports lambdas.{name}, another function's package; "
+                    "move what they share to a package of its own"
+                )
+            found.add(name)
+            pending.append(name)
+    return tuple(sorted(found))
+
+
+def _lambdas_imports(package: Path) -> set[str]:
+    """First-level names under `lambdas` that the modules of `package` import."""
+    names: set[str] = set()
+    for file in sorted(package.rglob("*.py")):
+        stat = file.stat()
+        names |= _file_imports(str(file), stat.st_mtime_ns, stat.st_size)
+    return names
+
+
+@functools.lru_cache(maxsize=2048)
+def _file_imports(path: str, mtime_ns: int, size: int) -> frozenset[str]:
+    # Keyed by modification time and size: every synth of a test session reads the same files.
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(Path(path).read_bytes(), filename=path)):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules = [node.module]
+            if node.module == "lambdas":  # from lambdas import X
+                modules = [f"lambdas.{alias.name}" for alias in node.names]
+        else:
+            continue
+        names.update(m.split(".")[1] for m in modules if m.startswith("lambdas."))
+    return frozenset(names)
 
 
 def ensure_dependencies(python_version: str, *, root: Path = REPO_ROOT) -> Path:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lambdas.ivr_decision.documents import Parsed, bundled_defaults
-from lambdas.ivr_decision.storage_format import DOCUMENT_NAMES, encode_document, head_name, stale_parts
+from lambdas.documents.registry import Parsed, bundled_defaults
+from lambdas.documents.storage_format import DOCUMENT_NAMES, encode_document, head_name, stale_parts
 
 SANDBOX_CONFIG_PATH = "/tandem/sandbox/ivr"
 

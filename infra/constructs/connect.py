@@ -58,7 +58,7 @@ class ConnectInstance(Construct):
             self.queue_arns[name] = queue.attr_queue_arn
 
     def _main_hours(self, config: TandemConfig, hours: WeeklyHours) -> connect.CfnHoursOfOperation:
-        # The calendar's weekly section (lambdas/ivr_decision/defaults/calendar.json) is the one
+        # The calendar's weekly section (lambdas/documents/defaults/calendar.json) is the one
         # source of opening hours: one Config entry per open interval, in the calendar's own time
         # zone when it sets one, else the instance's.
         return connect.CfnHoursOfOperation(

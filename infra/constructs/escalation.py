@@ -21,7 +21,7 @@ from infra.constructs.data import Data
 from infra.constructs.ivr_config import IvrConfig
 from infra.constructs.keyed_hash import KeyedHash
 from infra.constructs.tandem_function import TandemFunction
-from lambdas.ivr_decision.config import CONFIG_PATH_VAR, TIME_ZONE_VAR
+from lambdas.documents.config import CONFIG_PATH_VAR, TIME_ZONE_VAR
 from lambdas.shared.keyed_hash_secret import SECRET_VAR as KEYED_HASH_SECRET_VAR
 from lambdas.shared.tables import INTERACTIONS
 

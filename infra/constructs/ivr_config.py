@@ -3,8 +3,8 @@
 ivr_decision reads rules, content and calendar; escalation reads its policy (and whatever else
 it needs) from the same path with the same reader.
 
-The repo's `lambdas/ivr_decision/defaults/*.json` are deployed in the layout of
-`lambdas/ivr_decision/storage_format.py`: numbered Standard-tier String parts under
+The repo's `lambdas/documents/defaults/*.json` are deployed in the layout of
+`lambdas/documents/storage_format.py`: numbered Standard-tier String parts under
 `<path>/<document>/NN` and a head `<path>/<document>` written after them, so a reader never trusts
 a head whose parts are not all there. `tandem rules push` writes the same layout between deploys;
 see docs/decision_log.md for how the two interact.
@@ -29,7 +29,7 @@ from infra.ivr_documents import (
     policy_queues,
     weekly_hours,
 )
-from lambdas.ivr_decision import storage_format
+from lambdas.documents import storage_format
 
 
 def ivr_config_path(stack_name: str) -> str:

@@ -14,7 +14,7 @@ from infra.config import TandemConfig
 from infra.constructs.data import Data
 from infra.constructs.ivr_config import IvrConfig
 from infra.constructs.tandem_function import TandemFunction
-from lambdas.ivr_decision.config import CONFIG_PATH_VAR, TIME_ZONE_VAR
+from lambdas.documents.config import CONFIG_PATH_VAR, TIME_ZONE_VAR
 from lambdas.shared.tables import INTERACTIONS
 
 

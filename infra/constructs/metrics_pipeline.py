@@ -33,7 +33,7 @@ from infra.constructs.data import Data
 from infra.constructs.tandem_function import TandemFunction
 from infra.nag import acknowledge
 from lambdas.ctr_ingest.config import REFUSED_QUEUE_VAR, SERVICE_LEVEL_VAR
-from lambdas.ivr_decision.config import TIME_ZONE_VAR
+from lambdas.documents.config import TIME_ZONE_VAR
 from lambdas.shared.tables import METRICS
 
 

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from lambdas.ivr_decision.config import TIME_ZONE_VAR, config_path
-from lambdas.shared.config import ConfigError, integer, required, secret_id, table_name, time_zone
+from lambdas.documents.config import calendar_time_zone, config_path
+from lambdas.shared.config import ConfigError, integer, required, secret_id, table_name
 from lambdas.shared.keyed_hash_secret import SECRET_VAR as KEYED_HASH_SECRET_VAR
 from lambdas.shared.tables import INTERACTIONS
 
@@ -47,9 +47,7 @@ class EscalationConfig:
         return cls(
             config_path=config_path(env),
             interactions_table=table_name(env, INTERACTIONS.env_var),
-            time_zone=time_zone(
-                env.get(TIME_ZONE_VAR, "").strip() or "UTC", f"environment variable {TIME_ZONE_VAR}"
-            ),
+            time_zone=calendar_time_zone(env),
             instance_arn=instance_arn,
             queue_arns=queue_arns(env.get("QUEUE_ARNS", "")),
             max_age_seconds=integer(env, "IVR_RULES_MAX_AGE_SECONDS", 60, low=0, high=3600),

@@ -15,9 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambdas.escalation.policy import CATALOGUE
-from lambdas.ivr_decision.facts import CALLER_TYPES, CHANNELS, SENTIMENTS, TIERS
-from lambdas.ivr_decision.ruleset import Route
+from lambdas.policy.facts import CALLER_TYPES, CHANNELS, HANDOFF_FACTS, SENTIMENTS, TIERS, Route
 from lambdas.shared.event import ContactEvent
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -107,7 +105,7 @@ def build_handoff_context(event: ContactEvent) -> HandoffContext:
         "minutesUntilClose": None,
         "estimatedWaitSeconds": None,
     }
-    assert set(facts) == set(CATALOGUE), "every policy fact must be built"
+    assert set(facts) == set(HANDOFF_FACTS), "every policy fact must be built"
     profile = Profile(
         customer_id=event.value("customerId")[:64],
         first_name=event.value("firstName")[:40],

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from lambdas.documents.store import DocumentStore, StoreReporter, open_store, refresh_when_due
 from lambdas.escalation.config import EscalationConfig
 from lambdas.escalation.context import HandoffContext, build_handoff_context, callback_number, queue_values
 from lambdas.escalation.plan import (
@@ -32,7 +33,6 @@ from lambdas.escalation.plan import (
     choose_queue,
     whisper,
 )
-from lambdas.escalation.policy import EscalationPolicy
 from lambdas.escalation.queue_metrics import (
     ConnectQueueMetrics,
     QueueSnapshot,
@@ -42,8 +42,8 @@ from lambdas.escalation.queue_metrics import (
     snapshot_from_flow,
 )
 from lambdas.escalation.recorder import claim_callback, claim_key, handoff_key, record_handoff
-from lambdas.ivr_decision.calendar import Calendar
-from lambdas.ivr_decision.store import DocumentStore, StoreReporter, open_store, refresh_when_due
+from lambdas.policy.calendar import Calendar
+from lambdas.policy.escalation import EscalationPolicy
 from lambdas.shared.aws import ClientLimits, LazyClient, make_client
 from lambdas.shared.budget import Deadline, run_within
 from lambdas.shared.connect_handler import run_connect_handler

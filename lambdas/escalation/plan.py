@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambdas.escalation.context import HandoffContext, Profile
-from lambdas.escalation.policy import HINT, EscalationPolicy
+from lambdas.policy.escalation import HINT, EscalationPolicy
 
 NO_DIGIT_RUNS = re.compile(r"\d{6,}")  # nothing that could be a phone number reaches a whisper
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}

@@ -15,15 +15,45 @@ VIP_CUSTOMER,COMPLAINT,NEGATIVE_SENTIMENT — not just the rule that happened to
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from lambdas.ivr_decision.documents import Documents
-from lambdas.ivr_decision.ruleset import Action, Route
 from lambdas.ivr_decision.signals import DecisionContext
+from lambdas.policy.calendar import Calendar
+from lambdas.policy.content import Content
+from lambdas.policy.facts import Route
+from lambdas.policy.rules import Action, RuleSet
+
+if TYPE_CHECKING:
+    from lambdas.documents.store import Snapshot
 
 MAX_REASONS = 8
 DEFAULT_RULE_ID = "default"
 NO_ANSWER_REASON = "NO_ANSWER_CONTENT"
 CLOSED_MESSAGES = {"EMERGENCY": "CLOSED_EMERGENCY", "HOLIDAY": "CLOSED_HOLIDAY"}
+
+
+@dataclass(frozen=True)
+class Documents:
+    """The documents a decision is made with, and where each one came from."""
+
+    rules: RuleSet
+    content: Content
+    calendar: Calendar
+    sources: dict[str, str]  # name → "store" | "bundled"
+
+    @property
+    def revision(self) -> str:
+        return self.rules.revision
+
+    @classmethod
+    def served(cls, snapshot: Snapshot) -> Documents:
+        """ivr_decision's three documents, from the store's snapshot (one set for a whole decision)."""
+        return cls(
+            rules=snapshot.get("rules").value,  # type: ignore[arg-type]
+            content=snapshot.get("content").value,  # type: ignore[arg-type]
+            calendar=snapshot.get("calendar").value,  # type: ignore[arg-type]
+            sources=dict(snapshot.sources),
+        )
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from lambdas.documents.store import DocumentStore, StoreReporter, open_store, refresh_when_due
 from lambdas.ivr_decision.config import DecisionConfig
-from lambdas.ivr_decision.decide import Decision, decide
-from lambdas.ivr_decision.documents import Documents
+from lambdas.ivr_decision.decide import Decision, Documents, decide
 from lambdas.ivr_decision.recorder import interaction_item
-from lambdas.ivr_decision.ruleset import Route
 from lambdas.ivr_decision.signals import DecisionContext, build_context
-from lambdas.ivr_decision.store import DocumentStore, StoreReporter, open_store, refresh_when_due
+from lambdas.policy.facts import Route
 from lambdas.shared.aws import ClientLimits, make_client
 from lambdas.shared.budget import Deadline, run_within
 from lambdas.shared.connect_handler import run_connect_handler
@@ -81,7 +80,7 @@ def _decide(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
     deadline = Deadline.after_ms(deps.config.budget_ms, lambda_context)
     refresh_when_due(deps.store, deadline, REPORTER)  # a bounded share of the budget
     snapshot = deps.store.snapshot()  # one set for the whole decision
-    documents = snapshot.documents()
+    documents = Documents.served(snapshot)
     degraded = REPORTER.degraded_reason(snapshot)
     now = clock()
     context = build_context(event, documents.rules, documents.calendar, now, deps.config.time_zone)

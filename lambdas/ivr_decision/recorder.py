@@ -12,8 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from lambdas.ivr_decision.decide import Decision
-from lambdas.ivr_decision.documents import Documents
+from lambdas.ivr_decision.decide import Decision, Documents
 from lambdas.ivr_decision.signals import DecisionContext
 from lambdas.shared.event import ContactEvent
 from lambdas.shared.tables import INTERACTIONS

@@ -15,7 +15,7 @@ else falls back to a contact attribute of the same name:
     agentsAvailable, contactsInQueue, oldestContactAgeSeconds, estimatedWaitSeconds   queue metrics
     hoursOpen                     the flow's own hours check (true/false), when it made one
 
-Missing values take the defaults in `facts.CATALOGUE`; a malformed value is noted in `problems`
+Missing values take the defaults in `facts.DECISION_FACTS`; a malformed value is noted in `problems`
 (by name only) and replaced by its default, so a bad attribute can never crash a decision.
 """
 
@@ -29,10 +29,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from lambdas.ivr_decision.agent_request import asks_for_person
-from lambdas.ivr_decision.calendar import Calendar, Closure
-from lambdas.ivr_decision.content import Order
-from lambdas.ivr_decision.facts import CALLER_TYPES, CHANNELS, SENTIMENTS, TIERS
-from lambdas.ivr_decision.ruleset import RuleSet
+from lambdas.policy.calendar import Calendar, Closure
+from lambdas.policy.content import Order
+from lambdas.policy.facts import CALLER_TYPES, CHANNELS, SENTIMENTS, TIERS
+from lambdas.policy.rules import RuleSet
 from lambdas.shared.event import ContactEvent
 
 MAX_COUNT = 1_000_000.0

@@ -13,13 +13,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from lambdas.escalation.policy import EscalationPolicy
-from lambdas.ivr_decision.calendar import Calendar
-from lambdas.ivr_decision.content import Content
-from lambdas.ivr_decision.documents import Parsed, parse_file
-from lambdas.ivr_decision.ruleset import RuleSet
-from lambdas.ivr_decision.storage_format import StorageFormatError, split_parts
-from lambdas.ivr_decision.validation import DocumentError
+from lambdas.documents.registry import Parsed, parse_file
+from lambdas.documents.storage_format import StorageFormatError, split_parts
+from lambdas.policy.calendar import Calendar
+from lambdas.policy.content import Content
+from lambdas.policy.escalation import EscalationPolicy
+from lambdas.policy.rules import RuleSet
+from lambdas.policy.validation import DocumentError
 from tandem.output import capped, emit_json, table
 
 PATH_VAR = "TANDEM_IVR_CONFIG_PATH"

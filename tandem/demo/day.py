@@ -29,8 +29,8 @@ from datetime import datetime, timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from lambdas.ivr_decision.calendar import Calendar
-from lambdas.ivr_decision.documents import bundled_defaults
+from lambdas.documents.registry import bundled_defaults
+from lambdas.policy.calendar import Calendar
 from lambdas.shared.kpi import (
     CALLBACK_RATE,
     CSAT_AVERAGE,

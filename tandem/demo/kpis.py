@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 from infra.constants import SERVICE_LEVEL_SECONDS
 from lambdas.shared.kpi import OUTCOME_COUNTERS
 from lambdas.shared.tables import METRICS
-from tandem.commands.report import kpi_tables
 from tandem.demo.contact_records import (
     contact_records,
     kinesis_events,
@@ -33,6 +32,7 @@ from tandem.demo.contact_records import (
 from tandem.demo.scenarios import rating
 from tandem.flows.simulator import SimulationResult
 from tandem.kpi_report import Report, build_report
+from tandem.kpi_tables import kpi_tables
 from tandem.local import Sandbox
 from tandem.local.sandbox import FAKE_ENV
 from tandem.output import table

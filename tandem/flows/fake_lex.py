@@ -3,7 +3,7 @@
 `ConnectParticipantWithLexBot` in a simulated flow hands the caller's next scripted input to
 `classify`, which picks the first intent in `INTENT_KEYWORDS` with a keyword that starts a word of
 the utterance ("complain" matches "complaint"). The intents are the Lex names the IVR rules know
-(lambdas/ivr_decision/defaults/rules.json turns `CheckOrderStatus` into ORDER_STATUS through its
+(lambdas/documents/defaults/rules.json turns `CheckOrderStatus` into ORDER_STATUS through its
 aliases). A keyword hit has confidence 0.9; anything else is `FallbackIntent` at 0.3. A DTMF digit
 said to the bot maps through the rules' menu ("1" → CheckOrderStatus), as a bot with DTMF
 utterances would. Sentiment is NEGATIVE when the utterance has one of `NEGATIVE_WORDS`, else

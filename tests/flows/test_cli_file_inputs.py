@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from flowdoc.document import FLOW_FILE_MAX_BYTES
-from lambdas.ivr_decision.documents import DOCUMENT_FILE_MAX_BYTES
-from lambdas.ivr_decision.storage_format import DOCUMENT_MAX_BYTES
+from lambdas.documents.registry import DOCUMENT_FILE_MAX_BYTES
+from lambdas.documents.storage_format import DOCUMENT_MAX_BYTES
 from lambdas.shared import json_text
 from tandem.cli import main
 from tandem.output import TEXT_LIMIT
 from tests.conftest import REPO
 
-RULES = REPO / "lambdas" / "ivr_decision" / "defaults" / "rules.json"
+RULES = REPO / "lambdas" / "documents" / "defaults" / "rules.json"
 
 # Each subcommand that reads files, as the arguments before the file.
 FILE_COMMANDS = {

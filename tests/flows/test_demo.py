@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from lambdas.ivr_decision.calendar import Calendar
-from lambdas.ivr_decision.documents import bundled_defaults
+from lambdas.documents.registry import bundled_defaults
+from lambdas.policy.calendar import Calendar
 from tandem.cli import main
 from tandem.demo.day import CRM_OUTAGE, NEW_YORK, CallerModel, plan_day, run_day
 from tandem.demo.scenarios import DEMO_SCENARIOS

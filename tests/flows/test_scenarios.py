@@ -328,7 +328,7 @@ def test_the_crm_down_call_is_degraded_yet_reaches_a_person(box: Sandbox) -> Non
 
 def test_the_vietnamese_caller_hears_the_answer_in_vietnamese(box: Sandbox) -> None:
     """Given a Vietnamese call asking for the opening hours, Then the answer spoken is the Vietnamese one."""
-    content = json.loads((REPO / "lambdas/ivr_decision/defaults/content.json").read_text(encoding="utf-8"))
+    content = json.loads((REPO / "lambdas/documents/defaults/content.json").read_text(encoding="utf-8"))
     hours = content["answers"]["OPENING_HOURS"]
     result = place_call(box, scenario("vietnamese"))
 

@@ -243,7 +243,7 @@ def test_fake_lex_classifies_with_its_keyword_table(utterance: str, intent: str,
 
 
 def test_fake_lex_intents_are_ones_the_ivr_rules_know() -> None:
-    rules = json.loads((REPO / "lambdas/ivr_decision/defaults/rules.json").read_text(encoding="utf-8"))
+    rules = json.loads((REPO / "lambdas/documents/defaults/rules.json").read_text(encoding="utf-8"))
     known = set(rules["intents"]) | set(rules["intentAliases"])
     for intent, _ in fake_lex.INTENT_KEYWORDS:
         snake = "".join(f"_{c}" if c.isupper() else c for c in intent).lstrip("_").upper()

@@ -21,7 +21,7 @@ from infra_support import (
 
 from infra import constants
 from infra.ivr_documents import DEFAULTS_DIR, IvrDocumentError
-from lambdas.ivr_decision import storage_format
+from lambdas.documents import storage_format
 
 pytestmark = pytest.mark.slow
 

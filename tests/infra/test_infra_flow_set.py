@@ -17,11 +17,11 @@ import pytest
 from infra_support import REPO_ROOT
 
 from infra import constants
-from lambdas.ivr_decision.facts import HOURS
+from lambdas.policy.facts import HOURS
 
 FLOWS_DIR = REPO_ROOT / "flows"
 FLOW_FILES = sorted(FLOWS_DIR.glob("*.json"))
-RULES = json.loads((REPO_ROOT / "lambdas" / "ivr_decision" / "defaults" / "rules.json").read_text())
+RULES = json.loads((REPO_ROOT / "lambdas" / "documents" / "defaults" / "rules.json").read_text())
 
 # The action types the flow simulator (tandem simulate) implements; the flows use nothing else.
 SIMULATED_TYPES = {

@@ -1,7 +1,7 @@
 """ivr_decision in the synthesized template: the function, its grants, its SSM documents, the hours.
 
 Reads the session-wide synths from conftest.py; the tests that need other defaults build a stack
-from a temporary copy of lambdas/ivr_decision/defaults/.
+from a temporary copy of lambdas/documents/defaults/.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from infra_support import (
 
 from infra import constants
 from infra.ivr_documents import DEFAULTS_DIR, IvrDocumentError
-from lambdas.ivr_decision import storage_format
+from lambdas.documents import storage_format
 
 pytestmark = pytest.mark.slow
 

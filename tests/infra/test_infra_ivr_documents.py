@@ -26,7 +26,7 @@ from infra.ivr_documents import (
     policy_queues,
     weekly_hours,
 )
-from lambdas.ivr_decision import storage_format
+from lambdas.documents import storage_format
 
 SOURCE = "defaults/calendar.json"
 
@@ -70,9 +70,9 @@ def test_the_shipped_defaults_load_with_their_kinds_and_compact_text() -> None:
     # Then each has its declared kind, a repo-relative name and the compact text SSM stores
     assert list(documents) == list(storage_format.DOCUMENT_NAMES)
     for name, loaded in documents.items():
-        path = REPO_ROOT / "lambdas" / "ivr_decision" / "defaults" / f"{name}.json"
+        path = REPO_ROOT / "lambdas" / "documents" / "defaults" / f"{name}.json"
         original = json.loads(path.read_text(encoding="utf-8"))
-        assert loaded.source == f"lambdas/ivr_decision/defaults/{name}.json"
+        assert loaded.source == f"lambdas/documents/defaults/{name}.json"
         assert loaded.document == original
         assert loaded.document["kind"] == DOCUMENT_KINDS[name]
         assert loaded.text == storage_format.compact_json(original)
@@ -184,7 +184,7 @@ def test_a_bad_calendar_time_zone_is_refused(zone: object) -> None:
 
 def test_files_inside_the_repo_are_named_relative_to_it(tmp_path: Path) -> None:
     # Given a repo file and a file elsewhere / Then messages show repo-relative and as-given paths
-    assert display_path(DEFAULTS_DIR / "rules.json") == "lambdas/ivr_decision/defaults/rules.json"
+    assert display_path(DEFAULTS_DIR / "rules.json") == "lambdas/documents/defaults/rules.json"
     assert display_path(tmp_path / "rules.json") == str(tmp_path / "rules.json")
 
 

@@ -10,12 +10,13 @@ import pytest
 from infra_support import REPO_ROOT, Synthesized
 
 from infra.asset_report import asset_sizes, format_table, main
+from infra.constants import FUNCTION_NAMES
 from infra.packaging import (
-    EXTRA_PACKAGES,
     FORBIDDEN_DISTRIBUTIONS,
     PackagingError,
     build_function_asset,
     ensure_dependencies,
+    imported_packages,
     installed_distributions,
     python_version_of,
 )
@@ -98,42 +99,85 @@ def test_the_synthesized_assets_are_the_built_directories(new_instance: Synthesi
         assert {"lambdas", "aws_lambda_powertools", "phonenumbers", "tzdata"} <= top_level(asset)
         assert not {"boto3", "botocore"} & top_level(asset)
         packages.append(sorted({p.name for p in (asset / "lambdas").iterdir()} - {"__init__.py", "shared"}))
-    # And only escalation's asset carries a second function package, ivr_decision's
+    # And each carries its own package plus the shared ones its code imports, no other function's
     assert sorted(packages) == [
         ["crm_lookup"],
         ["ctr_ingest"],
-        ["escalation", "ivr_decision"],
-        ["ivr_decision"],
+        ["documents", "escalation", "policy"],
+        ["documents", "ivr_decision", "policy"],
         ["survey"],
     ]
 
 
-def test_extra_packages_are_an_explicit_short_map() -> None:
-    # Given the map / Then only escalation bundles another function's package, and it exists
-    assert EXTRA_PACKAGES == {"escalation": ("ivr_decision",)}
-    for function, extras in EXTRA_PACKAGES.items():
-        for package in (function, *extras):
-            assert (REPO_ROOT / "lambdas" / package).is_dir(), package
+def test_the_shared_packages_a_function_carries_are_the_ones_its_code_imports() -> None:
+    # Given each function's source / When its imports are read
+    carried = {function: imported_packages(function) for function in FUNCTION_NAMES}
+    # Then ivr_decision and escalation need the document store and the condition language, the
+    # others only lambdas/shared, and no function needs another function's package
+    assert carried == {
+        "crm_lookup": ("shared",),
+        "ivr_decision": ("documents", "policy", "shared"),
+        "escalation": ("documents", "policy", "shared"),
+        "survey": ("shared",),
+        "ctr_ingest": ("shared",),
+    }
 
 
-def test_the_escalation_asset_bundles_ivr_decision_and_no_other_asset_does() -> None:
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from lambdas.ivr_decision.decide import decide\n",
+        "def later():\n    from lambdas.ivr_decision import decide\n",  # a function-level import
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import lambdas.ivr_decision.decide\n",
+    ],
+)
+def test_a_function_importing_another_functions_package_is_refused(tmp_path: Path, source: str) -> None:
+    # Given escalation's code importing ivr_decision's, however the import is written
+    copy_repo_lambdas(tmp_path)
+    (tmp_path / "lambdas" / "escalation" / "probe.py").write_text(source)
+    # When its asset is built / Then packaging says which package imports which, in one line
+    with pytest.raises(
+        PackagingError, match=r"lambdas/escalation/ imports lambdas.ivr_decision, another function's package"
+    ):
+        build_function_asset("escalation", PYTHON, root=tmp_path)
+
+
+def test_a_shared_package_importing_a_function_package_is_refused(tmp_path: Path) -> None:
+    # Given the document registry reaching into a function's package (a cycle through shared code)
+    copy_repo_lambdas(tmp_path)
+    (tmp_path / "lambdas" / "documents" / "probe.py").write_text("from lambdas.ivr_decision import decide\n")
+    # When escalation's asset is built / Then it is refused, naming the shared package
+    with pytest.raises(PackagingError, match=r"lambdas/documents/ imports lambdas.ivr_decision"):
+        build_function_asset("escalation", PYTHON, root=tmp_path)
+
+
+def test_the_escalation_asset_bundles_the_shared_packages_and_no_other_function() -> None:
     # Given the three function assets / When they are built (or reused)
     escalation = build_function_asset("escalation", PYTHON)
-    # Then escalation's has its own package, the shared one and ivr_decision's (defaults included)
+    # Then escalation's has its own package, lambdas/shared and the two it imports (defaults included)
     assert sorted(p.name for p in (escalation / "lambdas").iterdir()) == [
         "__init__.py",
+        "documents",
         "escalation",
-        "ivr_decision",
+        "policy",
         "shared",
     ]
     for name in ("rules", "content", "calendar", "escalation"):
-        assert (escalation / "lambdas" / "ivr_decision" / "defaults" / f"{name}.json").is_file()
-    assert (escalation / "lambdas" / "ivr_decision" / "storage_format.py").is_file()
+        assert (escalation / "lambdas" / "documents" / "defaults" / f"{name}.json").is_file()
+    assert (escalation / "lambdas" / "documents" / "storage_format.py").is_file()
+    assert (escalation / "lambdas" / "policy" / "conditions.py").is_file()
     assert not list(escalation.rglob("__pycache__"))
-    # And the other functions' assets hold only their own package
-    for other in ("crm_lookup", "ivr_decision"):
-        asset = build_function_asset(other, PYTHON)
-        assert sorted(p.name for p in (asset / "lambdas").iterdir()) == ["__init__.py", other, "shared"]
+    # And crm_lookup's holds only its own package, ivr_decision's no other function's
+    crm = build_function_asset("crm_lookup", PYTHON)
+    assert sorted(p.name for p in (crm / "lambdas").iterdir()) == ["__init__.py", "crm_lookup", "shared"]
+    decision = build_function_asset("ivr_decision", PYTHON)
+    assert sorted(p.name for p in (decision / "lambdas").iterdir()) == [
+        "__init__.py",
+        "documents",
+        "ivr_decision",
+        "policy",
+        "shared",
+    ]
 
 
 def copy_repo_lambdas(tmp_path: Path) -> None:
@@ -144,21 +188,21 @@ def copy_repo_lambdas(tmp_path: Path) -> None:
     os.symlink(real_deps, tmp_path / ".build" / "deps" / real_deps.name)
 
 
-def test_an_asset_is_rebuilt_when_an_extra_package_changes(tmp_path: Path) -> None:
+def test_an_asset_is_rebuilt_when_a_shared_package_changes(tmp_path: Path) -> None:
     # Given a copy of the repo's lambdas and the escalation asset built from it
     copy_repo_lambdas(tmp_path)
     first = build_function_asset("escalation", PYTHON, root=tmp_path)
     stamp = tmp_path / ".build" / "assets" / "escalation.fingerprint"
     before = stamp.read_text()
-    # When a file of the bundled ivr_decision package changes and the asset is asked for again
-    marker = tmp_path / "lambdas" / "ivr_decision" / "probe_marker.py"
+    # When a file of the bundled documents package changes and the asset is asked for again
+    marker = tmp_path / "lambdas" / "documents" / "probe_marker.py"
     marker.write_text("CHANGED = True\n")
     second = build_function_asset("escalation", PYTHON, root=tmp_path)
     # Then the fingerprint moved and the asset holds the change
     assert second == first
     assert stamp.read_text() != before
-    assert (second / "lambdas" / "ivr_decision" / "probe_marker.py").read_text() == "CHANGED = True\n"
-    # And the same change leaves a function that does not bundle ivr_decision alone
+    assert (second / "lambdas" / "documents" / "probe_marker.py").read_text() == "CHANGED = True\n"
+    # And the same change leaves a function that does not bundle the documents package alone
     crm_first = build_function_asset("crm_lookup", PYTHON, root=tmp_path)
     crm_stamp = (tmp_path / ".build" / "assets" / "crm_lookup.fingerprint").read_text()
     marker.write_text("CHANGED = 2\n")
@@ -166,24 +210,24 @@ def test_an_asset_is_rebuilt_when_an_extra_package_changes(tmp_path: Path) -> No
     assert (tmp_path / ".build" / "assets" / "crm_lookup.fingerprint").read_text() == crm_stamp
 
 
-def test_the_extra_packages_are_part_of_the_fingerprint(tmp_path: Path) -> None:
-    # Given the escalation asset built with its extra package
+def test_the_shared_packages_are_part_of_the_fingerprint(tmp_path: Path) -> None:
+    # Given the escalation asset built with its shared packages
     copy_repo_lambdas(tmp_path)
     build_function_asset("escalation", PYTHON, root=tmp_path)
     stamp = tmp_path / ".build" / "assets" / "escalation.fingerprint"
     with_extra = stamp.read_text()
-    # When it is built without it / Then it is rebuilt, without ivr_decision
-    bare = build_function_asset("escalation", PYTHON, root=tmp_path, extra_packages=())
+    # When it is built without them / Then it is rebuilt, without them
+    bare = build_function_asset("escalation", PYTHON, root=tmp_path, shared_packages=())
     assert stamp.read_text() != with_extra
-    assert not (bare / "lambdas" / "ivr_decision").exists()
+    assert not (bare / "lambdas" / "documents").exists() and not (bare / "lambdas" / "policy").exists()
 
 
-def test_a_missing_extra_package_is_a_clear_error(tmp_path: Path) -> None:
-    # Given a function that names an extra package that does not exist / Then packaging says so
+def test_a_missing_shared_package_is_a_clear_error(tmp_path: Path) -> None:
+    # Given a function built with a shared package that does not exist / Then packaging says so
     with pytest.raises(
         PackagingError, match=r"function 'escalation' bundles lambdas/nope/, which does not exist"
     ):
-        build_function_asset("escalation", PYTHON, extra_packages=("nope",))
+        build_function_asset("escalation", PYTHON, shared_packages=("nope",))
 
 
 def test_asset_report_lists_the_function_with_disk_and_zipped_sizes(
@@ -194,8 +238,12 @@ def test_asset_report_lists_the_function_with_disk_and_zipped_sizes(
     crm = sizes["crm_lookup"]
     assert crm.packaging == "zip"
     assert crm.zipped_bytes is not None and 0 < crm.zipped_bytes < crm.disk_bytes < 50 * 1024 * 1024
+    # And each function's row names the packages under lambdas/ its asset carries
+    assert crm.packages == ("crm_lookup", "shared")
+    assert sizes["escalation"].packages == ("documents", "escalation", "policy", "shared")
     table = format_table(list(sizes.values()))
-    assert table.splitlines()[0].split() == ["asset", "kind", "on", "disk", "zipped"]
+    assert table.splitlines()[0].split() == ["asset", "kind", "on", "disk", "zipped", "lambdas/", "packages"]
+    assert "documents, escalation, policy, shared" in table
     assert main([str(new_instance.assembly_dir)]) == 0
     assert "crm_lookup" in capsys.readouterr().out
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from lambdas.ivr_decision.documents import DEFAULTS_DIR, parse_text
+from lambdas.documents.registry import DEFAULTS_DIR, parse_text
 from tandem.local import Sandbox
 from tandem.local.faults import Fault
 from tandem.rules_store import SANDBOX_CONFIG_PATH, push_document
@@ -53,8 +53,8 @@ def rules_document(**changes: Any) -> dict[str, Any]:
 
 def push(box: Sandbox, document: dict[str, Any]) -> None:
     """Write straight to SSM in the store layout, as `tandem rules push` does (without validating)."""
-    from lambdas.ivr_decision.documents import Parsed
-    from lambdas.ivr_decision.storage_format import compact_json, sha256_of
+    from lambdas.documents.registry import Parsed
+    from lambdas.documents.storage_format import compact_json, sha256_of
 
     text = compact_json(document)
     push_document(box.client("ssm"), SANDBOX_CONFIG_PATH, Parsed("rules", "x", None, text, sha256_of(text)))  # type: ignore[arg-type]
@@ -363,8 +363,8 @@ def test_a_half_written_push_is_not_served(box: Sandbox) -> None:
 
 def test_valid_default_documents_round_trip_through_the_store(box: Sandbox) -> None:
     # The sandbox seeded the defaults with the same code `tandem rules push` uses
-    from lambdas.ivr_decision.storage_format import decode_documents
-    from lambdas.ivr_decision.store import fetch_parameters
+    from lambdas.documents.storage_format import decode_documents
+    from lambdas.documents.store import fetch_parameters
 
     stored = decode_documents(SANDBOX_CONFIG_PATH, fetch_parameters(box.client("ssm"), SANDBOX_CONFIG_PATH))
     for name in ("rules", "content", "calendar"):

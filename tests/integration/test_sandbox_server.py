@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from lambdas.ivr_decision.documents import DEFAULTS_DIR
-from lambdas.ivr_decision.storage_format import StoredDocument, decode_documents, head_name
+from lambdas.documents.registry import DEFAULTS_DIR
+from lambdas.documents.storage_format import StoredDocument, decode_documents, head_name
 from tandem.cli import main
 from tandem.local import sandbox
 from tandem.local import server as sandbox_server

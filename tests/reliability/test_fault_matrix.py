@@ -261,11 +261,10 @@ def test_configured_client_timeouts_fit_the_budget_which_fits_the_block(
     import importlib
 
     from infra import constants
+    from lambdas.documents import store  # the document store's limits (ivr_decision and escalation)
 
     module = importlib.import_module(f"lambdas.{handler}.handler")
-    configured: ClientLimits = getattr(module, limits, None) or getattr(
-        importlib.import_module(f"lambdas.{handler}.store"), limits
-    )
+    configured: ClientLimits = getattr(module, limits, None) or getattr(store, limits)
     budget = module.CONTAINER.get().config.budget_ms / 1000  # the deployed default (the sandbox sets none)
     assert configured.connect_timeout + configured.read_timeout <= budget
     assert budget < constants.FUNCTION_TIMEOUT_SECONDS < constants.FLOW_BLOCK_TIME_LIMIT_SECONDS

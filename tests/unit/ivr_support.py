@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from lambdas.ivr_decision.calendar import Calendar, parse_calendar
-from lambdas.ivr_decision.documents import DEFAULTS_DIR, Documents, bundled_defaults
+from lambdas.documents.registry import DEFAULTS_DIR, bundled_defaults
+from lambdas.ivr_decision.decide import Documents
 from lambdas.ivr_decision.signals import DecisionContext, build_context
+from lambdas.policy.calendar import Calendar, parse_calendar
 from lambdas.shared.event import ContactEvent, parse_contact_event
 
 ZONE = ZoneInfo("America/New_York")

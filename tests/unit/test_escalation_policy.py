@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from lambdas.documents.registry import DEFAULTS_DIR, bundled_defaults, parse_text
 from lambdas.escalation.context import build_handoff_context
 from lambdas.escalation.plan import choose_callback, choose_priority, choose_queue, whisper
-from lambdas.escalation.policy import EscalationPolicy, parse_policy
-from lambdas.ivr_decision.documents import DEFAULTS_DIR, bundled_defaults, parse_text
-from lambdas.ivr_decision.validation import DocumentError
+from lambdas.policy.escalation import EscalationPolicy, parse_policy
+from lambdas.policy.validation import DocumentError
 from lambdas.shared.event import parse_contact_event
 
 SHIPPED = json.loads((DEFAULTS_DIR / "escalation.json").read_text(encoding="utf-8"))
 POLICY = parse_policy(SHIPPED)
 NEW_YORK = ZoneInfo("America/New_York")
+REPO = Path(__file__).resolve().parents[2]
 
 
 def policy_with(change: Any) -> dict[str, Any]:
@@ -193,11 +197,32 @@ def test_minutes_until_close_follows_the_calendar_in_the_instance_time_zone() ->
     assert calendar.minutes_until_close(datetime(2026, 12, 25, 16, tzinfo=UTC), NEW_YORK) is None  # type: ignore[union-attr]
 
 
-def test_the_lazy_parser_registry_names_each_modules_own_kind() -> None:
-    import importlib
+def test_the_parser_registry_names_each_modules_own_kind_and_parses_its_default() -> None:
+    from lambdas.documents.registry import PARSERS
+    from lambdas.policy import calendar, content, escalation, rules
 
-    from lambdas.ivr_decision.documents import PARSERS
+    assert set(PARSERS) == {rules.KIND, content.KIND, calendar.KIND, escalation.KIND}
+    for kind, (name, parse) in PARSERS.items():
+        document = json.loads((DEFAULTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+        assert document["kind"] == kind
+        assert parse(document).revision == document["revision"]
 
-    for kind, (_, target) in PARSERS.items():
-        module = importlib.import_module(target.split(":")[0])
-        assert kind == module.KIND
+
+def test_reading_the_policy_and_calendar_never_loads_the_rules_or_content_parser() -> None:
+    # Given a fresh interpreter / When escalation's two documents are parsed through the registry
+    code = (
+        "import sys; from lambdas.documents.registry import bundled_defaults; "
+        "bundled_defaults(('calendar', 'escalation')); "
+        "print(sorted(m for m in sys.modules if m.startswith('lambdas.policy.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    # Then only the modules those two documents need are imported
+    assert out.stdout.splitlines()[-1] == str(
+        [
+            "lambdas.policy.calendar",
+            "lambdas.policy.conditions",
+            "lambdas.policy.escalation",
+            "lambdas.policy.facts",
+            "lambdas.policy.validation",
+        ]
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lambdas.ivr_decision.agent_request import MAX_TRANSCRIPT_CHARS, asks_for_person, fold
-from lambdas.ivr_decision.content import Order, speakable_date
+from lambdas.policy.content import Order, speakable_date
 from tests.unit.ivr_support import defaults
 
 CONTENT = defaults().content

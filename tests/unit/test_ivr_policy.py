@@ -41,7 +41,7 @@ from typing import Any
 import pytest
 
 from lambdas.ivr_decision.decide import decide
-from lambdas.ivr_decision.ruleset import Route
+from lambdas.policy.facts import Route
 from tests.unit.ivr_support import (
     CHRISTMAS,
     OPEN_WEEKDAY,

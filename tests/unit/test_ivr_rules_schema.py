@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 
-from lambdas.ivr_decision.calendar import parse_calendar
-from lambdas.ivr_decision.content import parse_content
-from lambdas.ivr_decision.decide import decide
-from lambdas.ivr_decision.documents import Documents, bundled_defaults, parse_text
-from lambdas.ivr_decision.ruleset import MAX_DEPTH, MAX_RULES, Route, parse_rules
-from lambdas.ivr_decision.validation import DocumentError
+from lambdas.documents.registry import bundled_defaults, parse_text
+from lambdas.ivr_decision.decide import Documents, decide
+from lambdas.policy.calendar import parse_calendar
+from lambdas.policy.conditions import MAX_DEPTH
+from lambdas.policy.content import parse_content
+from lambdas.policy.facts import Route
+from lambdas.policy.rules import MAX_RULES, parse_rules
+from lambdas.policy.validation import DocumentError
 from tests.unit.ivr_support import contact_event, context_for, defaults, shipped_json
 
 # A small valid rule set; each test breaks one thing in a copy of it.

@@ -9,9 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lambdas.ivr_decision.decide import decide
-from lambdas.ivr_decision.facts import CATALOGUE, NULLABLE, FactType
-from lambdas.ivr_decision.ruleset import Route
 from lambdas.ivr_decision.signals import intent_code
+from lambdas.policy.facts import DECISION_FACTS, FactType, Route
 from tests.unit.ivr_support import (
     CHRISTMAS,
     OPEN_WEEKDAY,
@@ -32,7 +31,7 @@ RULES = DOCUMENTS.rules
 def test_every_catalogue_fact_is_in_the_context_and_nothing_else() -> None:
     """Given a flow that passes nothing, When the context is built, Then it has exactly the catalogue."""
     context = context_for(contact_event({}))
-    assert set(context.facts) == set(CATALOGUE)
+    assert set(context.facts) == set(DECISION_FACTS)
     assert context.problems == []
 
 
@@ -68,10 +67,10 @@ def test_defaults_when_the_flow_passes_nothing() -> None:
 
 def test_every_fact_has_the_type_the_catalogue_declares() -> None:
     facts = context_for(contact_event({"intent": "COMPLAINT", "estimatedWaitSeconds": "60"})).facts
-    for name, fact in CATALOGUE.items():
+    for name, fact in DECISION_FACTS.items():
         value = facts[name]
         if value is None:
-            assert name in NULLABLE
+            assert fact.nullable, name
         elif fact.type is FactType.FLAG:
             assert isinstance(value, bool), name
         elif fact.type is FactType.NUMBER:
@@ -465,7 +464,7 @@ def test_any_parameters_give_a_valid_decision(
     assert decision.route in Route
     assert decision.reasons and all(decision.reasons)
     assert decision.rule_id != "default"  # the shipped policy decides every situation with a rule
-    assert set(context.facts) == set(CATALOGUE)
+    assert set(context.facts) == set(DECISION_FACTS)
     assert all(isinstance(p, str) for p in context.problems)
     if decision.route is not Route.AGENT:
         assert decision.answer.strip()

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lambdas.ivr_decision import store as store_module
-from lambdas.ivr_decision.documents import bundled_defaults
-from lambdas.ivr_decision.storage_format import (
+from lambdas.documents import store as store_module
+from lambdas.documents.registry import bundled_defaults
+from lambdas.documents.storage_format import (
     MAX_PARTS,
     PARAMETER_MAX_BYTES,
     StorageFormatError,
@@ -32,7 +32,7 @@ from lambdas.ivr_decision.storage_format import (
     split_parts,
     stale_parts,
 )
-from lambdas.ivr_decision.store import (
+from lambdas.documents.store import (
     REFRESH_BUDGET_MS,
     STORE_INCOMPLETE,
     STORE_LIMITS,
@@ -40,6 +40,7 @@ from lambdas.ivr_decision.store import (
     DocumentStore,
     within,
 )
+from lambdas.ivr_decision.decide import Documents
 from lambdas.shared.budget import Deadline
 from tests.unit.ivr_support import shipped_json
 
@@ -245,7 +246,7 @@ def test_bundled_defaults_serve_until_the_first_refresh() -> None:
     fake, clock = FakeStore(), FakeClock()
     fake.push("rules", rules_revision("pushed.1"))
     store = make_store(fake, clock)
-    documents = store.documents()
+    documents = Documents.served(store.snapshot())
     assert documents.sources == {"rules": "bundled", "content": "bundled", "calendar": "bundled"}
     assert documents.revision == shipped_json("rules")["revision"]
     assert store.due()
@@ -257,7 +258,7 @@ def test_an_empty_store_keeps_the_bundled_documents() -> None:
     store = make_store(fake, clock)
     outcome = store.refresh()
     assert outcome.checked and outcome.changed == [] and outcome.refused == [] and outcome.failed == ""
-    assert set(store.documents().sources.values()) == {"bundled"}
+    assert set(Documents.served(store.snapshot()).sources.values()) == {"bundled"}
 
 
 def test_a_pushed_document_is_picked_up_and_the_others_stay_bundled() -> None:
@@ -266,7 +267,7 @@ def test_a_pushed_document_is_picked_up_and_the_others_stay_bundled() -> None:
     store = make_store(fake, clock)
     outcome = store.refresh()
     assert outcome.changed == ["rules"]
-    documents = store.documents()
+    documents = Documents.served(store.snapshot())
     assert documents.revision == "pushed.1"
     assert documents.sources == {"rules": "store", "content": "bundled", "calendar": "bundled"}
 
@@ -281,12 +282,12 @@ def test_a_change_is_picked_up_after_max_age_but_not_before() -> None:
 
     clock.now += MAX_AGE - 0.001
     assert not store.due()
-    assert store.documents().revision == "first.1"
+    assert Documents.served(store.snapshot()).revision == "first.1"
 
     clock.now += 0.001
     assert store.due()
     assert store.refresh().changed == ["rules"]
-    assert store.documents().revision == "second.1"
+    assert Documents.served(store.snapshot()).revision == "second.1"
     assert not store.due()
 
 
@@ -304,8 +305,8 @@ def test_an_invalid_document_is_refused_and_the_previous_valid_one_keeps_serving
     assert [name for name, _ in outcome.refused] == ["rules"]
     first_rule = broken["rules"][0]["id"]  # whichever rule the shipped policy puts first
     assert f"rule {first_rule!r} (rules[0]) field when.fact: unknown fact 'mood'" in outcome.refused[0][1]
-    assert store.documents().revision == "good.1"
-    assert store.documents().sources["rules"] == "store"
+    assert Documents.served(store.snapshot()).revision == "good.1"
+    assert Documents.served(store.snapshot()).sources["rules"] == "store"
 
 
 def test_a_refused_document_is_reported_on_every_refresh_until_fixed_without_parsing_again(
@@ -321,14 +322,14 @@ def test_a_refused_document_is_reported_on_every_refresh_until_fixed_without_par
     assert first.refused == second.refused
     assert [name for name, _ in second.refused] == ["rules"]
     assert counted_parses == ["rules"]  # the same sha is not parsed twice
-    assert store.documents().sources["rules"] == "bundled"  # never had a valid pushed one
+    assert Documents.served(store.snapshot()).sources["rules"] == "bundled"  # never had a valid pushed one
 
     fake.push("rules", rules_revision("fixed.1"))
     clock.now += MAX_AGE
     third = store.refresh()
     assert third.refused == []
     assert third.changed == ["rules"]
-    assert store.documents().revision == "fixed.1"
+    assert Documents.served(store.snapshot()).revision == "fixed.1"
     clock.now += MAX_AGE
     assert store.refresh().refused == []
 
@@ -343,7 +344,7 @@ def test_a_half_written_push_is_refused_and_the_current_document_kept() -> None:
     clock.now += MAX_AGE
     outcome = store.refresh()
     assert outcome.refused == [("content", "/tandem/ivr/content: parts do not match the head's hash")]
-    assert store.documents().content.revision == "c.1"
+    assert Documents.served(store.snapshot()).content.revision == "c.1"
 
 
 def test_a_failed_fetch_keeps_the_documents_and_retries_after_the_short_pause() -> None:
@@ -357,7 +358,7 @@ def test_a_failed_fetch_keeps_the_documents_and_retries_after_the_short_pause() 
     outcome = store.refresh()
     assert outcome.failed == "TimeoutError"
     assert outcome.changed == [] and outcome.refused == []
-    assert store.documents().revision == "good.1"
+    assert Documents.served(store.snapshot()).revision == "good.1"
 
     clock.now += RETRY - 0.001
     assert not store.due()
@@ -377,7 +378,7 @@ def test_a_failed_first_fetch_serves_the_bundled_documents() -> None:
     fake.error = ConnectionError("unreachable")
     store = make_store(fake, clock)
     assert store.refresh().failed == "ConnectionError"
-    assert set(store.documents().sources.values()) == {"bundled"}
+    assert set(Documents.served(store.snapshot()).sources.values()) == {"bundled"}
 
 
 def test_an_unchanged_document_is_not_parsed_again(counted_parses: list[str]) -> None:
@@ -417,7 +418,7 @@ def test_a_rule_set_with_a_wrongly_typed_value_is_refused_not_raised() -> None:
     store = make_store(fake, clock)
     outcome = store.refresh()
     assert [name for name, _ in outcome.refused] == ["rules"]
-    assert store.documents().sources["rules"] == "bundled"
+    assert Documents.served(store.snapshot()).sources["rules"] == "bundled"
 
 
 def test_the_head_names_the_part_count_and_hash() -> None:
@@ -430,7 +431,7 @@ def test_the_head_names_the_part_count_and_hash() -> None:
 
 
 def revisions(store: DocumentStore) -> tuple[str, str, str]:
-    documents = store.documents()
+    documents = Documents.served(store.snapshot())
     return documents.rules.revision, documents.content.revision, documents.calendar.revision
 
 
@@ -566,7 +567,7 @@ def test_the_shipped_document_in_the_store_is_taken_without_parsing_again(counte
         fake.parameters.update(encode_document(PATH, name, parsed.canonical_text))
     store = make_store(fake, clock)
     assert sorted(store.refresh().changed) == ["calendar", "content", "rules"]
-    assert set(store.documents().sources.values()) == {"store"}
+    assert set(Documents.served(store.snapshot()).sources.values()) == {"store"}
     assert counted_parses == []
 
 

@@ -30,7 +30,7 @@ from tandem.local.connect_fake import QueueValues
 from tandem.local.sandbox import Sandbox
 
 QUEUE_FLOW_VISITS = 12  # a customer-queue flow that loops this often: an agent answers
-# Escalation's default average handle time (lambdas/ivr_decision/defaults/escalation.json), used
+# Escalation's default average handle time (lambdas/documents/defaults/escalation.json), used
 # to build a queue whose estimated wait is what the caller of `simulate` asked for.
 AVERAGE_HANDLE_SECONDS = 300
 QUIET_QUEUE = QueueValues(

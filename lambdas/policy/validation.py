@@ -1,4 +1,5 @@
-"""Collecting validation problems with the place they were found, for all three IVR documents."""
+"""Schema checks every document shares: problems collected with the place they were found, the
+header, and the identifier formats."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# The identifiers every document shares: rule ids, reason and intent codes, queue names.
+RULE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,47}$")
+QUEUE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 
 class DocumentError(ValueError):

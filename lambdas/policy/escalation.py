@@ -1,9 +1,9 @@
 """The escalation policy: which queue, which Connect priority, when to call back, what the agent hears.
 
-Data, in the same store and condition language as the IVR rules (`ruleset.ConditionCompiler`), with
-its own facts. Queue rules: first match wins. Priority: `base` plus every matching adjustment
-(negative = sooner), clamped to [min, max] with min ≥ 1, as Connect's routing priority is 1 for
-the most urgent.
+Data, in the same store and condition language (`conditions`) as the IVR rules, over the handoff's
+view of the fact catalogue (`facts.HANDOFF_FACTS`). Queue rules: first match wins. Priority: `base`
+plus every matching adjustment (negative = sooner), clamped to [min, max] with min ≥ 1, as
+Connect's routing priority is 1 for the most urgent.
 """
 
 from __future__ import annotations
@@ -12,52 +12,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lambdas.ivr_decision.facts import (
-    CALLER_TYPES,
-    CHANNELS,
-    HOURS,
-    SENTIMENTS,
-    TIERS,
-    Fact,
-    FactType,
+from lambdas.policy.conditions import ConditionCompiler, Predicate, parse_sets
+from lambdas.policy.facts import HANDOFF_FACTS
+from lambdas.policy.validation import (
+    CODE,
+    HEADER_FIELDS,
+    QUEUE,
+    RULE_ID,
+    Problems,
+    check_header,
+    check_keys,
+    join,
+    type_name,
 )
-from lambdas.ivr_decision.ruleset import CODE, QUEUE, RULE_ID, ConditionCompiler, Predicate, Route, parse_sets
-from lambdas.ivr_decision.validation import HEADER_FIELDS, Problems, check_header, check_keys, join, type_name
 
 KIND = "tandem/escalation-policy"
 HINT = "@hint"  # a queue rule's queue that means "the queue the decision suggested"
-TEXT, NUMBER, FLAG, LIST = FactType.TEXT, FactType.NUMBER, FactType.FLAG, FactType.LIST
-
-
-def _fact(name: str, kind: FactType, description: str, values: tuple[str, ...] | None = None) -> Fact:
-    return Fact(name, kind, description, frozenset(values) if values else None)
-
-
-CATALOGUE: dict[str, Fact] = {
-    f.name: f
-    for f in (
-        _fact("route", TEXT, "the decision's route", tuple(Route)),
-        _fact("reasons", LIST, "the decision's reason codes"),
-        _fact("queueHint", TEXT, "the queue the decision suggested; empty when none"),
-        _fact("decisionPriorityChange", NUMBER, "the decision's priorityChange (positive = more urgent)"),
-        _fact("intent", TEXT, "the caller's intent code"),
-        _fact("sentiment", TEXT, "Lex sentiment label", SENTIMENTS),
-        _fact("asksForAgent", FLAG, "the caller asked for a person"),
-        _fact("failedAttempts", NUMBER, "self-service attempts that did not resolve the call"),
-        _fact("tier", TEXT, "customer tier", TIERS),
-        _fact("customerFound", FLAG, "the CRM identified the caller"),
-        _fact("recentContacts72h", NUMBER, "earlier contacts in the last 72 hours"),
-        _fact("openComplaints", NUMBER, "open complaints"),
-        _fact("lastCsat", NUMBER, "the caller's most recent CSAT score 1-5; unknown when not passed"),
-        _fact("channel", TEXT, "contact channel", CHANNELS),
-        _fact("callerType", TEXT, "what the caller's address is", CALLER_TYPES),
-        _fact("callbackPossible", FLAG, "a voice call from a real phone number"),
-        _fact("hours", TEXT, "OPEN or why people are away", HOURS),
-        _fact("minutesUntilClose", NUMBER, "minutes until people leave; unknown when closed"),
-        _fact("estimatedWaitSeconds", NUMBER, "estimated wait in the target queue; unknown when not known"),
-    )
-}
-NULLABLE = frozenset({"lastCsat", "minutesUntilClose", "estimatedWaitSeconds"})
 
 
 @dataclass(frozen=True)
@@ -128,9 +98,8 @@ def parse_policy(document: Any) -> EscalationPolicy:
         problems.add("queues", "must be a non-empty list of queue names like general")
         queues = []
     default_queue = _queue(problems, "defaultQueue", document.get("defaultQueue"), queues)
-    compiler = ConditionCompiler(
-        problems, None, parse_sets(problems, document.get("sets", {})), catalogue=CATALOGUE, nullable=NULLABLE
-    )
+    sets = parse_sets(problems, document.get("sets", {}))
+    compiler = ConditionCompiler(problems, None, sets, catalogue=HANDOFF_FACTS)
     compiler.define_all(document.get("definitions", {}))
     queue_rules = _queue_rules(problems, document.get("queueRules"), compiler, queues)
     base, low, high, adjustments = _priority(problems, document.get("priority"), compiler)

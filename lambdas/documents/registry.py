@@ -1,18 +1,19 @@
-"""The three IVR documents — rules, content, calendar — read from text, whatever their source.
+"""The registry of document kinds, and reading a document from text, whatever its source.
 
-The Lambda (store and bundled defaults), `tandem rules validate/push` and CDK all parse through
-here, so a document that passes `tandem rules validate` is exactly one the function accepts.
+Four kinds: the IVR rules, content and calendar, and the escalation policy (`lambdas.policy`
+defines each). The Lambdas (store and bundled defaults), `tandem rules validate/push` and CDK all
+parse through here, so a document that passes `tandem rules validate` is exactly one the function
+accepts.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lambdas.ivr_decision.storage_format import (
+from lambdas.documents.storage_format import (
     DOCUMENT_MAX_BYTES,
     StorageFormatError,
     check_fits,
@@ -20,24 +21,50 @@ from lambdas.ivr_decision.storage_format import (
     sha256_of,
     split_parts,
 )
-from lambdas.ivr_decision.validation import DocumentError
+from lambdas.policy.validation import DocumentError
 from lambdas.shared.json_text import JsonInputError, json_type, loads, read_text
 
 if TYPE_CHECKING:
-    from lambdas.escalation.policy import EscalationPolicy
-    from lambdas.ivr_decision.calendar import Calendar
-    from lambdas.ivr_decision.content import Content
-    from lambdas.ivr_decision.ruleset import RuleSet
+    from lambdas.policy.calendar import Calendar
+    from lambdas.policy.content import Content
+    from lambdas.policy.escalation import EscalationPolicy
+    from lambdas.policy.rules import RuleSet
 
 DEFAULTS_DIR = Path(__file__).parent / "defaults"
 
-# kind → (document name in the store, "module:parser"). Parsers are imported on first use, so a
-# function pays at cold start only for the documents it reads (escalation never loads content).
-PARSERS: dict[str, tuple[str, str]] = {
-    "tandem/ivr-rules": ("rules", "lambdas.ivr_decision.ruleset:parse_rules"),
-    "tandem/ivr-content": ("content", "lambdas.ivr_decision.content:parse_content"),
-    "tandem/ivr-calendar": ("calendar", "lambdas.ivr_decision.calendar:parse_calendar"),
-    "tandem/escalation-policy": ("escalation", "lambdas.escalation.policy:parse_policy"),
+
+# Each parser imports its module when first called, so a function pays at cold start only for
+# the documents it reads: escalation never loads the rules' or the content's parser.
+def _parse_rules(document: Any) -> RuleSet:
+    from lambdas.policy.rules import parse_rules
+
+    return parse_rules(document)
+
+
+def _parse_content(document: Any) -> Content:
+    from lambdas.policy.content import parse_content
+
+    return parse_content(document)
+
+
+def _parse_calendar(document: Any) -> Calendar:
+    from lambdas.policy.calendar import parse_calendar
+
+    return parse_calendar(document)
+
+
+def _parse_escalation(document: Any) -> EscalationPolicy:
+    from lambdas.policy.escalation import parse_policy
+
+    return parse_policy(document)
+
+
+# kind (what the document's "kind" field says) → (its name in the store and in defaults/, parser)
+PARSERS: dict[str, tuple[str, Callable[[Any], RuleSet | Content | Calendar | EscalationPolicy]]] = {
+    "tandem/ivr-rules": ("rules", _parse_rules),
+    "tandem/ivr-content": ("content", _parse_content),
+    "tandem/ivr-calendar": ("calendar", _parse_calendar),
+    "tandem/escalation-policy": ("escalation", _parse_escalation),
 }
 KIND_OF = {name: kind for kind, (name, _) in PARSERS.items()}
 # A document file may be indented; four times what the store holds leaves room for that, and
@@ -45,32 +72,13 @@ KIND_OF = {name: kind for kind, (name, _) in PARSERS.items()}
 DOCUMENT_FILE_MAX_BYTES = 4 * DOCUMENT_MAX_BYTES
 
 
-def parser_for(kind: str) -> Callable[[Any], Any]:
-    module, function = PARSERS[kind][1].split(":")
-    return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
-
-
 @dataclass(frozen=True)
 class Parsed:
-    name: str  # rules | content | calendar
+    name: str  # rules | content | calendar | escalation
     revision: str
     value: RuleSet | Content | Calendar | EscalationPolicy
     canonical_text: str  # what is stored: compact JSON
     sha256: str
-
-
-@dataclass(frozen=True)
-class Documents:
-    """The documents a decision is made with, and where each one came from."""
-
-    rules: RuleSet
-    content: Content
-    calendar: Calendar
-    sources: dict[str, str]  # name → "store" | "bundled"
-
-    @property
-    def revision(self) -> str:
-        return self.rules.revision
 
 
 def parse_text(text: str, expected: str | None = None) -> Parsed:
@@ -85,8 +93,7 @@ def parse_text(text: str, expected: str | None = None) -> Parsed:
     if not isinstance(kind, str) or kind not in PARSERS:
         kinds = ", ".join(PARSERS)
         raise DocumentError([f"kind: must be one of {kinds}, got {kind!r}"])
-    name = PARSERS[kind][0]
-    parse = parser_for(kind)
+    name, parse = PARSERS[kind]
     if expected is not None and name != expected:
         raise DocumentError([f"kind: expected a {expected} document ({KIND_OF[expected]}), got {kind!r}"])
     value = parse(raw)

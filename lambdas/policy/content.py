@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from lambdas.ivr_decision.validation import HEADER_FIELDS, Problems, check_header, check_keys, join, type_name
+from lambdas.policy.validation import HEADER_FIELDS, Problems, check_header, check_keys, join, type_name
 
 KIND = "tandem/ivr-content"
 LANGUAGE = re.compile(r"^[a-z]{2}$")

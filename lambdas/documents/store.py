@@ -1,4 +1,5 @@
-"""The rule set, content and calendar an operator can change without a deploy, cached per container.
+"""The documents an operator can change without a deploy (rules, content, calendar, escalation
+policy), cached per container.
 
 Documents live in SSM Parameter Store (layout: `storage_format`). A container serves what it
 has for `max_age` seconds, then reads the whole path again with one `GetParametersByPath` call.
@@ -30,9 +31,9 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
-from lambdas.ivr_decision.documents import Documents, Parsed, bundled_defaults, parse_text
-from lambdas.ivr_decision.storage_format import READ_PAGE_SIZE, StorageFormatError, decode_documents
-from lambdas.ivr_decision.validation import DocumentError
+from lambdas.documents.registry import Parsed, bundled_defaults, parse_text
+from lambdas.documents.storage_format import READ_PAGE_SIZE, StorageFormatError, decode_documents
+from lambdas.policy.validation import DocumentError
 from lambdas.shared.aws import ClientLimits, make_client
 from lambdas.shared.budget import Deadline, run_within
 
@@ -91,15 +92,6 @@ class Snapshot:
 
     def get(self, name: str) -> Parsed:
         return self.parsed[name]
-
-    def documents(self) -> Documents:
-        """ivr_decision's three documents, from this snapshot."""
-        return Documents(
-            rules=self.parsed["rules"].value,  # type: ignore[arg-type]
-            content=self.parsed["content"].value,  # type: ignore[arg-type]
-            calendar=self.parsed["calendar"].value,  # type: ignore[arg-type]
-            sources=dict(self.sources),
-        )
 
     @property
     def degraded(self) -> str:
@@ -189,9 +181,6 @@ class DocumentStore:
 
     def source(self, name: str) -> str:
         return self._snapshot.sources[name]
-
-    def documents(self) -> Documents:
-        return self._snapshot.documents()
 
     def refresh(self, read: Read | None = None) -> RefreshOutcome:
         """Read the store now and install the next snapshot; `read` runs the read-and-build (e.g.

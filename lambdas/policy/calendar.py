@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from lambdas.ivr_decision.validation import HEADER_FIELDS, Problems, check_header, check_keys, join, type_name
+from lambdas.policy.validation import HEADER_FIELDS, Problems, check_header, check_keys, join, type_name
 
 KIND = "tandem/ivr-calendar"
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")

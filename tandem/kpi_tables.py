@@ -1,0 +1,82 @@
+"""The KPI report as text tables: the headline figures and a row per value of `--by`.
+
+Shared by `tandem report` and the demo, so both print the same figures the same way.
+"""
+
+from __future__ import annotations
+
+from tandem.kpi import KpiValue, Totals, kpis, ratio
+from tandem.kpi_report import Report
+from tandem.output import table
+
+DASH = "\u2013"  # an en dash: an undefined ratio (nothing to divide by)
+
+
+def kpi_tables(report: Report) -> str:
+    """The headline KPIs and, with `by`, a row per value: the report's tables as text (the demo's too)."""
+    t, k = report.overall, report.kpis
+    threshold = (
+        f"{report.service_level_seconds} s" if report.service_level_seconds is not None else "as configured"
+    )
+    headline = [
+        ["contacts", f"{t['contacts']:,}", "calls (initial contacts)"],
+        ["containment", _percent(k["containmentRate"]), f"{t['contained']:,} contained of contacts"],
+        ["transfer", _percent(k["transferRate"]), f"{t['transferred']:,} to an agent or external number"],
+        ["abandon", _percent(k["abandonRate"]), f"{t['abandoned']:,} abandoned of {t['queued']:,} queued"],
+        ["callback", _percent(k["callbackRate"]), f"{t['callbacks']:,} callbacks of contacts"],
+        ["errors", _percent(k["errorRate"]), f"{t['errors']:,} not served, of contacts"],
+        ["AHT", _duration(k["averageHandleSeconds"]), f"per handled call ({t['handled']:,})"],
+        ["avg queue wait", _duration(k["averageQueueWaitSeconds"]), f"per queued call ({t['queued']:,})"],
+        ["service level", _percent(k["serviceLevel"]), f"answered within threshold ({threshold}) of queued"],
+        ["CSAT", _csat(k), "mean rating 1..5 (n = responses)"],
+    ]
+    parts = [table(["measure", "value", "basis"], headline)]
+    if report.by is None:
+        return "\n".join(parts)
+    rows = [
+        [rank, row.value, *_row_figures(row.totals, t["contacts"])] for rank, row in enumerate(report.rows, 1)
+    ]
+    headers = ["#", report.by, "contacts", "share", "contained", "transfer", "abandon", "callback", "errors"]
+    parts.append("\n" + table([*headers, "AHT", "wait", "SL", "CSAT"], rows))
+    if not rows:
+        parts.append(f"(no {report.by} counters in the range)")
+    elif report.by == "reason":
+        parts.append(
+            "\nA call with several escalation reasons counts once under each; NONE: calls not escalated."
+        )
+    return "\n".join(parts)
+
+
+def _row_figures(totals: Totals, all_contacts: int) -> list[str]:
+    k = kpis(totals)
+    share = ratio(totals["contacts"], all_contacts)
+    return [
+        f"{totals['contacts']:,}",
+        _percent(share),
+        _percent(k["containmentRate"]),
+        _percent(k["transferRate"]),
+        _percent(k["abandonRate"]),
+        _percent(k["callbackRate"]),
+        _percent(k["errorRate"]),
+        _duration(k["averageHandleSeconds"]),
+        _duration(k["averageQueueWaitSeconds"]),
+        _percent(k["serviceLevel"]),
+        _csat(k),
+    ]
+
+
+def _percent(value: KpiValue) -> str:
+    return DASH if value is None else f"{value * 100:.1f}%"
+
+
+def _duration(seconds: KpiValue) -> str:
+    """mm:ss, rounded to the second; minutes go past 59 rather than into hours."""
+    if seconds is None:
+        return DASH
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes:02d}:{rest:02d}"
+
+
+def _csat(k: dict[str, KpiValue]) -> str:
+    average = k["csatAverage"]
+    return f"{DASH if average is None else f'{average:.2f}'} (n={k['csatResponses']})"
