@@ -20,8 +20,8 @@ import pytest
 from lambdas.ctr_ingest.aggregates import counter_key
 from lambdas.shared.kpi import COUNTERS
 from tandem.cli import main
-from tandem.kpi_tables import DASH
 from tandem.kpi_report import MAX_DAYS, CounterError, RangeError, build_report, check_range, read_counters
+from tandem.kpi_tables import DASH
 from tandem.local import Sandbox
 
 FROM, TO = date(2026, 1, 10), date(2026, 3, 15)
