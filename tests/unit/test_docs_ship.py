@@ -62,3 +62,17 @@ def test_every_relative_link_in_the_readme_and_docs_resolves() -> None:
         if not (page.parent / target).exists()
     ]
     assert broken == []
+
+
+# A repository path in backquotes: a top-level package or folder, then at least one more part.
+CODE_PATH = re.compile(r"`((?:lambdas|infra|tandem|flowdoc|flows|tests|docs|bench)/[A-Za-z0-9_./*{},-]*)`")
+
+
+def test_every_path_the_architecture_map_names_exists() -> None:
+    # Given docs/architecture.md / When each backquoted path is looked up (globs expanded)
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    cited = {match.rstrip("/") for match in CODE_PATH.findall(text)}
+    missing = sorted(path for path in cited if not any(REPO.glob(path)))
+    # Then every one is in the repository, and the map names enough of them to be a map
+    assert len(cited) >= 40
+    assert missing == []
