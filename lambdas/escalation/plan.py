@@ -36,6 +36,22 @@ class CallbackChoice:
     possible: bool  # the caller can be called back (a voice call from a real number)
 
 
+@dataclass(frozen=True)
+class HandoffPlan:
+    """What the handoff decided, with the context and the wait estimate it was decided from."""
+
+    context: HandoffContext
+    queue: QueueChoice
+    priority: PriorityChoice
+    callback: CallbackChoice
+    wait_seconds: float | None
+    wait_source: str
+
+    @property
+    def offers_callback(self) -> bool:
+        return self.callback.wanted and self.callback.possible
+
+
 def choose_queue(facts: dict[str, Any], policy: EscalationPolicy) -> QueueChoice:
     hint = facts["queueHint"]
     for rule in policy.queue_rules:
