@@ -21,7 +21,7 @@ from lambdas.ctr_ingest.classify import (
     latest_per_segment,
     summarise_call,
 )
-from lambdas.ctr_ingest.record import ContactRecord, parse_record
+from lambdas.ctr_ingest.contact_record import ContactRecord, parse_record
 
 NEW_YORK = ZoneInfo("America/New_York")
 SERVICE_LEVEL = 20
