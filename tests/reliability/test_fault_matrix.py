@@ -263,8 +263,10 @@ def test_configured_client_timeouts_fit_the_budget_which_fits_the_block(
     from infra import constants
 
     module = importlib.import_module(f"lambdas.{handler}.handler")
+    # Defined beside the clients they configure: the handler, escalation's deps, or the store.
+    owner = {("escalation", "DYNAMODB_LIMITS"): "deps", ("escalation", "CONNECT_LIMITS"): "deps"}
     configured: ClientLimits = getattr(module, limits, None) or getattr(
-        importlib.import_module(f"lambdas.{handler}.store"), limits
+        importlib.import_module(f"lambdas.{handler}.{owner.get((handler, limits), 'store')}"), limits
     )
     budget = module.CONTAINER.get().config.budget_ms / 1000  # the deployed default (the sandbox sets none)
     assert configured.connect_timeout + configured.read_timeout <= budget
