@@ -1,7 +1,7 @@
 """The handoff plan: queue, priority, callback and the agent's whisper. Pure: no AWS, no clock.
 
 The queue is chosen first (queue rules see the wait only when the flow passed one), then the wait
-for that queue is estimated by the handler, then priority and callback are decided with it.
+for that queue is estimated (`lambdas.escalation.handoff`), then priority and callback are decided with it.
 """
 
 from __future__ import annotations

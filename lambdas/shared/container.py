@@ -71,6 +71,10 @@ class Container(Generic[D]):
         """While the block runs, `get()` answers the dependencies with these fields replaced (built
         or rebuilt ones alike, so a cold start inside the block keeps them); restored on exit."""
         with self._lock:
+            if self._deps is not None:  # a misspelt field fails here, not inside a handler's call
+                known = {f.name for f in dataclasses.fields(self._deps)}
+                if unknown := sorted(set(fields) - known):
+                    raise TypeError(f"{type(self._deps).__name__} has no field {', '.join(unknown)}")
             saved = self._replacements
             self._replacements = {**saved, **fields}
         try:

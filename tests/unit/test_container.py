@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import pytest
+
 from lambdas.shared.clock import Clock, utc_now
 from lambdas.shared.container import Container
 
@@ -50,4 +52,12 @@ def test_replacements_nest_and_unwind_in_order() -> None:
         with container.replaced(clock=lambda: later):
             assert container.get().clock() == later
         assert container.get().clock() == PINNED
+    assert container.get().clock is utc_now
+
+
+def test_replacing_a_field_the_dependencies_do_not_have_is_refused_at_once() -> None:
+    container = counting_container()
+    container.get()
+    with pytest.raises(TypeError, match="Deps has no field clok"), container.replaced(clok=utc_now):
+        pass
     assert container.get().clock is utc_now
