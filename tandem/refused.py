@@ -20,7 +20,7 @@ from tandem.kpi_report import check_range
 @dataclass(frozen=True)
 class RefusedRecord:
     arrived_at: str  # UTC ISO, from Kinesis's approximate arrival time
-    reason: str  # a lambdas.ctr_ingest.record.Refusal code
+    reason: str  # a lambdas.ctr_ingest.contact_record.Refusal code
     field: str  # the field at fault ("record": the data as a whole)
     contact_hash: str  # sha256 of the ContactId, shortened; UNREADABLE when the id was malformed
     record_id: str  # the Kinesis record: shard and sequence number

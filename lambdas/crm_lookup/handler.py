@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from lambdas.crm_lookup.adapters.base import CrmAdapter
@@ -19,6 +18,7 @@ from lambdas.crm_lookup.service import lookup_caller, unknown_caller_fields
 from lambdas.shared.aws import ClientLimits, make_client
 from lambdas.shared.budget import Deadline
 from lambdas.shared.cache import TtlCache
+from lambdas.shared.clock import Clock, utc_now
 from lambdas.shared.connect_handler import run_connect_handler
 from lambdas.shared.container import Container
 from lambdas.shared.event import ContactEvent
@@ -38,6 +38,9 @@ class LookupDeps:
     config: LookupConfig
     adapter: CrmAdapter
     cache: TtlCache[CustomerRecord | None]
+    # Recent contacts are counted back from this moment; the sandbox leaves it on the wall clock,
+    # where the demo data it reads was seeded.
+    clock: Clock = utc_now
 
 
 def build_deps() -> LookupDeps:
@@ -75,7 +78,7 @@ def _lookup(event: ContactEvent, context: Any) -> dict[str, str]:
         cache=deps.cache,
         config=deps.config,
         deadline=deadline,
-        now=datetime.now(UTC),
+        now=deps.clock(),
     )
     elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
     # One line per lookup; a WARNING when the CRM failed, naming the problem (never the number)

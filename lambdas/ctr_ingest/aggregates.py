@@ -10,7 +10,7 @@ contact segment, and the contributions this call has added to the counters (so a
 of a record replaces them by a delta, and an older or repeated one changes nothing). The day is the
 call's first segment's initiation day in the centre's time zone.
 
-Refused records (`record.Refusal`): pk `REFUSED#<YYYY-MM-DD>` (the day the record reached the
+Refused records (`contact_record.Refusal`): pk `REFUSED#<YYYY-MM-DD>` (the day the record reached the
 stream, in the centre's time zone), sk `<arrival time, UTC ISO>#<shard>:<sequence number>`, so a
 redelivered record overwrites its own item and a day lists in arrival order. The item holds the
 reason, the field, a hash of the contact id, whether the raw record reached the refused-records

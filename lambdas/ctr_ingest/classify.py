@@ -49,7 +49,7 @@ from datetime import datetime, tzinfo
 from typing import TypeVar
 
 from lambdas.ctr_ingest.aggregates import ALL, NONE, Contribution
-from lambdas.ctr_ingest.record import ContactRecord
+from lambdas.ctr_ingest.contact_record import ContactRecord
 from lambdas.shared import kpi
 
 SERVED_IN_IVR = ("SELF_SERVED", "CLOSED")

@@ -2,7 +2,7 @@
 
 Each record's data is one contact trace record. Powertools' BatchProcessor parses every record;
 the parsed ones are counted as calls by `CounterStore` in a few DynamoDB calls. A record that
-cannot be counted is refused (`record.Refusal`): it changes no counter (retrying would fail the
+cannot be counted is refused (`contact_record.Refusal`): it changes no counter (retrying would fail the
 same way and hold the shard), is logged by reason code and field name (never a value), and is kept
 once by `RefusalStore` (listed in the Metrics table, the raw record in the refused-records queue),
 counted in `RecordsRefused` by `reason`. Records whose write or keeping failed are reported as
@@ -23,12 +23,12 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 
 from lambdas.ctr_ingest.aggregates import Contribution
+from lambdas.ctr_ingest.call_counters import Codec, CounterStore, IngestResult
 from lambdas.ctr_ingest.classify import contribution, summarise_call
 from lambdas.ctr_ingest.config import IngestConfig
-from lambdas.ctr_ingest.record import ContactRecord, MalformedRecord, parse_record
+from lambdas.ctr_ingest.contact_record import ContactRecord, MalformedRecord, parse_record
 from lambdas.ctr_ingest.refusals import KeepResult, RefusalStore, Refused, contact_hash
 from lambdas.ctr_ingest.segment_state import decode, encode
-from lambdas.ctr_ingest.store import Codec, CounterStore, IngestResult
 from lambdas.shared.aws import ClientLimits, make_client
 from lambdas.shared.container import Container
 from lambdas.shared.observability import MetricUnit, get_logger, get_metrics, single_metric
@@ -108,32 +108,40 @@ def _arrival(record: KinesisStreamRecord) -> datetime:
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    started = time.perf_counter()
-    records = event.get("Records") or []
     try:
-        deps = CONTAINER.get()  # a ConfigError fails the invocation: the batch waits for a fix
-        processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
-        with processor(records=records, handler=_parse):
-            outcomes = [
-                (raw["kinesis"]["sequenceNumber"], result)
-                for status, result, raw in processor.process()
-                if status == "success"
-            ]
-            parsed = [(sequence, r) for sequence, r in outcomes if isinstance(r, ContactRecord)]
-            refused = [r for _, r in outcomes if isinstance(r, Refused)]
-            result = _count(deps, parsed, deps.refusals.keys(refused))
-            kept = deps.refusals.keep(refused, result.also_found)
-            for raw in records:
-                if raw["kinesis"]["sequenceNumber"] in result.failed_items | kept.failed_items:
-                    _report_failure(processor, raw)
-        _count_refusals(kept)
-        _observe(result, kept, records, len(parsed), started)
-        return processor.response()  # type: ignore[return-value]
+        return _ingest(event.get("Records") or [])
     finally:
-        try:
-            metrics.flush_metrics()
-        except Exception as error:  # metrics must never cost a batch
-            logger.warning("metrics flush failed", extra={"error_type": type(error).__name__})
+        _flush_metrics()
+
+
+def _ingest(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Parse the batch, count the parsed calls, keep the refused records; report what failed."""
+    started = time.perf_counter()
+    deps = CONTAINER.get()  # a ConfigError fails the invocation: the batch waits for a fix
+    processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
+    with processor(records=records, handler=_parse):
+        outcomes = [
+            (raw["kinesis"]["sequenceNumber"], result)
+            for status, result, raw in processor.process()
+            if status == "success"
+        ]
+        parsed = [(sequence, r) for sequence, r in outcomes if isinstance(r, ContactRecord)]
+        refused = [r for _, r in outcomes if isinstance(r, Refused)]
+        result = _count(deps, parsed, deps.refusals.keys(refused))
+        kept = deps.refusals.keep(refused, result.also_found)
+        for raw in records:
+            if raw["kinesis"]["sequenceNumber"] in result.failed_items | kept.failed_items:
+                _report_failure(processor, raw)
+    _count_refusals(kept)
+    _observe(result, kept, records, len(parsed), started)
+    return processor.response()  # type: ignore[return-value]
+
+
+def _flush_metrics() -> None:
+    try:
+        metrics.flush_metrics()
+    except Exception as error:  # metrics must never cost a batch
+        logger.warning("metrics flush failed", extra={"error_type": type(error).__name__})
 
 
 def _count_refusals(kept: KeepResult) -> None:

@@ -34,7 +34,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from lambdas.ctr_ingest.aggregates import PK, REFUSED_TTL_DAYS, SK, iso_utc, refused_key
-from lambdas.ctr_ingest.record import Refusal
+from lambdas.ctr_ingest.contact_record import Refusal
 from lambdas.shared.tables import METRICS
 
 UNREADABLE_ID = "UNREADABLE"  # the contact hash when the record has no well-formed ContactId

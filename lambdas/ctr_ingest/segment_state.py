@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from lambdas.ctr_ingest.record import AgentSegment, Attributes, ContactRecord, QueueSegment
+from lambdas.ctr_ingest.contact_record import AgentSegment, Attributes, ContactRecord, QueueSegment
 
 
 def encode(record: ContactRecord) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The handoff plan: queue, priority, callback and the agent's whisper. Pure: no AWS, no clock.
 
 The queue is chosen first (queue rules see the wait only when the flow passed one), then the wait
-for that queue is estimated by the handler, then priority and callback are decided with it.
+for that queue is estimated (`lambdas.escalation.handoff`), then priority and callback are decided with it.
 """
 
 from __future__ import annotations
@@ -34,6 +34,22 @@ class CallbackChoice:
     wanted: bool  # the situation calls for a callback
     reason: str  # DECISION, LONG_WAIT, CLOSING_SOON, CLOSED, or "" when not wanted
     possible: bool  # the caller can be called back (a voice call from a real number)
+
+
+@dataclass(frozen=True)
+class HandoffPlan:
+    """What the handoff decided, with the context and the wait estimate it was decided from."""
+
+    context: HandoffContext
+    queue: QueueChoice
+    priority: PriorityChoice
+    callback: CallbackChoice
+    wait_seconds: float | None
+    wait_source: str
+
+    @property
+    def offers_callback(self) -> bool:
+        return self.callback.wanted and self.callback.possible
 
 
 def choose_queue(facts: dict[str, Any], policy: EscalationPolicy) -> QueueChoice:

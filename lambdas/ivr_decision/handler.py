@@ -6,22 +6,21 @@ Thin on purpose: refresh the documents when due, build the context, decide, reco
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from lambdas.documents.store import DocumentStore, StoreReporter, open_store, refresh_when_due
 from lambdas.ivr_decision.config import DecisionConfig
 from lambdas.ivr_decision.decide import Decision, Documents, decide
-from lambdas.ivr_decision.recorder import interaction_item
+from lambdas.ivr_decision.interaction_store import interaction_item, put_interaction
 from lambdas.ivr_decision.signals import DecisionContext, build_context
 from lambdas.policy.facts import Route
 from lambdas.shared.aws import ClientLimits, make_client
 from lambdas.shared.budget import Deadline, run_within
+from lambdas.shared.clock import Clock, utc_now
 from lambdas.shared.connect_handler import run_connect_handler
 from lambdas.shared.container import Container
-from lambdas.shared.dynamodb_item import to_dynamodb
 from lambdas.shared.event import ContactEvent
 from lambdas.shared.observability import MetricUnit, get_logger, get_metrics
 from lambdas.shared.response import Status, flat_response, to_flow_value
@@ -36,19 +35,12 @@ REPORTER = StoreReporter(logger, metrics, subject="rules", metric_prefix="Rules"
 DOCUMENTS = ("rules", "content", "calendar")
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-# Replaced by the sandbox and tests to decide "as of" a given moment (holidays, opening hours).
-clock: Callable[[], datetime] = utc_now
-
-
 @dataclass(frozen=True)
 class DecisionDeps:
     config: DecisionConfig
     store: DocumentStore
     dynamodb: Any
+    clock: Clock = utc_now  # decides "as of" this moment (holidays, opening hours); the sandbox pins it
 
 
 def build_deps() -> DecisionDeps:
@@ -82,7 +74,7 @@ def _decide(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
     snapshot = deps.store.snapshot()  # one set for the whole decision
     documents = Documents.served(snapshot)
     degraded = REPORTER.degraded_reason(snapshot)
-    now = clock()
+    now = deps.clock()
     context = build_context(event, documents.rules, documents.calendar, now, deps.config.time_zone)
     decision = decide(context, documents)
     recorded = _record(
@@ -168,7 +160,7 @@ def _record(
     try:
         run_within(
             deadline,
-            lambda: deps.dynamodb.put_item(TableName=deps.config.interactions_table, Item=to_dynamodb(item)),
+            lambda: put_interaction(deps.dynamodb, deps.config.interactions_table, item),
         )
     except Exception as error:  # the caller still gets the decision; the gap is counted
         logger.warning("interaction not recorded", extra={"error_type": type(error).__name__})

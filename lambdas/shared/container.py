@@ -3,17 +3,23 @@
 Dependencies (clients, caches, config) are built once, at import when possible so the work lands
 in the init phase, and rebuilt after `reset()` (the sandbox resets them to simulate a cold start).
 A configuration error is kept, not raised, so the handler can still answer the flow.
+The sandbox replaces fields of the built dependencies for a while (`replaced`), e.g. the clock,
+which is how it pins the moment a handler decides by.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import threading
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-D = TypeVar("D")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+D = TypeVar("D", bound="DataclassInstance")
 
 
 class Container(Generic[D]):
@@ -21,6 +27,7 @@ class Container(Generic[D]):
         self._build = build
         self._deps: D | None = None
         self._error: Exception | None = None
+        self._replacements: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def get(self) -> D:
@@ -35,6 +42,8 @@ class Container(Generic[D]):
             if self._deps is None:
                 assert self._error is not None
                 raise self._error
+            if self._replacements:
+                return dataclasses.replace(self._deps, **self._replacements)
             return self._deps
 
     def warm(self) -> None:
@@ -56,3 +65,20 @@ class Container(Generic[D]):
         with self._lock:
             self._deps = None
             self._error = None
+
+    @contextlib.contextmanager
+    def replaced(self, **fields: Any) -> Iterator[None]:
+        """While the block runs, `get()` answers the dependencies with these fields replaced (built
+        or rebuilt ones alike, so a cold start inside the block keeps them); restored on exit."""
+        with self._lock:
+            if self._deps is not None:  # a misspelt field fails here, not inside a handler's call
+                known = {f.name for f in dataclasses.fields(self._deps)}
+                if unknown := sorted(set(fields) - known):
+                    raise TypeError(f"{type(self._deps).__name__} has no field {', '.join(unknown)}")
+            saved = self._replacements
+            self._replacements = {**saved, **fields}
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._replacements = saved

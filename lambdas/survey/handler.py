@@ -9,21 +9,20 @@ cannot be written in time), `csat` (the rating stored, or empty) and `recorded` 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from lambdas.shared.aws import ClientLimits, make_client
 from lambdas.shared.budget import BudgetExceeded, Deadline, run_within
+from lambdas.shared.clock import Clock, utc_now
 from lambdas.shared.connect_handler import run_connect_handler
 from lambdas.shared.container import Container
-from lambdas.shared.dynamodb_item import to_dynamodb
 from lambdas.shared.event import ContactEvent
 from lambdas.shared.observability import MetricUnit, get_logger, get_metrics
 from lambdas.shared.response import Status, flat_response
 from lambdas.survey.config import SurveyConfig
-from lambdas.survey.record import parse_rating, routing_codes, survey_item
+from lambdas.survey.rating import parse_rating, routing_codes
+from lambdas.survey.rating_store import put_rating, survey_item
 
 SERVICE = "survey"
 # Two attempts of a short write: worst case about 2 x 0.8 s plus backoff, inside the 1.5 s budget's
@@ -34,18 +33,11 @@ logger = get_logger(SERVICE)
 metrics = get_metrics(SERVICE)
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-# Replaced by the sandbox and tests to record "as of" a given moment.
-clock: Callable[[], datetime] = utc_now
-
-
 @dataclass(frozen=True)
 class SurveyDeps:
     config: SurveyConfig
     dynamodb: Any
+    clock: Clock = utc_now  # records "as of" this moment; the sandbox pins it
 
 
 def build_deps() -> SurveyDeps:
@@ -74,12 +66,12 @@ def _record_survey(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
     deps = CONTAINER.get()  # a ConfigError becomes DEGRADED/CONFIG in run_connect_handler
     deadline = Deadline.after_ms(deps.config.budget_ms, lambda_context)
     codes = routing_codes(event)
-    item = survey_item(event, csat, codes, now=clock(), ttl_days=deps.config.interaction_ttl_days)
+    item = survey_item(event, csat, codes, now=deps.clock(), ttl_days=deps.config.interaction_ttl_days)
     problem = ""
     try:
         run_within(
             deadline,
-            lambda: deps.dynamodb.put_item(TableName=deps.config.interactions_table, Item=to_dynamodb(item)),
+            lambda: put_rating(deps.dynamodb, deps.config.interactions_table, item),
         )
     except Exception as error:  # the caller is thanked either way; the gap is counted
         problem = "TIMEOUT" if isinstance(error, BudgetExceeded) else "STORE_UNAVAILABLE"

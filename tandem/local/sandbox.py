@@ -47,6 +47,8 @@ from tandem.local.queues import create_queues
 from tandem.rules_store import SANDBOX_CONFIG_PATH
 
 FUNCTIONS = ("crm_lookup", "ivr_decision", "escalation", "survey", "ctr_ingest")
+# The functions whose deps carry the clock they decide and record by (`box.clock` pins it).
+PINNED_CLOCKS = ("ivr_decision", "escalation", "survey")
 FUNCTION_TIMEOUT_MS = 3000  # matches the deployed functions' timeout
 # The demo's Connect instance (tandem/demo/handlers.py) and its queues, with fixed, readable fake queue ids.
 # GetCurrentMetricData is answered by `tandem.local.connect_fake` (moto has no such operation).
@@ -192,16 +194,10 @@ class Sandbox:
         """
         if moment.tzinfo is None:
             raise ValueError("clock needs an aware datetime, e.g. datetime(2026, 12, 25, 10, tzinfo=UTC)")
-        # Every handler that decides by the clock (ivr_decision, escalation) exposes `clock`.
-        modules = [m for m in map(handler_module, FUNCTIONS) if hasattr(m, "clock")]
-        saved = [m.clock for m in modules]  # type: ignore[attr-defined]
-        for module in modules:
-            module.clock = lambda: moment  # type: ignore[attr-defined]
-        try:
+        with contextlib.ExitStack() as pinned:
+            for name in PINNED_CLOCKS:
+                pinned.enter_context(handler_module(name).CONTAINER.replaced(clock=lambda: moment))
             yield moment
-        finally:
-            for module, original in zip(modules, saved, strict=True):
-                module.clock = original  # type: ignore[attr-defined]
 
     def queue_metrics(
         self,

@@ -264,7 +264,13 @@ def test_configured_client_timeouts_fit_the_budget_which_fits_the_block(
     from lambdas.documents import store  # the document store's limits (ivr_decision and escalation)
 
     module = importlib.import_module(f"lambdas.{handler}.handler")
-    configured: ClientLimits = getattr(module, limits, None) or getattr(store, limits)
+    # Defined beside the clients they configure: the handler, escalation's deps, or the document store.
+    owner = {("escalation", "DYNAMODB_LIMITS"): "deps", ("escalation", "CONNECT_LIMITS"): "deps"}
+    configured: ClientLimits = getattr(module, limits, None) or (
+        getattr(importlib.import_module(f"lambdas.{handler}.{owner[(handler, limits)]}"), limits)
+        if (handler, limits) in owner
+        else getattr(store, limits)
+    )
     budget = module.CONTAINER.get().config.budget_ms / 1000  # the deployed default (the sandbox sets none)
     assert configured.connect_timeout + configured.read_timeout <= budget
     assert budget < constants.FUNCTION_TIMEOUT_SECONDS < constants.FLOW_BLOCK_TIME_LIMIT_SECONDS

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from lambdas.escalation import handler as escalation
+from lambdas.escalation import deps as escalation
 from tandem.local import Sandbox, sandbox
 from tandem.local.faults import Fault
 from tests.conftest import assert_flow_contract

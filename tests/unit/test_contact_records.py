@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from lambdas.ctr_ingest.classify import CallSummary, latest_per_segment, summarise_call
-from lambdas.ctr_ingest.record import parse_record
+from lambdas.ctr_ingest.contact_record import parse_record
 from tandem.demo.contact_records import (
     ACW_SECONDS,
     HOLD_SECONDS,

@@ -20,7 +20,7 @@ from lambdas.ctr_ingest.classify import (
     latest_per_segment,
     summarise_call,
 )
-from lambdas.ctr_ingest.record import ContactRecord, parse_record
+from lambdas.ctr_ingest.contact_record import ContactRecord, parse_record
 from lambdas.shared import kpi
 from lambdas.shared.kpi import OUTCOME_COUNTERS
 

@@ -7,7 +7,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-from lambdas.ctr_ingest.record import Refusal
+from lambdas.ctr_ingest.contact_record import Refusal
 from lambdas.ctr_ingest.refusals import (
     MAX_MESSAGE_BYTES,
     MAX_SEND_ENTRIES,

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lambdas.ctr_ingest.aggregates import Contribution
-from lambdas.ctr_ingest.store import Codec, CounterStore, IngestResult
+from lambdas.ctr_ingest.call_counters import Codec, CounterStore, IngestResult
 from tandem.local import Sandbox, sandbox
 from tandem.local.faults import Fault
 

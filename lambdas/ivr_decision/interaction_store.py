@@ -1,4 +1,5 @@
-"""Every decision becomes an interaction event, for metrics and for replaying new rules on old calls.
+"""The decision item: every decision becomes an interaction event, for metrics and for replaying
+new rules on old calls.
 
 One item per decision in the Interactions table, under the contact's partition. The item holds
 the facts the rules saw — never the transcript, the caller's number, name or customer id — plus
@@ -14,6 +15,7 @@ from typing import Any
 
 from lambdas.ivr_decision.decide import Decision, Documents
 from lambdas.ivr_decision.signals import DecisionContext
+from lambdas.shared.dynamodb_item import to_dynamodb
 from lambdas.shared.event import ContactEvent
 from lambdas.shared.tables import INTERACTIONS
 
@@ -61,3 +63,8 @@ def interaction_item(
         "sources": dict(documents.sources),
         INTERACTIONS.ttl_attribute or "expiresAt": int((now + timedelta(days=ttl_days)).timestamp()),
     }
+
+
+def put_interaction(dynamodb: Any, table: str, item: dict[str, Any]) -> None:
+    """Write one decision item (an `interaction_item`); a retried block overwrites the same key."""
+    dynamodb.put_item(TableName=table, Item=to_dynamodb(item))

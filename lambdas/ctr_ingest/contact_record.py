@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-# Codes as the flows write them (see lambdas/survey/record.py, which this package does not bundle).
+# Codes as the flows write them (see lambdas/survey/rating.py, which this package does not bundle).
 CODE = re.compile(r"[A-Z][A-Z0-9_]{0,47}")
 QUEUE_CODE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 # Connect ids are UUIDs; anything id-like is accepted so sandbox and test ids work too.

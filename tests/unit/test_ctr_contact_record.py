@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from lambdas.ctr_ingest.record import (
+from lambdas.ctr_ingest.contact_record import (
     AgentSegment,
     Attributes,
     ContactRecord,

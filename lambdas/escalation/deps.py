@@ -1,0 +1,89 @@
+"""What escalation's two operations share: configuration, clients, the clock, logging and metrics.
+
+Built once per container (`lambdas.escalation.handler.CONTAINER`) and passed to each operation.
+The keyed-hash secret, the key for callback claims, is read in the init phase
+(`KeyedHashSecret`); `callback_hasher` reads it again when a call needs it after a failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lambdas.documents.store import DocumentStore, StoreReporter, open_store
+from lambdas.escalation.config import EscalationConfig
+from lambdas.escalation.queue_metrics import ConnectQueueMetrics, parse_instance_arn, queue_ids
+from lambdas.shared.aws import ClientLimits, LazyClient, make_client
+from lambdas.shared.budget import Deadline
+from lambdas.shared.clock import Clock, utc_now
+from lambdas.shared.keyed_hash import KeyedHasher
+from lambdas.shared.keyed_hash_secret import KeyedHashSecret
+from lambdas.shared.observability import MetricUnit, get_logger, get_metrics, single_metric
+
+SERVICE = "escalation"
+CONNECT_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.6, max_attempts=1)
+DYNAMODB_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=2)
+SECRETS_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=1)
+DOCUMENTS = ("escalation", "calendar")
+# The keyed-hash secret is read in the init phase within HASH_KEY_INIT_BUDGET_MS (Secrets Manager
+# answers in tens of ms). After a failure it is read again at most every HASH_KEY_RETRY_SECONDS,
+# by a call that needs it, within HASH_KEY_BUDGET_MS of that call's budget: the rest is kept for
+# the handoff or claim write, so a slow Secrets Manager never costs the record of the call.
+HASH_KEY_INIT_BUDGET_MS = 1000
+HASH_KEY_BUDGET_MS = 300
+HASH_KEY_RETRY_SECONDS = 10
+
+logger = get_logger(SERVICE)
+metrics = get_metrics(SERVICE)
+REPORTER = StoreReporter(logger, metrics, subject="policy", metric_prefix="Policy")
+
+
+@dataclass(frozen=True)
+class EscalationDeps:
+    config: EscalationConfig
+    store: DocumentStore
+    queue_metrics: ConnectQueueMetrics
+    dynamodb: Any
+    hash_secret: KeyedHashSecret
+    clock: Clock = utc_now  # plans "as of" this moment (closing time, holidays); the sandbox pins it
+
+
+def build_deps() -> EscalationDeps:
+    config = EscalationConfig.from_env()
+    store = open_store(
+        config.config_path,
+        DOCUMENTS,
+        max_age_seconds=config.max_age_seconds,
+        retry_after_failure_seconds=config.retry_after_failure_seconds,
+        init_budget_ms=config.budget_ms,
+        reporter=REPORTER,
+    )
+    instance_id = parse_instance_arn(config.instance_arn)
+    queue_metrics = ConnectQueueMetrics(
+        LazyClient("connect-slim", CONNECT_LIMITS),
+        instance_id,
+        queue_ids(config.queue_arns, instance_id),
+        requests_per_second=config.metrics_requests_per_second,
+    )
+    hash_secret = KeyedHashSecret(
+        make_client("secretsmanager-slim", SECRETS_LIMITS),
+        config.keyed_hash_secret,
+        retry_after_seconds=HASH_KEY_RETRY_SECONDS,
+    )
+    hash_secret.hasher(Deadline.after_ms(HASH_KEY_INIT_BUDGET_MS))  # a failure is retried when needed
+    return EscalationDeps(config, store, queue_metrics, make_client("dynamodb", DYNAMODB_LIMITS), hash_secret)
+
+
+def callback_hasher(deps: EscalationDeps, deadline: Deadline) -> tuple[KeyedHasher | None, str]:
+    """The key for the number's claim, or None and why not (logged once, counted by reason)."""
+    hasher = deps.hash_secret.hasher(deadline.sooner(HASH_KEY_BUDGET_MS))
+    if hasher is not None:
+        return hasher, ""
+    problem = deps.hash_secret.problem or "UNAVAILABLE"
+    logger.warning(
+        "callback de-duplication unavailable",
+        extra={"problem": problem, "error_type": deps.hash_secret.error_type or problem},
+    )
+    with single_metric(name="CallbackDedupeUnavailable", unit=MetricUnit.Count, value=1) as metric:
+        metric.add_dimension(name="reason", value=problem)
+    return None, problem
