@@ -470,7 +470,7 @@ def test_a_claim_that_cannot_be_written_answers_in_time_and_the_promised_callbac
 def test_a_claim_that_cannot_be_written_books_exactly_one_callback_in_the_flow() -> None:
     """The real flows on the real handlers: the claim's DEGRADED answer is not "pending", so the
     caller who took the offer gets the callback (once), as the flow's claim branch promises."""
-    from tandem.flows.scenarios import place_call, scenario
+    from tandem.demo.scenarios import place_call, scenario
 
     with sandbox(attach=False) as box, box.fault(FAULTS["access-denied"]("dynamodb", "PutItem")):
         result = place_call(box, scenario("long-queue-callback"))
