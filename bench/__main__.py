@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from bench import bench_crm_lookup, bench_escalation, bench_flows, bench_ivr_decision, bench_metrics
+from bench import (
+    bench_crm_lookup,
+    bench_escalation,
+    bench_flows,
+    bench_ivr_decision,
+    bench_metrics,
+    bench_rules,
+)
 
 
 def main() -> None:
@@ -14,6 +21,7 @@ def main() -> None:
     print("Tandem benchmarks (ratios are robust to a noisy machine; absolute times are not)")
     bench_crm_lookup.main(runs=args.runs)
     bench_ivr_decision.main(runs=args.runs)
+    bench_rules.main()
     bench_escalation.main(runs=args.runs)
     bench_flows.main()
     bench_metrics.main()

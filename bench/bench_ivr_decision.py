@@ -126,7 +126,7 @@ def _decision_time() -> None:
     timings.sort()
     p50, p99 = statistics.median(timings), timings[int(len(timings) * 0.99)]
     print(
-        f"decision logic (context + {len(rules.rules)} rules, all evaluated for reasons), "
+        f"decision logic (context + {len(rules.rules)} rules, those that can match tested), "
         f"{DECISIONS} decisions: p50 {p50:.0f} µs, p99 {p99:.0f} µs per decision"
     )
     print(f"  routes in the mix: {', '.join(f'{k} {v}' for k, v in sorted(routes.items()))}")

@@ -69,7 +69,7 @@ class Decision:
 def decide(context: DecisionContext, documents: Documents) -> Decision:
     rules = documents.rules
     facts = context.facts
-    matched = [rule for rule in rules.rules if rule.matches(facts)]
+    matched = rules.matching(facts)
     if matched:
         winner = matched[0]
         rule_id, action = winner.id, winner.action

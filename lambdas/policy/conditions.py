@@ -8,11 +8,16 @@ fact (such as the handoff's `reasons`) for one code. Each document compiles agai
 of the one fact catalogue (`facts.DECISION_FACTS`, `facts.HANDOFF_FACTS`); a fact outside it, a
 value of the wrong type or outside its enumeration is a problem reported with the owner and the
 field path, and nothing invalid is ever compiled.
+
+The compiler also notes each predicate's `LeadingTest`: an `eq`/`in` on a text or flag fact that
+is tested first and, when false, makes the whole predicate false without testing anything else.
+`rule_index` uses it to skip rules that cannot match a caller.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from lambdas.policy.facts import Fact, FactType
@@ -24,6 +29,16 @@ Predicate = Callable[[Facts], bool]
 MAX_DEPTH = 10
 OPERATORS = ("eq", "ne", "in", "notIn", "lt", "lte", "gt", "gte", "has")
 ORDERING = ("lt", "lte", "gt", "gte")
+# Facts whose values are a small set of codes: worth indexing a rule by.
+CATEGORICAL = (FactType.TEXT, FactType.FLAG)
+
+
+@dataclass(frozen=True)
+class LeadingTest:
+    """A predicate is false, having tested nothing else, whenever `fact` is not one of `values`."""
+
+    fact: str
+    values: frozenset[Hashable]
 
 
 def parse_sets(problems: Problems, value: Any) -> dict[str, list[Any]]:
@@ -61,6 +76,11 @@ class ConditionCompiler:
         self.sets = sets
         self.catalogue = catalogue
         self.definitions: dict[str, Predicate] = {}
+        self._leading: dict[Predicate, LeadingTest] = {}
+
+    def leading_test(self, predicate: Predicate) -> LeadingTest | None:
+        """The test `predicate` (compiled here) starts with, when it is an indexable one."""
+        return self._leading.get(predicate)
 
     def define_all(self, value: Any) -> None:
         if not isinstance(value, Mapping):
@@ -118,9 +138,12 @@ class ConditionCompiler:
         if any(c is None for c in compiled):
             return None
         predicates: tuple[Predicate, ...] = tuple(c for c in compiled if c is not None)
-        if key == "all":
-            return lambda facts: all(p(facts) for p in predicates)
-        return lambda facts: any(p(facts) for p in predicates)
+        combined = _every(predicates) if key == "all" else _some(predicates)
+        # `all` tests its first part first and stops when it is false; so does a one-part `any`.
+        leading = self._leading.get(predicates[0])
+        if leading is not None and (key == "all" or len(predicates) == 1):
+            self._leading[combined] = leading
+        return combined
 
     def _comparison(self, raw: Mapping[str, Any], bad: Any) -> Predicate | None:
         name = raw["fact"]
@@ -136,7 +159,10 @@ class ConditionCompiler:
         value = self._operand(fact, op, raw[op], lambda message: bad(message, op))
         if value is _INVALID:
             return None
-        return _predicate(fact.name, op, value, fact.nullable)
+        predicate = _predicate(fact.name, op, value, fact.nullable)
+        if op in ("eq", "in") and fact.type in CATEGORICAL:
+            self._leading[predicate] = LeadingTest(fact.name, value if op == "in" else frozenset([value]))
+        return predicate
 
     def _operand(self, fact: Fact, op: str, value: Any, bad: Callable[[str], None]) -> Any:
         if (op == "has") != (fact.type is FactType.LIST):
@@ -186,6 +212,28 @@ class ConditionCompiler:
 
 
 _INVALID = object()
+
+
+# Loops rather than all()/any() over a generator: the same order and short-circuit, at about
+# half the cost per call.
+def _every(predicates: tuple[Predicate, ...]) -> Predicate:
+    def every(facts: Facts) -> bool:
+        for predicate in predicates:  # noqa: SIM110 (see above)
+            if not predicate(facts):
+                return False
+        return True
+
+    return every
+
+
+def _some(predicates: tuple[Predicate, ...]) -> Predicate:
+    def some(facts: Facts) -> bool:
+        for predicate in predicates:  # noqa: SIM110 (see above)
+            if predicate(facts):
+                return True
+        return False
+
+    return some
 
 
 def _predicate(name: str, op: str, value: Any, nullable: bool) -> Predicate:

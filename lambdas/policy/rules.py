@@ -3,16 +3,20 @@
 A rule set is data: ordered rules, first match wins, each with an id, a condition over the facts
 in `facts.DECISION_FACTS` (in the language of `conditions`), an action and a reason code. Every
 problem is reported with the rule id and the field path; nothing invalid is ever compiled.
+
+`RuleSet.matching` finds the matching rules through `rule_index`, so a decision's cost grows with
+the rules that could apply to the caller, not with every rule in the set.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lambdas.policy.conditions import ConditionCompiler, Predicate, parse_sets
+from lambdas.policy.conditions import ConditionCompiler, Facts, LeadingTest, Predicate, parse_sets
 from lambdas.policy.facts import DECISION_FACTS, Route
+from lambdas.policy.rule_index import RuleIndex
 from lambdas.policy.validation import (
     CODE,
     HEADER_FIELDS,
@@ -26,7 +30,7 @@ from lambdas.policy.validation import (
 )
 
 KIND = "tandem/ivr-rules"
-MAX_RULES = 500
+MAX_RULES = 1_000  # decision cost allows more; the store (64 KB per document) binds first
 PRIORITY_RANGE = range(-5, 6)
 
 
@@ -47,6 +51,7 @@ class Rule:
     action: Action
     matches: Predicate
     description: str = ""
+    leading: LeadingTest | None = None  # what the rule tests first, when the index can use it
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,20 @@ class RuleSet:
     rules: tuple[Rule, ...]
     default_action: Action
     default_reason: str
+    index: RuleIndex = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", RuleIndex.build([rule.leading for rule in self.rules]))
+
+    def unindexed(self) -> RuleSet:
+        """The same rules with an empty index, each tested in turn: the reference the index is
+        checked against (tests/unit/test_ivr_rule_index.py) and measured against (bench/)."""
+        return replace(self, rules=tuple(replace(rule, leading=None) for rule in self.rules))
+
+    def matching(self, facts: Facts) -> list[Rule]:
+        """Every rule whose condition holds, in rule order: exactly what testing each rule gives."""
+        rules = self.rules
+        return [rule for rule in map(rules.__getitem__, self.index.candidates(facts)) if rule.matches(facts)]
 
 
 def parse_rules(document: Any) -> RuleSet:
@@ -179,7 +198,9 @@ def _rules(problems: Problems, value: Any, compiler: ConditionCompiler, queues: 
         matches = compiler.condition(raw["when"], where, "when", 0)
         action, reason = _action_and_reason(problems, where, raw, queues, set(fields))
         if matches is not None and action is not None and enabled is True:
-            rules.append(Rule(str(rule_id), reason, action, matches, str(raw.get("description", ""))))
+            description = str(raw.get("description", ""))
+            leading = compiler.leading_test(matches)
+            rules.append(Rule(str(rule_id), reason, action, matches, description, leading))
     return rules
 
 
