@@ -11,12 +11,14 @@ from bench import (
     bench_ivr_decision,
     bench_metrics,
     bench_rules,
+    bench_scale,
 )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=15, help="fresh interpreters per import measurement")
+    parser.add_argument("--full", action="store_true", help="also the 10,000-call day (`make bench-full`)")
     args = parser.parse_args()
     print("Tandem benchmarks (ratios are robust to a noisy machine; absolute times are not)")
     bench_crm_lookup.main(runs=args.runs)
@@ -25,6 +27,7 @@ def main() -> None:
     bench_escalation.main(runs=args.runs)
     bench_flows.main()
     bench_metrics.main()
+    bench_scale.main(full=args.full)
 
 
 if __name__ == "__main__":

@@ -253,27 +253,40 @@ def stream_order(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def kinesis_records(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each record as a Kinesis event record (base64 data, its own sequence number), in order."""
-    items = []
-    for index, record in enumerate(records):
-        arrival = datetime.strptime(record["LastUpdateTimestamp"], TIME_FORMAT).replace(tzinfo=UTC)
-        items.append(
-            {
-                "kinesis": {
-                    "kinesisSchemaVersion": "1.0",
-                    "partitionKey": record["ContactId"],
-                    "sequenceNumber": f"4960{index:020d}",
-                    "data": base64.b64encode(json.dumps(record).encode()).decode(),
-                    "approximateArrivalTimestamp": arrival.timestamp() + STREAM_LAG_SECONDS,
-                },
-                "eventSource": "aws:kinesis",
-                "eventVersion": "1.0",
-                "eventID": f"shardId-000000000000:4960{index:020d}",
-                "eventName": "aws:kinesis:record",
-                "awsRegion": DEFAULT_REGION,
-                "eventSourceARN": f"arn:aws:kinesis:{DEFAULT_REGION}:{FAKE_ACCOUNT}:stream/tandem-ctr",
-            }
-        )
-    return items
+    return [kinesis_record(index, StreamedRecord.of(record)) for index, record in enumerate(records)]
+
+
+@dataclass(frozen=True)
+class StreamedRecord:
+    """A record as the stream carries it, without the dict: what a long day keeps of each record."""
+
+    last_update: str  # LastUpdateTimestamp, which orders the stream
+    contact_id: str  # the partition key
+    data: str  # the record's JSON
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> StreamedRecord:
+        return cls(str(record["LastUpdateTimestamp"]), record["ContactId"], json.dumps(record))
+
+
+def kinesis_record(index: int, record: StreamedRecord) -> dict[str, Any]:
+    """The stream's `index`-th record as a Kinesis event record."""
+    arrival = datetime.strptime(record.last_update, TIME_FORMAT).replace(tzinfo=UTC)
+    return {
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": record.contact_id,
+            "sequenceNumber": f"4960{index:020d}",
+            "data": base64.b64encode(record.data.encode()).decode(),
+            "approximateArrivalTimestamp": arrival.timestamp() + STREAM_LAG_SECONDS,
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": f"shardId-000000000000:4960{index:020d}",
+        "eventName": "aws:kinesis:record",
+        "awsRegion": DEFAULT_REGION,
+        "eventSourceARN": f"arn:aws:kinesis:{DEFAULT_REGION}:{FAKE_ACCOUNT}:stream/tandem-ctr",
+    }
 
 
 def kinesis_events(items: Sequence[dict[str, Any]], batch: int = KINESIS_BATCH) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ import random
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -39,9 +39,9 @@ from lambdas.shared.kpi import (
     Rate,
     ratio,
 )
-from tandem.demo.kpis import KpiRun, PlacedForKpis, ingest_and_report, print_kpis
+from tandem.demo.kpis import CallRecords, KpiRun, PlacedForKpis, print_kpis
 from tandem.demo.scenarios import call_inbound, decision_route, decision_rule, rating, speech_settings
-from tandem.flows.simulator import Hours, SimulationConfig, SimulationResult, merge_coverage
+from tandem.flows.simulator import FlowCoverage, Hours, SimulationConfig, SimulationResult, merge_coverage
 from tandem.local import sandbox
 from tandem.local.demo_data import DEMO_CUSTOMERS
 from tandem.output import ProgressBar, emit_json, mask_phone, table
@@ -156,6 +156,47 @@ def plan_day(calls: int, seed: int, calendar: Calendar) -> list[DayCall]:
     return planned
 
 
+@dataclass
+class DayTally:
+    """What the summary (and the JSON's call list) needs of the day's calls, added as each ends.
+
+    A day of many calls keeps these counts and, for `--format json`, each call's compact row;
+    never the calls' traces (`SimulationResult`), so memory does not grow with their steps.
+    """
+
+    keep_rows: bool
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    calls: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    ratings: Counter[int] = field(default_factory=Counter)
+    asked: int = 0
+    by_hour: dict[int, Counter[str]] = field(default_factory=dict)
+    queued: dict[str, tuple[int, int]] = field(default_factory=dict)  # queue → (calls, priority sum)
+    rules: Counter[str] = field(default_factory=Counter)
+    lambda_calls: int = 0
+    lambda_errors: int = 0
+    warnings: int = 0
+    coverage: dict[str, FlowCoverage] = field(default_factory=dict)
+
+    def add(self, call: DayCall, result: SimulationResult) -> None:
+        self.calls += 1
+        self.outcomes[result.outcome] += 1
+        if (value := rating(result)) is not None:
+            self.ratings[value] += 1
+        self.asked += _asked_to_rate(result)
+        self.by_hour.setdefault(call.moment.hour, Counter())[result.outcome] += 1
+        if result.outcome == "queued" and result.priority is not None:
+            count, total = self.queued.get(result.queue, (0, 0))
+            self.queued[result.queue] = (count + 1, total + result.priority)
+        self.rules[decision_rule(result) or "(no decision)"] += 1
+        self.lambda_calls += len(result.lambda_calls)
+        self.lambda_errors += sum(1 for c in result.lambda_calls if c.error)
+        self.warnings += len(result.warnings)
+        self.coverage = merge_coverage(self.coverage, result)
+        if self.keep_rows:
+            self.rows.append(_compact(call, result))
+
+
 def run_day(
     calls: int, *, seed: int = 7, output_format: str = "table", progress: TextIO | None = None
 ) -> int:
@@ -163,11 +204,14 @@ def run_day(
     assert isinstance(calendar, Calendar)
     plan = plan_day(calls, seed, calendar)
     bar = ProgressBar(calls, progress or sys.stderr)
-    results: list[tuple[DayCall, SimulationResult]] = []
+    tally = DayTally(keep_rows=output_format == "json")
+    # A seed of its own, so the records' times never change the calls the day's seed gives.
+    records = CallRecords(random.Random(f"contact records {seed}"))
     started = time.perf_counter()
     # Never a running `tandem sandbox up` server: the KPI check counts these calls alone, on
     # fresh counters (and fresh callback and repeat-caller state), as the sandbox docstring says.
-    with sandbox(attach=False) as box:
+    # No invocation history: a long day would keep every handler's logs.
+    with sandbox(attach=False, history=False) as box:
         for call in plan:
             config = SimulationConfig(
                 caller=call.caller,
@@ -179,23 +223,19 @@ def run_day(
                 responder=CallerModel(call.seed, speech=call.speech),
             )
             result = call_inbound(box, config, crm_down=call.crm_down)
-            results.append((call, result))
-            bar.update(len(results))
+            tally.add(call, result)
+            records.add(PlacedForKpis(result, call.moment, call.caller))
+            bar.update(tally.calls)
         bar.finish()
         elapsed = time.perf_counter() - started
-        # A seed of its own, so the records' times never change the calls the day's seed gives.
-        kpis = ingest_and_report(
-            box,
-            [PlacedForKpis(r, c.moment, c.caller) for c, r in results],
-            rng=random.Random(f"contact records {seed}"),
-        )
-    summary = summarise(results, elapsed)
+        kpis = records.ingest_and_report(box)
+    summary = summarise(tally, elapsed)
     if output_format == "json":
         emit_json(
             {
                 "day": _day_meta(calls, seed),
                 "summary": summary,
-                "calls": [_compact(c, r) for c, r in results],
+                "calls": tally.rows,
                 "kpis": kpis.to_dict(),
             }
         )
@@ -208,32 +248,21 @@ def _asked_to_rate(result: SimulationResult) -> bool:
     return any(step.action == "ask-rating" for step in result.steps)
 
 
-def summarise(results: list[tuple[DayCall, SimulationResult]], elapsed: float) -> dict[str, Any]:
+def summarise(tally: DayTally, elapsed: float) -> dict[str, Any]:
     """The day's figures, JSON-ready."""
-    total = len(results)
-    outcomes = Counter(r.outcome for _, r in results)
-    ratings = [value for _, r in results if (value := rating(r)) is not None]
-    asked = sum(1 for _, r in results if _asked_to_rate(r))
-    by_hour: dict[int, Counter[str]] = {}
-    for call, result in results:
-        by_hour.setdefault(call.moment.hour, Counter())[result.outcome] += 1
-    queues: dict[str, list[int]] = {}
-    for _, result in results:
-        if result.outcome == "queued" and result.priority is not None:
-            queues.setdefault(result.queue, []).append(result.priority)
-    rules = Counter(decision_rule(r) or "(no decision)" for _, r in results)
-    lambda_calls = sum(len(r.lambda_calls) for _, r in results)
-    lambda_errors = sum(1 for _, r in results for c in r.lambda_calls if c.error)
-    coverage = merge_coverage(*(r for _, r in results))
+    total = tally.calls
+    outcomes = tally.outcomes
+    ratings = tally.ratings
+    csat_count, csat_sum = sum(ratings.values()), sum(value * n for value, n in ratings.items())
 
     # The day's counts, under the names lambdas.shared.kpi's rates read.
     counts = {
         "contacts": total,
         "selfServed": outcomes["self-served"],
         "callbacks": outcomes["callback"],
-        "csatSum": sum(ratings),
-        "csatCount": len(ratings),
-        "surveysOffered": asked,
+        "csatSum": csat_sum,
+        "csatCount": csat_count,
+        "surveysOffered": tally.asked,
     }
 
     def share(count: int) -> float:
@@ -252,23 +281,23 @@ def summarise(results: list[tuple[DayCall, SimulationResult]], elapsed: float) -
         "closed": share(outcomes["closed"]),
         "csat": {
             "average": round(average, 2) if average is not None else None,
-            "ratings": len(ratings),
-            "asked": asked,
+            "ratings": csat_count,
+            "asked": tally.asked,
             "responseRate": rate(SURVEY_RESPONSE_RATE),
-            "distribution": {str(k): ratings.count(k) for k in range(1, 6)},
+            "distribution": {str(k): ratings[k] for k in range(1, 6)},
         },
-        "byHour": {f"{hour:02d}:00": dict(counts) for hour, counts in sorted(by_hour.items())},
+        "byHour": {f"{hour:02d}:00": dict(counts) for hour, counts in sorted(tally.by_hour.items())},
         "queued": {
-            name: {"calls": len(p), "averagePriority": round(sum(p) / len(p), 2)}
-            for name, p in sorted(queues.items())
+            name: {"calls": count, "averagePriority": round(priorities / count, 2)}
+            for name, (count, priorities) in sorted(tally.queued.items())
         },
-        "rules": dict(rules.most_common()),
-        "lambdaCallsPerCall": round(lambda_calls / total, 2) if total else 0.0,
-        "lambdaErrors": lambda_errors,
-        "warnings": sum(len(r.warnings) for _, r in results),
+        "rules": dict(tally.rules.most_common()),
+        "lambdaCallsPerCall": round(tally.lambda_calls / total, 2) if total else 0.0,
+        "lambdaErrors": tally.lambda_errors,
+        "warnings": tally.warnings,
         "coverage": {
             name: {"taken": len(c.taken), "transitions": len(c.transitions), "ratio": round(c.ratio, 4)}
-            for name, c in coverage.items()
+            for name, c in tally.coverage.items()
         },
         "seconds": round(elapsed, 2),
         "callsPerSecond": round(total / elapsed, 1) if elapsed else None,

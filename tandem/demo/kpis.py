@@ -15,7 +15,7 @@ import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,11 +23,11 @@ from infra.constants import SERVICE_LEVEL_SECONDS
 from lambdas.shared.kpi import OUTCOME_COUNTERS
 from lambdas.shared.tables import METRICS
 from tandem.demo.contact_records import (
+    KINESIS_BATCH,
+    StreamedRecord,
     contact_records,
-    kinesis_events,
-    kinesis_records,
+    kinesis_record,
     oracle_outcome,
-    stream_order,
 )
 from tandem.demo.scenarios import rating
 from tandem.flows.simulator import SimulationResult
@@ -111,6 +111,66 @@ class KpiRun:
         }
 
 
+class CallRecords:
+    """The calls' contact records and the counts the KPIs must show, gathered call by call.
+
+    A long day adds each call as it ends and keeps only its records' stream form
+    (`StreamedRecord`) and running counts, never the call's trace; the records come out of `rng`
+    in the order the calls are added, as they would from the whole list at once.
+    """
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.records: list[StreamedRecord] = []
+        self.calls = 0
+        self.updated = 0  # calls with a second, newer version of their record
+        self.outcomes: Counter[str] = Counter()
+        self.csat_count = self.csat_sum = 0
+        self.days: set[date] = set()
+
+    def add(self, call: PlacedForKpis) -> None:
+        made = contact_records(call.result, started=call.started, rng=self.rng, caller=call.caller)
+        self.records += [StreamedRecord.of(record) for record in made]
+        self.calls += 1
+        self.updated += len(made) > 1
+        self.outcomes[OUTCOME_COUNTERS[oracle_outcome(call.result)]] += 1
+        if (value := rating(call.result)) is not None:
+            self.csat_count += 1
+            self.csat_sum += value
+        self.days.add(call.started.astimezone(CENTRE_ZONE).date())
+
+    def expected(self) -> dict[str, int]:
+        """counter → calls, from the test oracle (the simulator's outcomes) and the ratings."""
+        return {
+            "contacts": self.calls,
+            **{name: self.outcomes[name] for name in OUTCOME_NAMES},
+            "csatCount": self.csat_count,
+            "csatSum": self.csat_sum,
+        }
+
+    def ingest_and_report(self, box: Sandbox, *, redeliver: bool = False, by: str = "route") -> KpiRun:
+        """The records through ctr_ingest in stream order (and again, shuffled, with `redeliver`)."""
+        if not self.calls:
+            raise ValueError("no calls to ingest")
+        # Stream order: by last update, a later version after the first (a stable sort keeps ties).
+        streamed = sorted(self.records, key=lambda r: r.last_update)
+        deliveries = [_deliver(box, "as streamed", streamed, range(len(streamed)))]
+        if redeliver:
+            again = list(range(len(streamed)))  # the same records, same sequence numbers, in another order
+            self.rng.shuffle(again)
+            deliveries.append(_deliver(box, "redelivered, shuffled", streamed, again, redelivery=True))
+        days = sorted(self.days)
+        report = build_report(
+            box.client("dynamodb"),
+            box.table_names[METRICS.env_var],
+            days[0],
+            days[-1],
+            by,
+            service_level_seconds=SERVICE_LEVEL_SECONDS,
+        )
+        return KpiRun(self.calls, len(self.records), self.updated, tuple(deliveries), report, self.expected())
+
+
 def ingest_and_report(
     box: Sandbox,
     calls: Sequence[PlacedForKpis],
@@ -120,53 +180,33 @@ def ingest_and_report(
     by: str = "route",
 ) -> KpiRun:
     """The calls' records through ctr_ingest (and again, shuffled, with `redeliver`); their report."""
-    if not calls:
-        raise ValueError("no calls to ingest")
-    records: list[dict[str, Any]] = []
-    updated = 0
+    records = CallRecords(rng)
     for call in calls:
-        made = contact_records(call.result, started=call.started, rng=rng, caller=call.caller)
-        records += made
-        updated += len(made) > 1
-    items = kinesis_records(stream_order(records))
-    deliveries = [_deliver(box, "as streamed", items)]
-    if redeliver:
-        again = list(items)  # the same records, same sequence numbers, in another order
-        rng.shuffle(again)
-        deliveries.append(_deliver(box, "redelivered, shuffled", again, redelivery=True))
-    days = sorted({call.started.astimezone(CENTRE_ZONE).date() for call in calls})
-    report = build_report(
-        box.client("dynamodb"),
-        box.table_names[METRICS.env_var],
-        days[0],
-        days[-1],
-        by,
-        service_level_seconds=SERVICE_LEVEL_SECONDS,
-    )
-    return KpiRun(len(calls), len(records), updated, tuple(deliveries), report, _expected(calls))
+        records.add(call)
+    return records.ingest_and_report(box, redeliver=redeliver, by=by)
 
 
-def _deliver(box: Sandbox, name: str, items: list[dict[str, Any]], *, redelivery: bool = False) -> Delivery:
-    events = kinesis_events(items)
-    counted = unchanged = failed = 0
-    for event in events:
+def _deliver(
+    box: Sandbox,
+    name: str,
+    streamed: Sequence[StreamedRecord],
+    order: Sequence[int],
+    *,
+    redelivery: bool = False,
+) -> Delivery:
+    """`streamed[i]` for each i of `order`, as the stream's i-th record, in events of KINESIS_BATCH."""
+    records = events = counted = unchanged = failed = 0
+    for start in range(0, len(order), KINESIS_BATCH):
+        batch = order[start : start + KINESIS_BATCH]
+        event = {"Records": [kinesis_record(index, streamed[index]) for index in batch]}
         answer = box.invoke("ctr_ingest", event)
         summary = next((line for line in box.last.log_lines if line.get("message") == INGESTED), {})
         counted += int(summary.get("calls_counted", 0))
         unchanged += int(summary.get("calls_unchanged", 0))
         failed += len(answer.get("batchItemFailures", []))
-    return Delivery(name, len(items), len(events), counted, unchanged, failed, redelivery)
-
-
-def _expected(calls: Sequence[PlacedForKpis]) -> dict[str, int]:
-    outcomes = Counter(OUTCOME_COUNTERS[oracle_outcome(call.result)] for call in calls)
-    ratings = [value for call in calls if (value := rating(call.result)) is not None]
-    return {
-        "contacts": len(calls),
-        **{name: outcomes[name] for name in OUTCOME_NAMES},
-        "csatCount": len(ratings),
-        "csatSum": sum(ratings),
-    }
+        records += len(batch)
+        events += 1
+    return Delivery(name, records, events, counted, unchanged, failed, redelivery)
 
 
 def print_kpis(run: KpiRun, *, what: str) -> None:

@@ -33,7 +33,7 @@ import boto3
 from moto import mock_aws
 
 from lambdas.shared.keyed_hash_secret import SECRET_VAR as KEYED_HASH_SECRET_VAR
-from tandem.local import server
+from tandem.local import moto_patches, server
 from tandem.local.connect_fake import ConnectMetricsFake, QueueValues
 from tandem.local.faults import Fault, FaultInjector
 from tandem.local.provision import (
@@ -136,6 +136,9 @@ class Sandbox:
     persistent: bool = False  # True when attached to `tandem sandbox up`'s server: state outlives the block
     endpoint_url: str | None = None  # the server's http://127.0.0.1:PORT when attached; None in-process
     invocations: list[Invocation] = field(default_factory=list)
+    # False: only the last invocation is kept (`.last`), and `aws_calls` starts again with each
+    # invocation, so a long run (a synthetic day) does not keep every handler's logs.
+    history: bool = True
     faults: FaultInjector = field(default_factory=FaultInjector)
     connect_metrics: ConnectMetricsFake = field(
         default_factory=lambda: ConnectMetricsFake(
@@ -152,6 +155,9 @@ class Sandbox:
     def invoke(self, function_name: str, event: Any) -> dict[str, str]:
         """Call the real handler with a Lambda context; capture its logs, metrics and AWS calls."""
         module = handler_module(function_name)
+        if not self.history:
+            self.invocations.clear()
+            self._aws_calls.clear()
         calls_before = len(self._aws_calls)
         output = io.StringIO()
         with contextlib.redirect_stdout(output):
@@ -251,9 +257,11 @@ def handler_module(function_name: str) -> ModuleType:
 
 @contextlib.contextmanager
 def sandbox(
-    *, seed: bool = True, env: dict[str, str] | None = None, attach: bool = True
+    *, seed: bool = True, env: dict[str, str] | None = None, attach: bool = True, history: bool = True
 ) -> Iterator[Sandbox]:
     """Stand Tandem up on moto (tables, demo data, environment); restore everything on exit.
+
+    `history=False` keeps only the last invocation (`Sandbox.history`).
 
     Attaching to `tandem sandbox up`'s server, and why it never happens by accident:
 
@@ -275,6 +283,7 @@ def sandbox(
       seeded again, and `box.now` is the server's seeding time.
     """
     target = server.attach_target() if attach and seed else None
+    moto_patches.install()  # transactions that cost what they touch, not the table (in-process mode)
     saved = dict(os.environ)
     try:
         for name in [*UNSAFE_ENV, *(n for n in os.environ if n.startswith(UNSAFE_ENV_PREFIXES))]:
@@ -296,7 +305,9 @@ def sandbox(
                 queues = create_queues(boto3.client("sqs", region_name=DEFAULT_REGION))
                 os.environ.update(names | queues)
                 os.environ.update(env or {})
-                fresh = Sandbox(region=DEFAULT_REGION, table_names=names, now=now, queue_urls=queues)
+                fresh = Sandbox(
+                    region=DEFAULT_REGION, table_names=names, now=now, queue_urls=queues, history=history
+                )
                 with _hooked(fresh) as box:
                     yield box
         else:
@@ -316,6 +327,7 @@ def sandbox(
                 persistent=True,
                 endpoint_url=target.endpoint_url,
                 queue_urls=queues,
+                history=history,
             )
             with _hooked(attached) as box:
                 yield box

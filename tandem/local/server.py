@@ -1,9 +1,10 @@
 """The sandbox as a local moto server: `tandem sandbox up`, `down` and `status`.
 
-`up` starts `python -m moto.server` on 127.0.0.1 as a detached process (its own session, so a
-Ctrl-C in the terminal or the end of the `tandem` process leaves it running), waits until it
-answers, provisions it with the same `provision()` the in-process sandbox uses, and records it in
-`.tandem/sandbox.json` under the current directory. From then on `sandbox()` in that directory
+`up` starts moto's server (`python -m tandem.local.moto_server`: moto's, with the sandbox's
+patches) on 127.0.0.1 as a detached process (its own session, so a Ctrl-C in the terminal or the
+end of the `tandem` process leaves it running), waits until it answers, provisions it with the
+same `provision()` the in-process sandbox uses, and records it in `.tandem/sandbox.json` under the
+current directory. From then on `sandbox()` in that directory
 attaches to it instead of standing up its own, so separate commands share state until `down`.
 
 The state file is trusted only as far as it is checked: the endpoint must be exactly
@@ -40,6 +41,9 @@ ATTACH_VAR = "TANDEM_SANDBOX_ATTACH"  # "0", "false", "no" or "off": never attac
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 5.0
 HEALTH_PATH = "/moto-api/config"
+# moto's server with the sandbox's patches; a server started as plain `moto.server` is still ours.
+SERVER_MODULE = "tandem.local.moto_server"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TABLE_VARS = frozenset(spec.env_var for spec in ALL_TABLES)
 
 # Servers this process started, so it can reap them (no zombies) and tell them apart.
@@ -264,7 +268,8 @@ def is_our_server(state: ServerState) -> bool:
         arguments = cmdline.read_bytes().split(b"\0")
     except OSError:
         return answers(state.port)  # no /proc (macOS): trust the port only if moto answers on it
-    return b"moto.server" in arguments and str(state.port).encode() in arguments
+    ours = any(module.encode() in arguments for module in (SERVER_MODULE, "moto.server"))
+    return ours and str(state.port).encode() in arguments
 
 
 def answers(port: int, timeout: float = 1.0) -> bool:
@@ -305,9 +310,11 @@ def _spawn(port: int, state_dir: Path) -> subprocess.Popen[bytes]:
     # The server needs no credentials; it gets none, and no endpoint or proxy settings either.
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["MOTO_ACCOUNT_ID"] = FAKE_ACCOUNT
+    # The server imports the patches from the same checkout as this process, wherever it runs.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     with (state_dir / LOG_FILE).open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 - our interpreter and fixed arguments
-            [sys.executable, "-m", "moto.server", "--host", HOST, "--port", str(port)],
+            [sys.executable, "-m", SERVER_MODULE, "--host", HOST, "--port", str(port)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

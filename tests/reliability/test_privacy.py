@@ -153,7 +153,7 @@ class Capture:
     @contextlib.contextmanager
     def sandbox(self, **options: Any) -> Iterator[Sandbox]:
         """`tandem.local.sandbox`, keeping the box and scanning its tables before they go."""
-        with sandbox(**options) as box:
+        with sandbox(**{**options, "history": True}) as box:  # every invocation, to read its logs
             self.boxes.append(box)
             yield box
             dynamodb = box.client("dynamodb")

@@ -1,0 +1,147 @@
+"""How the sandbox scales: a synthetic day of N calls, and contact records through ctr_ingest.
+
+Each figure comes from a fresh interpreter (`resource.getrusage` peak memory is per process), run
+one after another so the ratios share the machine's mood:
+
+- `tandem demo --calls N --format json` (`tandem.demo.day.run_day`): calls/s of the calls phase and
+  the process's peak memory, at N = 100 and 1,000 (and 10,000 with `--full`);
+- ctr_ingest fed N generated contact records (bench.bench_metrics.record) in Kinesis events of 100,
+  end to end on the sandbox: records/s at 1,000 and 10,000 (the Metrics table grows by a call
+  state per record, which is what made moto's TransactWriteItems quadratic).
+
+`--full` adds the 10,000-call day and, for comparison, ctr_ingest at 1,000 records on moto's own
+TransactWriteItems (without `tandem.local.moto_patches`).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import resource
+import subprocess
+import sys
+import time
+from typing import Any
+
+from bench.common import REPO, heading, verdict
+
+DAY_CALLS = (100, 1_000)
+DAY_CALLS_FULL = 10_000
+INGEST_RECORDS = (1_000, 10_000)
+BATCH = 100
+CALLS_PER_SECOND_GOAL = 60  # at 1,000 calls
+FLAT_GOAL = 0.8  # rate at 10x the size / rate at 1x
+PEAK_MB_GOAL = 500  # at 10,000 calls
+RECORDS_PER_SECOND_GOAL = 300
+
+
+def _at_least(value: float, goal: float) -> str:
+    return verdict(goal, value)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def child_day(calls: int) -> dict[str, Any]:
+    """One synthetic day, its JSON discarded: the calls phase's rate and the process's peak memory."""
+    import contextlib
+
+    from tandem.demo.day import run_day
+
+    output = io.StringIO()
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(output):
+        status = run_day(calls, output_format="json", progress=io.StringIO())
+    total = time.perf_counter() - started
+    summary = json.loads(output.getvalue())["summary"]
+    return {
+        "status": status,
+        "callsPerSecond": summary["calls"] / summary["seconds"],
+        "seconds": total,
+        "peakMb": _peak_mb(),
+    }
+
+
+def child_ingest(records: int, patched: bool = True) -> dict[str, Any]:
+    """`records` contact records through the real ctr_ingest, 100 an event, end to end."""
+    import random
+
+    from bench.bench_metrics import kinesis_event, record
+    from tandem.local import moto_patches, sandbox
+
+    if not patched:  # moto's own TransactWriteItems, for the comparison only
+        moto_patches.install = lambda: False  # type: ignore[assignment]
+        moto_patches.uninstall()
+    rng = random.Random(17)
+    made = [record(n, rng) for n in range(records)]
+    with sandbox(seed=False, attach=False, history=False) as box:
+        box.invoke("ctr_ingest", kinesis_event([record(10**7, rng)], 10**7))  # warm: imports, clients
+        started = time.perf_counter()
+        for first in range(0, records, BATCH):
+            answer = box.invoke("ctr_ingest", kinesis_event(made[first : first + BATCH], first))
+            assert answer == {"batchItemFailures": []}, answer
+        seconds = time.perf_counter() - started
+    return {"recordsPerSecond": records / seconds, "seconds": seconds, "peakMb": _peak_mb()}
+
+
+def _fresh(call: str) -> dict[str, Any]:
+    code = f"import json; from bench import bench_scale; print(json.dumps(bench_scale.{call}))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"{call} failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _days(full: bool) -> None:
+    sizes = DAY_CALLS + ((DAY_CALLS_FULL,) if full else ())
+    runs = {n: _fresh(f"child_day({n})") for n in sizes}
+    for n, run in runs.items():
+        assert run["status"] == 0, f"the {n}-call day did not agree with its KPIs"
+        print(
+            f"tandem demo --calls {n:,} --format json: {run['callsPerSecond']:.1f} calls/s, "
+            f"peak memory {run['peakMb']:.0f} MB ({run['seconds']:.1f} s in all, with ctr_ingest)"
+        )
+    at_1k = runs[1_000]["callsPerSecond"]
+    print(
+        f"calls/s at 1,000 calls: {at_1k:.1f} (goal >= {CALLS_PER_SECOND_GOAL}: "
+        f"{_at_least(at_1k, CALLS_PER_SECOND_GOAL)})"
+    )
+    if DAY_CALLS_FULL in runs:
+        flat = runs[DAY_CALLS_FULL]["callsPerSecond"] / at_1k
+        peak = runs[DAY_CALLS_FULL]["peakMb"]
+        print(f"calls/s at 10,000 / at 1,000: {flat:.2f} (goal >= {FLAT_GOAL}: {_at_least(flat, FLAT_GOAL)})")
+        print(
+            f"peak memory at 10,000 calls: {peak:.0f} MB "
+            f"(goal < {PEAK_MB_GOAL}: {verdict(peak, PEAK_MB_GOAL)})"
+        )
+    else:
+        print("(the 10,000-call day, its flatness and its peak memory: `make bench-full`)")
+
+
+def _ingest(full: bool) -> None:
+    runs = {n: _fresh(f"child_ingest({n})") for n in INGEST_RECORDS}
+    for n, run in runs.items():
+        rate = run["recordsPerSecond"]
+        print(
+            f"ctr_ingest, {n:,} records: {rate:.0f} records/s (goal >= {RECORDS_PER_SECOND_GOAL}: "
+            f"{_at_least(rate, RECORDS_PER_SECOND_GOAL)}), peak memory {run['peakMb']:.0f} MB"
+        )
+    small, large = INGEST_RECORDS
+    flat = runs[large]["recordsPerSecond"] / runs[small]["recordsPerSecond"]
+    print(
+        f"records/s at {large:,} / at {small:,}: {flat:.2f} "
+        f"(goal >= {FLAT_GOAL}: {_at_least(flat, FLAT_GOAL)})"
+    )
+    if full:
+        unpatched = _fresh(f"child_ingest({small}, patched=False)")["recordsPerSecond"]
+        print(
+            f"ctr_ingest, {small:,} records on moto's own TransactWriteItems: {unpatched:.0f} records/s "
+            f"(the patch: {runs[small]['recordsPerSecond'] / unpatched:.1f}x)"
+        )
+
+
+def main(full: bool = False) -> None:
+    heading("scale (synthetic day, ctr_ingest; fresh interpreter per size)")
+    _days(full)
+    _ingest(full)
