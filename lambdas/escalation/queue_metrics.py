@@ -215,10 +215,20 @@ class ConnectQueueMetrics:
         self._instance_id = instance_id
         self._queue_ids = dict(queue_ids)
         self._ttl = cache_ttl_seconds
+        self._limits = (requests_per_second, burst, clock)
         self._cache: TtlCache[QueueSnapshot] = TtlCache(max_entries=256, clock=clock)
         self._bucket = TokenBucket(requests_per_second, burst, clock)
         self.last_problem = ""  # RATE_LIMITED, THROTTLED, UNKNOWN_QUEUE, CONNECT_ERROR, or "" when fine
         self.last_error = ""  # the error code or exception type behind THROTTLED / CONNECT_ERROR
+
+    def forget(self) -> None:
+        """Drop cached snapshots and refill the rate limiter: what a new container starts with.
+
+        Only the sandbox calls it, when it changes the queues' load, so that the next handoff reads
+        the new figures without rebuilding every client of a cold start."""
+        requests_per_second, burst, clock = self._limits
+        self._cache = TtlCache(max_entries=256, clock=clock)
+        self._bucket = TokenBucket(requests_per_second, burst, clock)
 
     def snapshot(self, queue_name: str) -> QueueSnapshot | None:
         """The queue's snapshot ("cache" when younger than the TTL, else "connect"), or None."""

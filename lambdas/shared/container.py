@@ -61,6 +61,11 @@ class Container(Generic[D]):
             self.get()
         gc.freeze()
 
+    def built(self) -> D | None:
+        """The dependencies when this container has built them, else None (never builds)."""
+        with self._lock:
+            return self._deps
+
     def reset(self) -> None:
         with self._lock:
             self._deps = None

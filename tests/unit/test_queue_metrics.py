@@ -386,3 +386,20 @@ def test_null_values_and_other_queues_are_ignored() -> None:
     answer = {"MetricResults": [other, *ours["MetricResults"]]}
     # When parsed for our queue, Then only our values count and null is unknown
     assert parse_metric_results(answer, "queue-general") == QueueSnapshot(None, 0.0, 2.0, 30.0, "connect")
+
+
+def test_forget_drops_the_cache_and_refills_the_bucket_as_a_new_container_would() -> None:
+    # Given a cached billing snapshot and an empty bucket (burst 1)
+    clock = FakeClock()
+    stub = StubConnect(
+        grouped_answer("queue-billing", agents_available=0, agents_staffed=3, contacts_in_queue=4),
+        grouped_answer("queue-billing", agents_available=2, agents_staffed=3, contacts_in_queue=0),
+    )
+    reader = metrics(stub, clock, rps=0.001, burst=1)
+    assert reader.snapshot("billing") == QueueSnapshot(0.0, 3.0, 4.0, 0.0, "connect")
+    assert reader.snapshot("billing") == QueueSnapshot(0.0, 3.0, 4.0, 0.0, "cache")
+    # When the sandbox changes the load and the metrics forget, at the same moment
+    reader.forget()
+    # Then Connect is asked again (no cache, a token again) and the new figures are seen
+    assert reader.snapshot("billing") == QueueSnapshot(2.0, 3.0, 0.0, 0.0, "connect")
+    assert len(stub.requests) == 2

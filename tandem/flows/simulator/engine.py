@@ -251,7 +251,8 @@ def apply_queue_load(box: Sandbox, values: QueueValues) -> None:
     """Every sandbox queue reports `values` to GetCurrentMetricData from now on.
 
     Escalation caches snapshots for a few seconds per warm container, so when the load changes
-    its container is cold-started and the next call sees the new figures.
+    its queue metrics start afresh (an empty cache and a full rate limiter, as in a new container)
+    and the next call sees the new figures.
     """
     changed = False
     for name, arn in box.queue_arns.items():
@@ -266,4 +267,4 @@ def apply_queue_load(box: Sandbox, values: QueueValues) -> None:
             )
             changed = True
     if changed:
-        box.cold_start("escalation")
+        box.forget_queue_metrics()
