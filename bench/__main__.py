@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bench import bench_crm_lookup, bench_escalation, bench_flows, bench_ivr_decision, bench_metrics
+from bench.bench_test_fixtures import main as bench_test_fixtures_main
 
 
 def main() -> None:
@@ -17,6 +18,7 @@ def main() -> None:
     bench_escalation.main(runs=args.runs)
     bench_flows.main()
     bench_metrics.main()
+    bench_test_fixtures_main()
 
 
 if __name__ == "__main__":
