@@ -12,6 +12,7 @@ from bench import (
     bench_metrics,
     bench_rules,
     bench_scale,
+    bench_test_fixtures,
 )
 
 
@@ -28,6 +29,7 @@ def main() -> None:
     bench_flows.main()
     bench_metrics.main()
     bench_scale.main(full=args.full)
+    bench_test_fixtures.main()
 
 
 if __name__ == "__main__":

@@ -12,11 +12,15 @@ import pytest
 
 from tandem.local import Sandbox, sandbox
 from tandem.local.server import ATTACH_VAR
+from tests.service_models import share_service_models
 
 # The suite never attaches to a developer's `tandem sandbox up` server: with this set, every
 # `sandbox()` here (and in any child process) runs in-process. Tests that mean to attach delete it
 # with monkeypatch, in a temporary directory (tests/integration/test_sandbox_server.py).
 os.environ[ATTACH_VAR] = "0"
+
+# Service models parsed once per test process, not once per sandbox (tests/service_models.py).
+share_service_models()
 
 # The flow coverage of the demo scenarios, printed at the end of the run (tests/flows/test_scenarios.py);
 # the wall clock moved years ahead when TANDEM_TIME_TRAVEL_YEARS is set (tests/time_travel.py).
@@ -52,3 +56,25 @@ def assert_flow_contract(response: Any) -> None:
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in response.items()), response
     assert response["status"] in {"OK", "NOT_FOUND", "DEGRADED", "INVALID_INPUT"}
     assert len(json.dumps(response, ensure_ascii=False).encode("utf-8")) < 32 * 1024
+
+
+# A fixture wider than a test that the suite defines (the CDK synths of tests/infra/conftest.py, a
+# module's demo run) is built once per pytest-xdist worker that uses it. Under `--dist loadgroup`
+# the tests using it stay on one worker, grouped by where it is defined, so it is built once; every
+# other test is scheduled on its own, so no single file is a long pole. (Fixtures from plugins, such
+# as tmp_path_factory and the flow coverage collector, cost nothing to build twice.)
+SHARED_SCOPES = ("session", "package", "module")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixture_info = getattr(item, "_fixtureinfo", None)
+        if fixture_info is None:
+            continue
+        homes = {
+            definitions[-1].baseid
+            for definitions in fixture_info.name2fixturedefs.values()
+            if definitions[-1].baseid and definitions[-1].scope in SHARED_SCOPES
+        }
+        if homes:
+            item.add_marker(pytest.mark.xdist_group(" ".join(sorted(homes))))

@@ -13,7 +13,6 @@ import pytest
 from flowdoc.document import CONTENT_WRAPPER, DESCRIBE_WRAPPER, FlowFileError, read_content
 from flowdoc.placeholders import substitute_known
 from flowdoc.walk import map_strings, strings
-from infra.constructs.flows import load_flows
 from tests.conftest import REPO
 
 # The one first-party module flowdoc may use: the safe JSON reader the Lambdas and the CLI share.
@@ -63,6 +62,10 @@ def test_synth_reads_a_describe_contact_flow_export_as_its_content(tmp_path: Pat
     )
     (tmp_path / "wrapped.json").write_text(json.dumps({"Name": "y", "Content": inner}))
     # When synth loads them / Then it deploys the flow inside, as lint and simulate read it
+    # (imported here: infra.constructs imports the CDK, seconds of jsii that the other flow tests
+    # and the time-travel pass would otherwise pay at collection on every worker)
+    from infra.constructs.flows import load_flows
+
     assert load_flows(tmp_path) == {"described": inner, "wrapped": inner}
     assert read_content(tmp_path / "described.json").origin == DESCRIBE_WRAPPER
     assert read_content(tmp_path / "wrapped.json").origin == CONTENT_WRAPPER
