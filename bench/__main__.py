@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from bench import bench_crm_lookup, bench_escalation, bench_flows, bench_ivr_decision, bench_metrics
+from bench import (
+    bench_crm_lookup,
+    bench_escalation,
+    bench_flows,
+    bench_ivr_decision,
+    bench_metrics,
+    bench_overhead,
+)
 
 
 def main() -> None:
@@ -17,6 +24,7 @@ def main() -> None:
     bench_escalation.main(runs=args.runs)
     bench_flows.main()
     bench_metrics.main()
+    bench_overhead.main()
 
 
 if __name__ == "__main__":
