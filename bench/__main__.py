@@ -10,6 +10,7 @@ from bench import (
     bench_flows,
     bench_ivr_decision,
     bench_metrics,
+    bench_overhead,
     bench_rules,
     bench_scale,
     bench_test_fixtures,
@@ -30,6 +31,8 @@ def main() -> None:
     bench_metrics.main()
     bench_scale.main(full=args.full)
     bench_test_fixtures.main()
+
+    bench_overhead.main()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,11 @@ def _keep(value: Any) -> bool:
 
 
 def _typed(value: Any) -> dict[str, Any]:
+    kind = type(value)  # the common plain types first; subclasses (StrEnum, IntEnum) below
+    if kind is str:
+        return {"S": value}
+    if kind is int:
+        return {"N": str(value)}
     if isinstance(value, bool):
         return {"BOOL": value}
     if isinstance(value, float):

@@ -132,6 +132,8 @@ def _string_map(value: Any) -> dict[str, str]:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # nearly every value: skip the checks below
+        return value.strip()
     if value is None or isinstance(value, (dict, list)):
         return ""
     if isinstance(value, bool):

@@ -6,9 +6,11 @@ name or an email; the correlation id is the call's initial contact id.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -32,6 +34,18 @@ class _CurrentStdout:
         sys.stdout.flush()
 
 
+# What a JSON text can start with (after whitespace), NaN and Infinity included as json.loads reads them.
+JSON_STARTS = frozenset('{["-0123456789tfnNI')
+
+
+def _message_as_json(text: Any) -> Any:
+    """Powertools reads every log message as JSON if it can; ours are words. A message that cannot
+    be JSON is refused before the parser builds an exception for it: the same log line, sooner."""
+    if isinstance(text, str) and text.lstrip()[:1] not in JSON_STARTS:
+        raise ValueError("not JSON")
+    return json.loads(text)
+
+
 LOG_LEVEL_VAR = "POWERTOOLS_LOG_LEVEL"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -47,6 +61,7 @@ def get_logger(service: str) -> Logger:
         service=service,
         level=level if valid else "INFO",
         logger_handler=logging.StreamHandler(_CurrentStdout()),  # type: ignore[arg-type]
+        json_deserializer=_message_as_json,
     )
     if not valid:
         logger.warning(

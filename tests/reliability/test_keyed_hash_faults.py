@@ -19,7 +19,6 @@ checked as usual; either way the callback goes ahead.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 import pytest
 
 from lambdas.escalation import deps as escalation
+from lambdas.shared import budget
 from tandem.local import Sandbox, sandbox
 from tandem.local.faults import Fault
 from tests.conftest import assert_flow_contract
@@ -57,9 +57,7 @@ def escalation_box() -> Iterator[Sandbox]:
         yield box
         # A read cut at its budget is still being answered: let moto answer it before the mock
         # goes, so it can never leave for a real endpoint.
-        for thread in threading.enumerate():
-            if thread.name == "tandem-budgeted-work":
-                thread.join(timeout=2 * SLOW_SECONDS)
+        budget.settle(timeout=2 * SLOW_SECONDS)
 
 
 def timed(box: Sandbox, event: dict[str, Any]) -> tuple[dict[str, str], float]:

@@ -65,3 +65,40 @@ def test_any_fields_give_a_flat_string_map_under_32_kb(fields: dict) -> None:  #
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in response.items())
     assert response["status"] == "OK"
     assert len(json.dumps(response, ensure_ascii=False).encode("utf-8")) < MAX_RESPONSE_BYTES
+
+
+def _response_by_serialising_every_time(status: Status, fields: dict[str, object]) -> dict[str, str]:
+    """The straightforward contract: every value cleaned character by character, the size measured
+    by serialising, the largest value dropped until it fits."""
+    response: dict[str, str] = {}
+    for key, value in fields.items():
+        if key == "status" or value is None:
+            continue
+        rendered = to_flow_value(value) if not isinstance(value, str) else value
+        if isinstance(value, str):
+            rendered = "".join(ch if ch.isprintable() else " " for ch in value)[:1024]
+        response[str(key)] = rendered
+    response["status"] = status.value
+
+    def size() -> int:
+        return len(json.dumps(response, ensure_ascii=False).encode("utf-8"))
+
+    while size() > MAX_RESPONSE_BYTES - 1024:
+        del response[max((k for k in response if k != "status"), key=lambda k: len(response[k]))]
+    return response
+
+
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=20),
+        st.one_of(
+            st.text(max_size=1500),  # control characters, escapes, wide characters, over the cut
+            st.text(alphabet='\x00\x1f"\\é😀a', min_size=900, max_size=1100),
+            st.integers(),
+            st.none(),
+        ),
+        max_size=60,
+    )
+)
+def test_the_fast_paths_answer_exactly_as_serialising_every_time(fields: dict[str, object]) -> None:
+    assert flat_response(Status.OK, fields) == _response_by_serialising_every_time(Status.OK, fields)
