@@ -31,7 +31,6 @@ def main() -> None:
     bench_metrics.main()
     bench_scale.main(full=args.full)
     bench_test_fixtures.main()
-
     bench_overhead.main()
 
 
