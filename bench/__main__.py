@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bench import (
+    bench_cold_start,
     bench_crm_lookup,
     bench_escalation,
     bench_flows,
@@ -19,19 +20,22 @@ from bench import (
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--runs", type=int, default=15, help="fresh interpreters per import measurement")
+    parser.add_argument(
+        "--runs", type=int, default=15, help="fresh interpreters per cold-start figure (at least 15)"
+    )
     parser.add_argument("--full", action="store_true", help="also the 10,000-call day (`make bench-full`)")
     args = parser.parse_args()
     print("Tandem benchmarks (ratios are robust to a noisy machine; absolute times are not)")
-    bench_crm_lookup.main(runs=args.runs)
-    bench_ivr_decision.main(runs=args.runs)
+    bench_cold_start.main(runs=args.runs)
+    bench_crm_lookup.main()
+    bench_ivr_decision.main()
     bench_rules.main()
-    bench_escalation.main(runs=args.runs)
+    bench_escalation.main()
+    bench_overhead.main()
     bench_flows.main()
     bench_metrics.main()
     bench_scale.main(full=args.full)
     bench_test_fixtures.main()
-    bench_overhead.main()
 
 
 if __name__ == "__main__":

@@ -1,26 +1,19 @@
-"""crm_lookup: cold import ratio and AWS calls per invocation (cache miss and hit)."""
+"""crm_lookup: AWS calls per invocation (cache miss and hit); its cold start is in bench_cold_start."""
 
 from __future__ import annotations
 
 import statistics
 import time
 
-from bench.common import cold_import_ratio, heading, verdict
+from bench.common import heading, verdict
 from tandem.demo.events import DemoCall, contact_event
 from tandem.local import sandbox
 
-IMPORT_BUDGET = 1.3
 MISS_BUDGET, HIT_BUDGET = 1, 0
 
 
-def main(runs: int = 15) -> None:
+def main() -> None:
     heading("crm_lookup")
-    mine, baseline, ratio = cold_import_ratio("lambdas.crm_lookup.handler", runs)
-    print(
-        f"cold import (median of {runs} fresh interpreters): handler {mine * 1000:.0f} ms, "
-        f"boto3 + dynamodb client {baseline * 1000:.0f} ms"
-    )
-    print(f"cold import ratio: {ratio:.2f} (budget <= {IMPORT_BUDGET}: {verdict(ratio, IMPORT_BUDGET)})")
 
     with sandbox(attach=False) as box:
         known = contact_event(DemoCall("known", "+12025550101"), 1)

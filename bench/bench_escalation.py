@@ -1,31 +1,16 @@
-"""escalation: AWS calls per warm invocation and cold import ratio."""
+"""escalation: AWS calls per warm invocation; its cold start is in bench_cold_start."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.common import cold_import_ratio, heading, verdict
+from bench.common import heading, verdict
 from tandem.demo.events import DemoCall, contact_event
 from tandem.local import sandbox
 
-IMPORT_BUDGET = 1.3
 WARM_CALLS_BUDGET = 1
 MONDAY_10_NY = datetime(2026, 11, 23, 15, tzinfo=UTC)
-QUEUE_ARN = "arn:aws:connect:us-east-1:123456789012:instance/00000000-0000-4000-8000-000000000000/queue/q-{}"
-# Clients are built and the store read at init, as in Lambda; the endpoint is a closed local port.
-IMPORT_ENV = {
-    "IVR_CONFIG_PATH": "/bench/ivr",
-    "TIME_ZONE": "America/New_York",
-    "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
-    "CONNECT_INSTANCE_ARN": QUEUE_ARN.split("/queue/", maxsplit=1)[0],
-    "KEYED_HASH_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:bench/keyed-hash-AbCdEf",
-    "QUEUE_ARNS": '{"general":"'
-    + QUEUE_ARN.format("general")
-    + '","callback":"'
-    + QUEUE_ARN.format("callback")
-    + '"}',
-}
 METRICS = {
     "agentsAvailable": "1",
     "agentsStaffed": "4",
@@ -34,15 +19,9 @@ METRICS = {
 }
 
 
-def main(runs: int = 15) -> None:
+def main() -> None:
     heading("escalation")
     _aws_calls()
-    mine, baseline, ratio = cold_import_ratio("lambdas.escalation.handler", runs, IMPORT_ENV)
-    print(
-        f"cold import (median of {runs} fresh interpreters, clients built and store read at init): "
-        f"handler {mine * 1000:.0f} ms, boto3 + dynamodb client {baseline * 1000:.0f} ms"
-    )
-    print(f"cold import ratio: {ratio:.2f} (budget <= {IMPORT_BUDGET}: {verdict(ratio, IMPORT_BUDGET)})")
 
 
 def _event(index: int, **parameters: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""ivr_decision: decision time with a 100-rule set, AWS calls per warm invocation, cold import ratio."""
+"""ivr_decision: decision time with 100 rules, AWS calls per warm invocation (cold start elsewhere)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.common import cold_import_ratio, heading, verdict
+from bench.common import heading, verdict
 from lambdas.documents.registry import DEFAULTS_DIR, bundled_defaults
 from lambdas.ivr_decision.decide import Documents, decide
 from lambdas.ivr_decision.signals import build_context
@@ -19,30 +19,16 @@ from lambdas.shared.event import parse_contact_event
 from tandem.demo.events import DemoCall, contact_event
 from tandem.local import sandbox
 
-IMPORT_BUDGET = 1.3
 WARM_CALLS_BUDGET = 1
 RULE_COUNT = 100
 DECISIONS = 20_000
 MONDAY_10_NY = datetime(2026, 11, 23, 15, tzinfo=UTC)
-# The import builds its clients and reads the store at init, as in Lambda. The endpoint is a
-# closed local port, so the read fails fast and nothing can reach AWS.
-IMPORT_ENV = {
-    "IVR_CONFIG_PATH": "/bench/ivr",
-    "TIME_ZONE": "America/New_York",
-    "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
-}
 
 
-def main(runs: int = 15) -> None:
+def main() -> None:
     heading("ivr_decision")
     _decision_time()
     _aws_calls()
-    mine, baseline, ratio = cold_import_ratio("lambdas.ivr_decision.handler", runs, IMPORT_ENV)
-    print(
-        f"cold import (median of {runs} fresh interpreters, clients built and store read at init): "
-        f"handler {mine * 1000:.0f} ms, boto3 + dynamodb client {baseline * 1000:.0f} ms"
-    )
-    print(f"cold import ratio: {ratio:.2f} (budget <= {IMPORT_BUDGET}: {verdict(ratio, IMPORT_BUDGET)})")
 
 
 def hundred_rules() -> dict[str, Any]:

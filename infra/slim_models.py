@@ -23,6 +23,11 @@ SLIM_SERVICES: dict[str, tuple[str, tuple[str, ...]]] = {
     "ssm-slim": ("ssm", ("GetParametersByPath",)),
     "connect-slim": ("connect", ("GetCurrentMetricData",)),
     "secretsmanager-slim": ("secretsmanager", ("GetSecretValue",)),
+    # Every DynamoDB operation any function calls (crm_lookup queries, ivr_decision, survey and
+    # escalation put, escalation and ctr_ingest transact, ctr_ingest batch-reads); DynamoDB's full
+    # model is the largest a function loads.
+    "dynamodb-slim": ("dynamodb", ("BatchGetItem", "PutItem", "Query", "TransactWriteItems")),
+    "sqs-slim": ("sqs", ("SendMessageBatch",)),
 }
 
 

@@ -54,7 +54,7 @@ def build_deps() -> LookupDeps:
         tokens = SecretTokenProvider(config.http_secret_arn, make_client("secretsmanager"))
         adapter = HttpCrmAdapter(config.http_base_url, tokens)
     else:
-        adapter = DynamoDbCrmAdapter(make_client("dynamodb", DYNAMODB_LIMITS), config.customers_table)
+        adapter = DynamoDbCrmAdapter(make_client("dynamodb-slim", DYNAMODB_LIMITS), config.customers_table)
     return LookupDeps(config=config, adapter=adapter, cache=TtlCache(max_entries=2048))
 
 

@@ -59,11 +59,11 @@ def build_deps() -> IngestDeps:
         return contribution(summary)
 
     codec = Codec(encode=encode, decode=decode, contribute=contribute)
-    dynamodb = make_client("dynamodb", DYNAMODB_LIMITS)
+    dynamodb = make_client("dynamodb-slim", DYNAMODB_LIMITS)
     store = CounterStore(dynamodb, config.metrics_table, codec)
     refusals = RefusalStore(
         dynamodb,
-        make_client("sqs", SQS_LIMITS),
+        make_client("sqs-slim", SQS_LIMITS),
         config.metrics_table,
         config.refused_queue_url,
         config.time_zone,

@@ -71,7 +71,9 @@ def build_deps() -> EscalationDeps:
         retry_after_seconds=HASH_KEY_RETRY_SECONDS,
     )
     hash_secret.hasher(Deadline.after_ms(HASH_KEY_INIT_BUDGET_MS))  # a failure is retried when needed
-    return EscalationDeps(config, store, queue_metrics, make_client("dynamodb", DYNAMODB_LIMITS), hash_secret)
+    return EscalationDeps(
+        config, store, queue_metrics, make_client("dynamodb-slim", DYNAMODB_LIMITS), hash_secret
+    )
 
 
 def callback_hasher(deps: EscalationDeps, deadline: Deadline) -> tuple[KeyedHasher | None, str]:

@@ -53,7 +53,7 @@ def build_deps() -> DecisionDeps:
         init_budget_ms=config.budget_ms,
         reporter=REPORTER,
     )
-    return DecisionDeps(config, store, make_client("dynamodb", DYNAMODB_LIMITS))
+    return DecisionDeps(config, store, make_client("dynamodb-slim", DYNAMODB_LIMITS))
 
 
 CONTAINER = Container(build_deps)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.loaders
 from botocore.config import Config
 
 # boto3 and botocore are imported once per container and live as long as it does. Freezing them
@@ -40,7 +41,9 @@ class ClientLimits:
         )
 
 
-# Trimmed service models (see infra/slim_models.py): "ssm-slim" is SSM with one operation.
+# Trimmed service models (see infra/slim_models.py): "ssm-slim" is SSM with one operation,
+# "dynamodb-slim" DynamoDB with the four the functions call; a cold start parses kilobytes, not the
+# full models. Requests, hooks and IAM see the full service (same service id and endpoint prefix).
 SLIM_MODELS = Path(__file__).resolve().parent / "slim_models"
 
 
@@ -69,14 +72,30 @@ class LazyClient:
 
 def _register_slim_models() -> None:
     # On the default session, so the sandbox's hooks (fault injection, call counting) still apply.
-    # Appended, not prepended: only the "-slim" names live there, full services resolve as before.
     if boto3.DEFAULT_SESSION is None:
         boto3.setup_default_session()
-    loader = boto3.DEFAULT_SESSION._session.get_component("data_loader")  # type: ignore[union-attr]
-    if str(SLIM_MODELS) not in loader.search_paths:
-        loader.search_paths.append(str(SLIM_MODELS))
-        # The loader caches which services exist; forget that list (only) so it sees the new path.
-        for key in [
-            k for k in loader._cache if k[0] in ("list_available_services", "determine_latest_version")
-        ]:
-            del loader._cache[key]
+    session = boto3.DEFAULT_SESSION._session  # type: ignore[union-attr]
+    loader = session.get_component("data_loader")
+    if not isinstance(loader, SlimModelLoader):
+        # Appended, not prepended: only the "-slim" names live there, full services resolve as before.
+        slim = SlimModelLoader([*loader.search_paths, str(SLIM_MODELS)], include_default_search_paths=False)
+        slim._cache.update(loader._cache)  # what the session already parsed is not parsed again
+        session.register_component("data_loader", slim)
+
+
+class SlimModelLoader(botocore.loaders.Loader):  # type: ignore[misc]
+    """botocore's loader, finding a slim model by its name.
+
+    botocore checks a service name against a listing of every installed service, built by walking
+    the data directory (hundreds of services, once for the service model and once for the endpoint
+    rules): a large share of creating the first client. The slim models are ours and known by name,
+    so their load skips that walk; every other service loads exactly as before.
+    """
+
+    @botocore.loaders.instance_cache  # type: ignore[untyped-decorator]
+    def load_service_model(self, service_name: str, type_name: str, api_version: str | None = None) -> Any:
+        folder = SLIM_MODELS / service_name
+        if not (service_name.endswith("-slim") and folder.is_dir()):
+            return super().load_service_model(service_name, type_name, api_version)
+        version = api_version or max(p.name for p in folder.iterdir())
+        return self.load_data(f"{service_name}/{version}/{type_name}")

@@ -41,7 +41,7 @@ class SurveyDeps:
 
 
 def build_deps() -> SurveyDeps:
-    return SurveyDeps(SurveyConfig.from_env(), make_client("dynamodb", DYNAMODB_LIMITS))
+    return SurveyDeps(SurveyConfig.from_env(), make_client("dynamodb-slim", DYNAMODB_LIMITS))
 
 
 CONTAINER = Container(build_deps)

@@ -1,4 +1,4 @@
-"""The trimmed botocore model ivr_decision uses for SSM: current, and a drop-in for the real thing."""
+"""The trimmed botocore models the functions use: current, and drop-ins for the real services."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infra.slim_models import expected_files
-from lambdas.shared.aws import make_client
+from infra.slim_models import SLIM_SERVICES, expected_files
+from lambdas.shared.aws import SlimModelLoader, make_client
 
 
 def test_committed_slim_models_match_the_installed_botocore() -> None:
@@ -39,3 +39,66 @@ def test_slim_client_reads_what_the_full_client_wrote_and_looks_like_ssm(
         assert hasattr(boto3.client("ssm"), "put_parameter")  # full clients untouched
         assert seen[-1] == "before-send.ssm.GetParametersByPath"  # hooks and IAM see plain SSM
         boto3.DEFAULT_SESSION = None
+
+
+@pytest.mark.parametrize(
+    ("slim", "full", "operations"), [(slim, full, ops) for slim, (full, ops) in SLIM_SERVICES.items()]
+)
+def test_every_slim_client_has_only_its_operations_and_the_full_services_identity(
+    slim: str, full: str, operations: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    boto3.setup_default_session(region_name="us-east-1")
+    try:
+        full_model = boto3.client(full).meta.service_model
+        # The slim model is found by name: listing every installed service would fail here.
+        monkeypatch.setattr(SlimModelLoader, "list_available_services", _no_listing)
+        model = make_client(slim).meta.service_model
+        assert sorted(model.operation_names) == sorted(operations)
+        assert model.service_id == full_model.service_id  # event hooks and retries see the full service
+        assert (model.signing_name, model.endpoint_prefix) == (
+            full_model.signing_name,
+            full_model.endpoint_prefix,
+        )
+    finally:
+        boto3.DEFAULT_SESSION = None
+
+
+def _no_listing(*_: object) -> list[str]:
+    raise AssertionError("a slim model was looked up by listing every installed service")
+
+
+def test_slim_dynamodb_and_sqs_clients_talk_to_moto_like_the_full_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        boto3.setup_default_session(region_name="us-east-1")
+        try:
+            full = boto3.client("dynamodb")
+            full.create_table(
+                TableName="t",
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            slim = make_client("dynamodb-slim")
+            slim.put_item(
+                TableName="t", Item={"pk": {"S": "a"}}, ConditionExpression="attribute_not_exists(pk)"
+            )
+            with pytest.raises(slim.exceptions.ConditionalCheckFailedException):
+                slim.put_item(
+                    TableName="t", Item={"pk": {"S": "a"}}, ConditionExpression="attribute_not_exists(pk)"
+                )
+            assert full.get_item(TableName="t", Key={"pk": {"S": "a"}})["Item"] == {"pk": {"S": "a"}}
+
+            url = boto3.client("sqs").create_queue(QueueName="q")["QueueUrl"]
+            sent = make_client("sqs-slim").send_message_batch(
+                QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "x"}]
+            )
+            assert [m["Id"] for m in sent["Successful"]] == ["1"]
+            assert boto3.client("sqs").receive_message(QueueUrl=url)["Messages"][0]["Body"] == "x"
+        finally:
+            boto3.DEFAULT_SESSION = None
