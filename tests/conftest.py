@@ -76,5 +76,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             for definitions in fixture_info.name2fixturedefs.values()
             if definitions[-1].baseid and definitions[-1].scope in SHARED_SCOPES
         }
+        if "tests/infra/" in item.nodeid.replace("\\", "/"):
+            # Synths and the packaging tests build Lambda assets in one .build/ directory: one worker.
+            homes = {"tests/infra"}
         if homes:
             item.add_marker(pytest.mark.xdist_group(" ".join(sorted(homes))))
