@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import random
 import statistics
 import time
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.common import heading, verdict
+from bench.common import decision_events, heading, verdict
 from lambdas.documents.registry import DEFAULTS_DIR, bundled_defaults
 from lambdas.ivr_decision.decide import Documents, decide
 from lambdas.ivr_decision.signals import build_context
 from lambdas.policy.rules import parse_rules
-from lambdas.shared.event import parse_contact_event
 from tandem.demo.events import DemoCall, contact_event
 from tandem.local import sandbox
 
@@ -61,45 +59,12 @@ def hundred_rules() -> dict[str, Any]:
     return document
 
 
-def _events(count: int) -> list[Any]:
-    chooser = random.Random(7)
-    intents = [
-        "OrderStatus",
-        "Returns",
-        "StoreHours",
-        "Complaint",
-        "CancelOrder",
-        "BillingDispute",
-        "Gibberish",
-    ]
-    events = []
-    for index in range(count):
-        raw = contact_event(DemoCall("bench", "+12025550101"), index)
-        raw["Details"]["Parameters"] = {
-            "intent": chooser.choice(intents),
-            "intentConfidence": f"{chooser.uniform(0.3, 1.0):.2f}",
-            "sentiment": chooser.choice(["POSITIVE", "NEUTRAL", "NEGATIVE", "MIXED"]),
-            "failedAttempts": str(chooser.randint(0, 3)),
-            "tier": chooser.choice(["standard", "gold", "vip"]),
-            "recentContacts72h": str(chooser.randint(0, 3)),
-            "contactsInQueue": str(chooser.randint(0, 150)),
-            "agentsAvailable": str(chooser.randint(0, 5)),
-            "customerFound": "true",
-            "latestOrderId": "1042",
-            "latestOrderStatus": "SHIPPED",
-            "latestOrderEta": "2026-11-25",
-            "transcript": chooser.choice(["", "where is my parcel", "I want to talk to someone"]),
-        }
-        events.append(parse_contact_event(raw))
-    return events
-
-
 def _decision_time() -> None:
     defaults = bundled_defaults()
     rules = parse_rules(hundred_rules())
     documents = Documents(rules, defaults["content"].value, defaults["calendar"].value, {})  # type: ignore[arg-type]
     zone = ZoneInfo("America/New_York")
-    events = _events(1000)
+    events = decision_events(1000, order_statuses=("SHIPPED",), eta="2026-11-25")
     timings: list[float] = []
     routes: dict[str, int] = {}
     for n in range(DECISIONS):

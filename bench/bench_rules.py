@@ -18,14 +18,13 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.common import heading, verdict
+from bench.common import decision_events, heading, verdict
 from lambdas.documents.registry import DEFAULTS_DIR, bundled_defaults
 from lambdas.documents.storage_format import DOCUMENT_MAX_BYTES, compact_json
 from lambdas.ivr_decision.decide import Documents, decide
 from lambdas.ivr_decision.signals import build_context
 from lambdas.policy.rules import MAX_RULES, parse_rules
-from lambdas.shared.event import ContactEvent, parse_contact_event
-from tandem.demo.events import DemoCall, contact_event
+from lambdas.shared.event import ContactEvent
 
 SIZES = (100, 1_000)
 P99_GOALS_US = {100: 200.0, 1_000: 500.0}
@@ -45,7 +44,9 @@ def main(decisions: int = DECISIONS) -> None:
         indexed = parse_rules(rule_set(size))
         variants[f"indexed {size}"] = Documents(indexed, content, calendar, {})  # type: ignore[arg-type]
         variants[f"scan {size}"] = Documents(indexed.unindexed(), content, calendar, {})  # type: ignore[arg-type]
-    cpu, wall, candidates = _time(variants, _events(1_000), decisions)
+    cpu, wall, candidates = _time(
+        variants, decision_events(1_000, order_statuses=("SHIPPED", "DELAYED", "LOST")), decisions
+    )
     print(
         f"CPU time per decision ({decisions:,} each, interleaved; the thread's CPU clock, so the shared "
         f"machine's preemptions are left out; wall-clock figures follow; load average "
@@ -137,38 +138,6 @@ def _conditions(chooser: random.Random) -> list[dict[str, Any]]:
         {"any": [{"fact": "estimatedWaitSeconds", "gte": 600}, {"fact": "agentsAvailable", "eq": 0}]},
         {"not": {"fact": "channel", "eq": "CHAT"}},
     ]
-
-
-def _events(count: int) -> list[ContactEvent]:
-    chooser = random.Random(7)
-    names = [
-        "OrderStatus",
-        "Returns",
-        "StoreHours",
-        "Complaint",
-        "CancelOrder",
-        "BillingDispute",
-        "Gibberish",
-    ]
-    events = []
-    for index in range(count):
-        raw = contact_event(DemoCall("bench", "+12025550101"), index)
-        raw["Details"]["Parameters"] = {
-            "intent": chooser.choice(names),
-            "intentConfidence": f"{chooser.uniform(0.3, 1.0):.2f}",
-            "sentiment": chooser.choice(["POSITIVE", "NEUTRAL", "NEGATIVE", "MIXED"]),
-            "failedAttempts": str(chooser.randint(0, 3)),
-            "tier": chooser.choice(["standard", "gold", "vip"]),
-            "recentContacts72h": str(chooser.randint(0, 3)),
-            "contactsInQueue": str(chooser.randint(0, 150)),
-            "agentsAvailable": str(chooser.randint(0, 5)),
-            "customerFound": "true",
-            "latestOrderId": "1042",
-            "latestOrderStatus": chooser.choice(["SHIPPED", "DELAYED", "LOST"]),
-            "transcript": chooser.choice(["", "where is my parcel", "I want to talk to someone"]),
-        }
-        events.append(parse_contact_event(raw))
-    return events
 
 
 def _time(
