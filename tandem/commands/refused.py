@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 from datetime import date
 from typing import Any
@@ -21,8 +20,7 @@ from typing import Any
 from infra.constants import CTR_REFUSED_RETENTION_DAYS
 from lambdas.ctr_ingest.aggregates import REFUSED_TTL_DAYS
 from lambdas.shared.tables import METRICS
-from tandem.commands.report import parse_date
-from tandem.kpi_report import RangeError, check_range
+from tandem.commands.metrics_range import add_range_options, run_for_range
 from tandem.output import emit_json, table
 from tandem.refused import RefusedRecord, by_reason, list_refused
 
@@ -33,35 +31,12 @@ def register(subcommands: Any) -> None:
     parser = subcommands.add_parser(
         "refused", help="contact records ctr_ingest refused (reason, field, hashed contact id), by day"
     )
-    parser.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day, YYYY-MM-DD")
-    parser.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day (inclusive)")
-    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    parser.add_argument("--target", choices=("sandbox", "aws"), default="sandbox")
-    parser.add_argument("--profile", default=None, help="AWS profile for --target aws")
-    parser.add_argument(
-        "--region", default=None, help="AWS region for --target aws (default: your AWS config)"
-    )
-    parser.add_argument(
-        "--table", default=None, help=f"the Metrics table for --target aws (default: ${METRICS.env_var})"
-    )
+    add_range_options(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        start, end = parse_date("--from", args.start), parse_date("--to", args.end)
-        check_range(start, end)
-    except RangeError as error:
-        return _usage(str(error))
-    if args.target == "sandbox":
-        stray = [f"--{n}" for n in ("profile", "region", "table") if getattr(args, n) is not None]
-        if stray:
-            return _usage(f"{', '.join(stray)}: only with --target aws")
-        return _from_sandbox(args, start, end)
-    table_name = args.table or os.environ.get(METRICS.env_var, "")
-    if not table_name:
-        return _usage(f"--target aws needs --table (the stack's Metrics table) or {METRICS.env_var}")
-    return _from_account(args, table_name, start, end)
+    return run_for_range(args, _usage, _from_sandbox, _from_account)
 
 
 def _usage(message: str) -> int:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
-import re
 import sys
 from datetime import date
 from typing import Any
@@ -21,62 +19,27 @@ from typing import Any
 # The threshold ctr_ingest is deployed with: the counters hold only the result.
 from infra.constants import SERVICE_LEVEL_SECONDS
 from lambdas.shared.tables import METRICS
+from tandem.commands.metrics_range import add_range_options, run_for_range
 from tandem.kpi import KPI_NAMES, kpis
-from tandem.kpi_report import GROUPS, CounterError, RangeError, Report, build_report, check_range
+from tandem.kpi_report import GROUPS, CounterError, Report, build_report
 from tandem.kpi_tables import kpi_tables
 from tandem.output import emit_json
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # CSV carries the counters themselves, so only the derived KPIs are added after them.
 CSV_KPIS = tuple(name for name in KPI_NAMES if name not in {"contacts", "csatResponses"})
 
 
 def register(subcommands: Any) -> None:
     parser = subcommands.add_parser("report", help="contact-centre KPIs over a date range, from the counters")
-    parser.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day, YYYY-MM-DD")
-    parser.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day (inclusive)")
+    add_range_options(parser)
     parser.add_argument(
         "--by", choices=GROUPS, default=None, help="one row per intent, route, queue or reason"
-    )
-    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    parser.add_argument("--target", choices=("sandbox", "aws"), default="sandbox")
-    parser.add_argument("--profile", default=None, help="AWS profile for --target aws")
-    parser.add_argument(
-        "--region", default=None, help="AWS region for --target aws (default: your AWS config)"
-    )
-    parser.add_argument(
-        "--table",
-        default=None,
-        help=f"the Metrics table for --target aws (default: ${METRICS.env_var})",
     )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        start, end = parse_date("--from", args.start), parse_date("--to", args.end)
-        check_range(start, end)
-    except RangeError as error:
-        return _usage(str(error))
-    if args.target == "sandbox":
-        stray = [f"--{n}" for n in ("profile", "region", "table") if getattr(args, n) is not None]
-        if stray:
-            return _usage(f"{', '.join(stray)}: only with --target aws")
-        return _from_sandbox(args, start, end)
-    table_name = args.table or os.environ.get(METRICS.env_var, "")
-    if not table_name:
-        return _usage(f"--target aws needs --table (the stack's Metrics table) or {METRICS.env_var}")
-    return _from_account(args, table_name, start, end)
-
-
-def parse_date(option: str, text: str) -> date:
-    # date.fromisoformat also takes 20260101 and 2026-W01-1; the report promises YYYY-MM-DD only.
-    if not _ISO_DATE.match(text):
-        raise RangeError(f"{option} {text!r}: expected a date YYYY-MM-DD")
-    try:
-        return date.fromisoformat(text)
-    except ValueError as error:
-        raise RangeError(f"{option} {text!r}: not a date ({error})") from None
+    return run_for_range(args, _usage, _from_sandbox, _from_account)
 
 
 def _usage(message: str) -> int:

@@ -1,0 +1,67 @@
+"""What `tandem report` and `tandem refused` share: a date range read from the Metrics table, in the
+sandbox or in a deployed stack. One set of options and one way to choose where to read."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from lambdas.shared.tables import METRICS
+from tandem.kpi_report import RangeError, check_range
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+Reader = Callable[[argparse.Namespace, date, date], int]
+AccountReader = Callable[[argparse.Namespace, str, date, date], int]
+
+
+def add_range_options(parser: Any) -> None:
+    """--from/--to, --format and where to read: --target, --profile, --region, --table."""
+    parser.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day, YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day (inclusive)")
+    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    parser.add_argument("--target", choices=("sandbox", "aws"), default="sandbox")
+    parser.add_argument("--profile", default=None, help="AWS profile for --target aws")
+    parser.add_argument(
+        "--region", default=None, help="AWS region for --target aws (default: your AWS config)"
+    )
+    parser.add_argument(
+        "--table", default=None, help=f"the Metrics table for --target aws (default: ${METRICS.env_var})"
+    )
+
+
+def parse_date(option: str, text: str) -> date:
+    # date.fromisoformat also takes 20260101 and 2026-W01-1; the commands promise YYYY-MM-DD only.
+    if not _ISO_DATE.match(text):
+        raise RangeError(f"{option} {text!r}: expected a date YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise RangeError(f"{option} {text!r}: not a date ({error})") from None
+
+
+def run_for_range(
+    args: argparse.Namespace,
+    usage: Callable[[str], int],
+    from_sandbox: Reader,
+    from_account: AccountReader,
+) -> int:
+    """Check the range and the target's options, then read from the sandbox or the account."""
+    try:
+        start, end = parse_date("--from", args.start), parse_date("--to", args.end)
+        check_range(start, end)
+    except RangeError as error:
+        return usage(str(error))
+    if args.target == "sandbox":
+        stray = [f"--{n}" for n in ("profile", "region", "table") if getattr(args, n) is not None]
+        if stray:
+            return usage(f"{', '.join(stray)}: only with --target aws")
+        return from_sandbox(args, start, end)
+    table_name = args.table or os.environ.get(METRICS.env_var, "")
+    if not table_name:
+        return usage(f"--target aws needs --table (the stack's Metrics table) or {METRICS.env_var}")
+    return from_account(args, table_name, start, end)
