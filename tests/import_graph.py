@@ -24,6 +24,8 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from tandem.flows.lint import strongly_connected
+
 REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ("tandem", "lambdas", "infra")
 # "a.b.c" or "a.b.c:attribute": a dotted path, as importlib.import_module or an entry point names one.
@@ -121,50 +123,10 @@ def cycles(graph: Mapping[str, set[str]]) -> list[list[str]]:
 
 
 def _strongly_connected(graph: Mapping[str, set[str]]) -> list[set[str]]:
-    """Tarjan's algorithm, iteratively (a deep package would exceed the recursion limit)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    groups: list[set[str]] = []
-    for start in sorted(graph):
-        if start in index:
-            continue
-        work = [(start, iter(sorted(graph[start])))]
-        index[start] = low[start] = len(index)
-        stack.append(start)
-        on_stack.add(start)
-        while work:
-            node, successors = work[-1]
-            advanced = False
-            for successor in successors:
-                if successor not in graph:
-                    continue
-                if successor not in index:
-                    index[successor] = low[successor] = len(index)
-                    stack.append(successor)
-                    on_stack.add(successor)
-                    work.append((successor, iter(sorted(graph[successor]))))
-                    advanced = True
-                    break
-                if successor in on_stack:
-                    low[node] = min(low[node], index[successor])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == index[node]:
-                group = set()
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    group.add(member)
-                    if member == node:
-                        break
-                groups.append(group)
-    return groups
+    """The linter's Tarjan, over the modules in sorted order; imports of modules outside the graph
+    are not nodes."""
+    ordered = {module: sorted(t for t in graph[module] if t in graph) for module in sorted(graph)}
+    return [set(group) for group in strongly_connected(ordered)]
 
 
 def _cycle_within(graph: Mapping[str, set[str]], group: set[str]) -> list[str]:

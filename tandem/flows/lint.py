@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flowdoc import placeholders
 from flowdoc.document import (
@@ -593,15 +593,18 @@ RULES: tuple[Callable[[Flow], Iterable[Finding]], ...] = (
 
 # --- helpers -----------------------------------------------------------------------------------
 
+Node = TypeVar("Node", bound=Hashable)  # Python 3.11: no `def f[T]` syntax yet
 
-def strongly_connected(graph: Mapping[int, list[int]]) -> list[list[int]]:
+
+def strongly_connected(graph: Mapping[Node, Sequence[Node]]) -> list[list[Node]]:
     """The strongly connected components of `graph` (node → successors), by Tarjan's algorithm,
-    without recursion: a hostile file may chain thousands of actions."""
-    index: dict[int, int] = {}
-    low: dict[int, int] = {}
-    stack: list[int] = []
-    on_stack: set[int] = set()
-    components: list[list[int]] = []
+    without recursion: a hostile file may chain thousands of actions (and tests/import_graph.py
+    walks a whole source tree with it). A successor missing from `graph` has no successors."""
+    index: dict[Node, int] = {}
+    low: dict[Node, int] = {}
+    stack: list[Node] = []
+    on_stack: set[Node] = set()
+    components: list[list[Node]] = []
     for root in graph:
         if root in index:
             continue
@@ -626,7 +629,7 @@ def strongly_connected(graph: Mapping[int, list[int]]) -> list[list[int]]:
                     parent = work[-1][0]
                     low[parent] = min(low[parent], low[node])
                 if low[node] == index[node]:
-                    component: list[int] = []
+                    component: list[Node] = []
                     while True:
                         member = stack.pop()
                         on_stack.discard(member)
