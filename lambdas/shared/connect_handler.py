@@ -21,7 +21,8 @@ from lambdas.shared.response import Status, flat_response
 Logic = Callable[[ContactEvent, Any], dict[str, str]]
 Fallback = Callable[[Status, str], dict[str, str]]
 
-_PER_CALL_KEYS = ["contact_id", "channel", "initiation_method"]
+# The keys every log line of one invocation carries, set in one step and removed in one.
+_PER_CALL_KEYS = ("correlation_id", "contact_id", "channel", "initiation_method")
 
 
 def run_connect_handler(
@@ -41,8 +42,7 @@ def run_connect_handler(
             metrics.add_metric(name="InvalidEvents", unit=MetricUnit.Count, value=1)
             return fallback(Status.INVALID_INPUT, "INVALID_EVENT")
         # Only values of Connect's shape: anything else in these members is logged as a marker.
-        logger.set_correlation_id(event.log_correlation_id())
-        logger.append_keys(**event.log_keys())
+        logger.append_keys(correlation_id=event.log_correlation_id(), **event.log_keys())
         return logic(event, context)
     except ConfigError as problem:  # raised by the container's build; names the variable, no data
         logger.error("configuration invalid", extra={"problem": str(problem)})
@@ -56,7 +56,6 @@ def run_connect_handler(
     finally:
         _flush(metrics, logger)
         logger.remove_keys(_PER_CALL_KEYS)
-        logger.set_correlation_id(None)
 
 
 def _safe_fallback(fallback: Fallback) -> dict[str, str]:

@@ -28,6 +28,7 @@ class Container(Generic[D]):
         self._deps: D | None = None
         self._error: Exception | None = None
         self._replacements: dict[str, Any] = {}
+        self._replaced: D | None = None  # the built dependencies with the replacements, once made
         self._lock = threading.Lock()
 
     def get(self) -> D:
@@ -42,9 +43,11 @@ class Container(Generic[D]):
             if self._deps is None:
                 assert self._error is not None
                 raise self._error
-            if self._replacements:
-                return dataclasses.replace(self._deps, **self._replacements)
-            return self._deps
+            if not self._replacements:
+                return self._deps
+            if self._replaced is None:  # made once per build and set of replacements, not per call
+                self._replaced = dataclasses.replace(self._deps, **self._replacements)
+            return self._replaced
 
     def warm(self) -> None:
         """Build now if possible; swallow errors (the first invocation reports them).
@@ -70,6 +73,7 @@ class Container(Generic[D]):
         with self._lock:
             self._deps = None
             self._error = None
+            self._replaced = None
 
     @contextlib.contextmanager
     def replaced(self, **fields: Any) -> Iterator[None]:
@@ -82,8 +86,10 @@ class Container(Generic[D]):
                     raise TypeError(f"{type(self._deps).__name__} has no field {', '.join(unknown)}")
             saved = self._replacements
             self._replacements = {**saved, **fields}
+            self._replaced = None
         try:
             yield
         finally:
             with self._lock:
                 self._replacements = saved
+                self._replaced = None

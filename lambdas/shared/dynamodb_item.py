@@ -13,13 +13,12 @@ from typing import Any
 SMALLEST_NUMBER = 1e-130
 
 
+# None is left out (DynamoDB rejects empty sets and, in keys, empty strings; empty lists and maps
+# are fine): `value is not None` is written out in each loop below, once per value of every write.
+
+
 def to_dynamodb(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _typed(value) for key, value in item.items() if _keep(value)}
-
-
-def _keep(value: Any) -> bool:
-    # DynamoDB rejects empty sets and, in keys, empty strings; empty lists and maps are fine.
-    return value is not None
+    return {key: _typed(value) for key, value in item.items() if value is not None}
 
 
 def _typed(value: Any) -> dict[str, Any]:
@@ -28,8 +27,10 @@ def _typed(value: Any) -> dict[str, Any]:
         return {"S": value}
     if kind is int:
         return {"N": str(value)}
-    if isinstance(value, bool):
+    if kind is bool:  # bool cannot be subclassed: no isinstance check needed below
         return {"BOOL": value}
+    if kind is dict:
+        return {"M": {str(k): _typed(v) for k, v in value.items() if v is not None}}
     if isinstance(value, float):
         return {"N": format(0.0 if abs(value) < SMALLEST_NUMBER else value, "g")}
     if isinstance(value, int):
@@ -37,7 +38,7 @@ def _typed(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
         return {"S": value}
     if isinstance(value, Mapping):
-        return {"M": {str(k): _typed(v) for k, v in value.items() if _keep(v)}}
+        return {"M": {str(k): _typed(v) for k, v in value.items() if v is not None}}
     if isinstance(value, (list, tuple)):
-        return {"L": [_typed(v) for v in value if _keep(v)]}
+        return {"L": [_typed(v) for v in value if v is not None]}
     raise TypeError(f"cannot store a {type(value).__name__} in an interaction item")

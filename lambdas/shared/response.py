@@ -26,6 +26,8 @@ class Status(StrEnum):
 
 def to_flow_value(value: Any) -> str:
     """Render a value the way a flow can speak or compare it."""
+    if type(value) is str:  # most values: skip the checks below (a StrEnum member is not `str`)
+        return _speakable(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -36,9 +38,13 @@ def to_flow_value(value: Any) -> str:
         return str(int(value))
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(value, separators=(",", ":"), default=str)
+    return _speakable(str(value))
+
+
+def _speakable(text: str) -> str:
     # Control characters confuse text-to-speech and attribute copies. One character in, one out,
     # so cutting first changes nothing; most text is printable already and is kept as it is.
-    text = str(value)[:MAX_VALUE_CHARS]
+    text = text[:MAX_VALUE_CHARS]
     if text.isprintable():
         return text
     return "".join(ch if ch.isprintable() else " " for ch in text)
@@ -67,7 +73,7 @@ def flat_response(status: Status, fields: dict[str, Any] | None = None) -> dict[
 def _most_bytes(response: dict[str, str]) -> int:
     """An upper bound of `_size`: a character takes at most 6 bytes in the JSON (an escape such as
     \\u001f), and each entry adds 2 pairs of quotes, ": " and ", "."""
-    return 2 + sum(6 * (len(key) + len(value)) + 8 for key, value in response.items())
+    return 2 + 6 * (sum(map(len, response)) + sum(map(len, response.values()))) + 8 * len(response)
 
 
 def _size(response: dict[str, str]) -> int:

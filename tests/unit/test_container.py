@@ -61,3 +61,22 @@ def test_replacing_a_field_the_dependencies_do_not_have_is_refused_at_once() -> 
     with pytest.raises(TypeError, match="Deps has no field clok"), container.replaced(clok=utc_now):
         pass
     assert container.get().clock is utc_now
+
+
+def test_the_replaced_dependencies_are_made_once_per_build_and_set_of_replacements() -> None:
+    """A warm call inside a replacement reuses one copy; a reset or a new replacement makes another."""
+    container = counting_container()
+    container.get()
+    with container.replaced(clock=lambda: PINNED):
+        first = container.get()
+        assert container.get() is first
+        with container.replaced(build=7):
+            inner = container.get()
+            assert inner is not first and inner.build == 7 and inner.clock() == PINNED
+        outer = container.get()  # the outer set again, as it was
+        assert outer.build == first.build and outer.clock() == PINNED and container.get() is outer
+        container.reset()
+        rebuilt = container.get()
+        assert rebuilt.build == 2 and rebuilt.clock() == PINNED
+        assert container.get() is rebuilt
+    assert container.get().clock is utc_now
