@@ -51,6 +51,13 @@ def compact_json(document: Mapping[str, object]) -> str:
 
 def split_parts(text: str, max_bytes: int = PARAMETER_MAX_BYTES) -> list[str]:
     """Split into parts of at most `max_bytes` UTF-8 bytes, never inside a character."""
+    if text.isascii():  # one byte a character: plain slices (the shipped documents, at cold start)
+        return [text[i : i + max_bytes] for i in range(0, len(text), max_bytes)] or [""]
+    return split_by_character(text, max_bytes)
+
+
+def split_by_character(text: str, max_bytes: int = PARAMETER_MAX_BYTES) -> list[str]:
+    """`split_parts` for any text, one character at a time."""
     parts: list[str] = []
     current: list[str] = []
     size = 0
