@@ -122,7 +122,25 @@ def decode_documents(
     return result
 
 
-def _decode_one(path: str, document: str, head_text: str, parameters: Mapping[str, str]) -> StoredDocument:
+def holds_documents(path: str, parameters: Mapping[str, str], names: tuple[str, ...]) -> bool:
+    """True when `parameters` hold the head of each of `names` and every part it names (or a head
+    that is broken whatever else is read): more of the path cannot change what `decode_documents`
+    answers for them, so a reader may stop paging."""
+    for document in names:
+        head_text = parameters.get(head_name(path, document))
+        if head_text is None:
+            return False
+        try:
+            count, _ = _read_head(path, document, head_text)
+        except StorageFormatError:
+            continue
+        if any(part_name(path, document, index) not in parameters for index in range(1, count + 1)):
+            return False
+    return True
+
+
+def _read_head(path: str, document: str, head_text: str) -> tuple[int, str]:
+    """(part count, sha256) from a document's head."""
     try:
         head = json.loads(head_text)
         count = int(head["parts"])
@@ -131,6 +149,11 @@ def _decode_one(path: str, document: str, head_text: str, parameters: Mapping[st
         raise StorageFormatError(f"{head_name(path, document)}: head is not {{parts, sha256}}") from None
     if not 1 <= count <= MAX_PARTS:
         raise StorageFormatError(f"{head_name(path, document)}: part count {count} out of range")
+    return count, expected
+
+
+def _decode_one(path: str, document: str, head_text: str, parameters: Mapping[str, str]) -> StoredDocument:
+    count, expected = _read_head(path, document, head_text)
     pieces: list[str] = []
     for index in range(1, count + 1):
         name = part_name(path, document, index)
