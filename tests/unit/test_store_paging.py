@@ -5,8 +5,10 @@ comes with a token, possibly to an empty page)."""
 from __future__ import annotations
 
 import random
+import threading
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +22,7 @@ from lambdas.documents.storage_format import (
     head_name,
     part_name,
 )
-from lambdas.documents.store import fetch_parameters
+from lambdas.documents.store import _StartedRead, fetch_parameters
 
 PATH = "/tandem/test/ivr"
 
@@ -103,3 +105,32 @@ def _damage(parameters: dict[str, str], name: str, how: str) -> None:
         parameters[head] = '{"parts": 99, "sha256": "0"}'
     elif how == "wrong_text":
         parameters[part_name(PATH, name, 1)] += " "
+
+
+def test_the_first_read_starts_at_once_and_later_reads_read_again() -> None:
+    started = threading.Event()
+    answers = iter([{"first": "1"}, {"second": "2"}])
+
+    def fetch() -> dict[str, str]:
+        started.set()
+        return next(answers)
+
+    read = _StartedRead(fetch)
+    assert started.wait(timeout=5)  # begun before anyone asked for it
+    assert read() == {"first": "1"}
+    assert read() == {"second": "2"}
+
+
+def test_a_first_read_that_failed_raises_to_its_caller_then_reads_again() -> None:
+    outcomes: list[Any] = [ConnectionError("store unreachable"), {"a": "1"}]
+
+    def fetch() -> dict[str, str]:
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return dict(outcome)
+
+    read = _StartedRead(fetch)
+    with pytest.raises(ConnectionError, match="store unreachable"):
+        read()
+    assert read() == {"a": "1"}
