@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 DOCUMENT_NAMES = ("rules", "content", "calendar", "escalation")
 PARAMETER_MAX_BYTES = 4096  # Standard tier limit, in UTF-8 bytes
+MAX_CHAR_BYTES = 4  # the widest character in UTF-8
 MAX_PARTS = 16  # 64 KB per document; keeps a full read to a handful of pages
 # What the store holds per document: its canonical (compact) text, in UTF-8 bytes.
 DOCUMENT_MAX_BYTES = MAX_PARTS * PARAMETER_MAX_BYTES
@@ -51,9 +52,22 @@ def compact_json(document: Mapping[str, object]) -> str:
 
 def split_parts(text: str, max_bytes: int = PARAMETER_MAX_BYTES) -> list[str]:
     """Split into parts of at most `max_bytes` UTF-8 bytes, never inside a character."""
-    if text.isascii():  # one byte a character: plain slices (the shipped documents, at cold start)
+    if text.isascii():  # one byte a character: plain slices
         return [text[i : i + max_bytes] for i in range(0, len(text), max_bytes)] or [""]
-    return split_by_character(text, max_bytes)
+    if max_bytes < MAX_CHAR_BYTES:  # a part may not hold a character: the careful split
+        return split_by_character(text, max_bytes)
+    # Cut the UTF-8 bytes at the limit, moved back to the start of the character it falls in: the
+    # same parts as the character-by-character split, at cold start in a fraction of its time.
+    data = text.encode("utf-8")
+    parts: list[str] = []
+    start = 0
+    while start < len(data):
+        end = min(start + max_bytes, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # a continuation byte: inside a character
+            end -= 1
+        parts.append(data[start:end].decode("utf-8"))
+        start = end
+    return parts or [""]
 
 
 def split_by_character(text: str, max_bytes: int = PARAMETER_MAX_BYTES) -> list[str]:

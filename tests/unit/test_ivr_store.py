@@ -70,12 +70,14 @@ def test_split_never_exceeds_the_limit_nor_splits_a_character(text: str, max_byt
         assert parts == [""]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
-    text=st.text(alphabet=st.characters(max_codepoint=127), max_size=9000),
-    max_bytes=st.sampled_from([1, 4, 7, 64, PARAMETER_MAX_BYTES]),
+    text=st.one_of(
+        vietnamese_text, st.text(max_size=5000), st.text(alphabet=st.characters(max_codepoint=127))
+    ),
+    max_bytes=st.sampled_from([1, 2, 3, 4, 5, 7, 64, PARAMETER_MAX_BYTES]),
 )
-def test_ascii_text_splits_as_character_by_character(text: str, max_bytes: int) -> None:
+def test_split_parts_matches_the_character_by_character_split(text: str, max_bytes: int) -> None:
     assert split_parts(text, max_bytes) == split_by_character(text, max_bytes)
 
 
