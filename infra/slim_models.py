@@ -74,15 +74,33 @@ def _without_docs(value: Any) -> Any:
     return value
 
 
+def slim_endpoints(endpoint_prefixes: set[str]) -> dict[str, Any]:
+    """botocore's endpoints.json with every partition as it is, but only these services.
+
+    Every slim client resolves its endpoint from this (lambdas/shared/aws.py, SlimEndpointResolver)
+    instead of parsing the 1.2 MB file; other services still resolve from the full one."""
+    endpoints = botocore.loaders.create_loader().load_data("endpoints")
+    partitions = [
+        {**partition, "services": {k: v for k, v in partition["services"].items() if k in endpoint_prefixes}}
+        for partition in endpoints["partitions"]
+    ]
+    return {**endpoints, "partitions": partitions}
+
+
 def expected_files() -> dict[Path, str]:
     files: dict[Path, str] = {}
+    prefixes: set[str] = set()
     for slim, (service, operations) in SLIM_SERVICES.items():
         version, model, rules = slim_model(service, operations)
+        prefixes.add(model["metadata"]["endpointPrefix"])
         folder = SLIM_DIR / slim / version
         files[folder / "service-2.json"] = json.dumps(model, separators=(",", ":"), sort_keys=True) + "\n"
         files[folder / "endpoint-rule-set-1.json"] = (
             json.dumps(rules, separators=(",", ":"), sort_keys=True) + "\n"
         )
+    files[SLIM_DIR / "endpoints-slim.json"] = (
+        json.dumps(slim_endpoints(prefixes), separators=(",", ":"), sort_keys=True) + "\n"
+    )
     return files
 
 

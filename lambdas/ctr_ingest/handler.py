@@ -1,26 +1,30 @@
 """Kinesis entry point: `lambdas.ctr_ingest.handler.lambda_handler`.
 
-Each record's data is one contact trace record. Powertools' BatchProcessor parses every record;
-the parsed ones are counted as calls by `CounterStore` in a few DynamoDB calls. A record that
-cannot be counted is refused (`contact_record.Refusal`): it changes no counter (retrying would fail the
-same way and hold the shard), is logged by reason code and field name (never a value), and is kept
+Each record's data is one contact trace record. Every record is parsed; the parsed ones are
+counted as calls by `CounterStore` in a few DynamoDB calls. A record that cannot be counted is
+refused (`contact_record.Refusal`): it changes no counter (retrying would fail the same way and
+hold the shard), is logged by reason code and field name (never a value), and is kept
 once by `RefusalStore` (listed in the Metrics table, the raw record in the refused-records queue),
 counted in `RecordsRefused` by `reason`. Records whose write or keeping failed are reported as
 batch item failures, so Kinesis delivers them again; both stores are idempotent, so what did
 succeed does not count twice.
+
+The partial batch response is Powertools' BatchProcessor contract for Kinesis, kept here in a few
+lines: a record that raises while parsed, or whose write failed, is reported by sequence number;
+when every record failed, the invocation fails with Powertools' `BatchProcessingError`. Importing
+the BatchProcessor itself would load asyncio and every Powertools event class on each cold start.
 """
 
 from __future__ import annotations
 
+import base64
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any
-
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 
 from lambdas.ctr_ingest.aggregates import Contribution
 from lambdas.ctr_ingest.call_counters import Codec, CounterStore, IngestResult
@@ -40,6 +44,7 @@ SQS_LIMITS = DYNAMODB_LIMITS
 
 logger = get_logger(SERVICE)
 metrics = get_metrics(SERVICE)
+ExceptionInfo = tuple[type[BaseException] | None, BaseException | None, TracebackType | None]
 
 
 @dataclass(frozen=True)
@@ -75,14 +80,15 @@ CONTAINER = Container(build_deps)
 CONTAINER.warm()
 
 
-def _parse(record: KinesisStreamRecord) -> ContactRecord | Refused:
-    data = record.kinesis.data_as_bytes()
+def _parse(record: dict[str, Any]) -> ContactRecord | Refused:
+    kinesis = record["kinesis"]
+    data = base64.b64decode(kinesis["data"])
     try:
         return parse_record(data)
     except MalformedRecord as problem:
         refused = Refused(
-            record_id=record.get("eventID") or record.kinesis.sequence_number,
-            sequence_number=record.kinesis.sequence_number,
+            record_id=record.get("eventID") or kinesis["sequenceNumber"],
+            sequence_number=kinesis["sequenceNumber"],
             arrived=_arrival(record),
             reason=problem.reason,
             field=problem.field,
@@ -101,9 +107,9 @@ def _parse(record: KinesisStreamRecord) -> ContactRecord | Refused:
         return refused
 
 
-def _arrival(record: KinesisStreamRecord) -> datetime:
+def _arrival(record: dict[str, Any]) -> datetime:
     # Kinesis always stamps it; the wall clock only stands in for a hand-made event without one.
-    stamp = record.kinesis.get("approximateArrivalTimestamp") or time.time()
+    stamp = record["kinesis"].get("approximateArrivalTimestamp") or time.time()
     return datetime.fromtimestamp(float(stamp), UTC)
 
 
@@ -118,23 +124,37 @@ def _ingest(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Parse the batch, count the parsed calls, keep the refused records; report what failed."""
     started = time.perf_counter()
     deps = CONTAINER.get()  # a ConfigError fails the invocation: the batch waits for a fix
-    processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
-    with processor(records=records, handler=_parse):
-        outcomes = [
-            (raw["kinesis"]["sequenceNumber"], result)
-            for status, result, raw in processor.process()
-            if status == "success"
-        ]
-        parsed = [(sequence, r) for sequence, r in outcomes if isinstance(r, ContactRecord)]
-        refused = [r for _, r in outcomes if isinstance(r, Refused)]
-        result = _count(deps, parsed, deps.refusals.keys(refused))
-        kept = deps.refusals.keep(refused, result.also_found)
-        for raw in records:
-            if raw["kinesis"]["sequenceNumber"] in result.failed_items | kept.failed_items:
-                _report_failure(processor, raw)
+    outcomes: list[tuple[str, ContactRecord | Refused]] = []
+    failures: list[tuple[str, ExceptionInfo]] = []  # (sequence number, why), reported in this order
+    for raw in records:
+        try:
+            outcomes.append((raw["kinesis"]["sequenceNumber"], _parse(raw)))
+        except Exception:  # not even readable (e.g. its data is not base64): delivered again
+            failures.append((raw["kinesis"]["sequenceNumber"], sys.exc_info()))
+    parsed = [(sequence, r) for sequence, r in outcomes if isinstance(r, ContactRecord)]
+    refused = [r for _, r in outcomes if isinstance(r, Refused)]
+    result = _count(deps, parsed, deps.refusals.keys(refused))
+    kept = deps.refusals.keep(refused, result.also_found)
+    for raw in records:
+        sequence = raw["kinesis"]["sequenceNumber"]
+        if sequence in result.failed_items | kept.failed_items:
+            failures.append((sequence, (IngestWriteFailed, IngestWriteFailed(sequence), None)))
+    if failures and len(failures) == len(records):
+        _fail_whole_batch([why for _, why in failures])
     _count_refusals(kept)
     _observe(result, kept, records, len(parsed), started)
-    return processor.response()  # type: ignore[return-value]
+    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence, _ in failures]}
+
+
+def _fail_whole_batch(errors: list[ExceptionInfo]) -> None:
+    """Every record failed: the invocation fails, as Powertools' BatchProcessor fails it, and
+    Kinesis delivers the batch again. Imported here: only this rare path needs the class."""
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    raise BatchProcessingError(
+        msg=f"All records failed processing. {len(errors)} individual errors logged separately below.",
+        child_exceptions=errors,
+    )
 
 
 def _flush_metrics() -> None:
@@ -164,14 +184,6 @@ def _count(
             "call states unreadable; batch reported for retry", extra={"error_type": type(error).__name__}
         )
         return IngestResult(failed_items={sequence for sequence, _ in parsed}, also_found=None)
-
-
-def _report_failure(processor: BatchProcessor, raw: dict[str, Any]) -> None:
-    """Hand a record whose write failed to Powertools as a failure, for its partial batch response."""
-    try:
-        raise IngestWriteFailed(raw["kinesis"]["sequenceNumber"])
-    except IngestWriteFailed:
-        processor.failure_handler(record=KinesisStreamRecord(raw), exception=sys.exc_info())
 
 
 class IngestWriteFailed(RuntimeError):

@@ -32,7 +32,12 @@ from types import MappingProxyType
 from typing import Any
 
 from lambdas.documents.registry import Parsed, bundled_defaults, parse_text
-from lambdas.documents.storage_format import READ_PAGE_SIZE, StorageFormatError, decode_documents
+from lambdas.documents.storage_format import (
+    READ_PAGE_SIZE,
+    StorageFormatError,
+    decode_documents,
+    holds_documents,
+)
 from lambdas.policy.validation import DocumentError
 from lambdas.shared.aws import ClientLimits, make_client
 from lambdas.shared.budget import Deadline, run_within
@@ -56,8 +61,10 @@ class MalformedReply(RuntimeError):
     """The store answered something that is not a GetParametersByPath page."""
 
 
-def fetch_parameters(ssm: Any, path: str) -> dict[str, str]:
-    """Every parameter under `path` (recursive), as name → value."""
+def fetch_parameters(ssm: Any, path: str, names: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Every parameter under `path` (recursive), as name → value; with `names`, the pages stop as
+    soon as those documents are whole (a full page of 10 comes with a token, often to an empty
+    page: one store call less, at cold start and on each refresh)."""
     parameters: dict[str, str] = {}
     token = ""
     for _ in range(MAX_PAGES):
@@ -71,7 +78,7 @@ def fetch_parameters(ssm: Any, path: str) -> dict[str, str]:
         for parameter in page["Parameters"]:
             parameters[parameter["Name"]] = parameter["Value"]
         token = page.get("NextToken", "")
-        if not token:
+        if not token or (names is not None and holds_documents(path, parameters, names)):
             break
     return parameters
 
@@ -267,15 +274,46 @@ def open_store(
     The first read gets all of `init_budget_ms`, not REFRESH_BUDGET_MS: without it the container
     has only the bundled documents, and the init phase is not a caller's budget."""
     ssm = make_client("ssm-slim", STORE_LIMITS)  # GetParametersByPath only: a faster cold start
+    deadline = Deadline.after_ms(init_budget_ms)
+    # The store answers while the bundled documents are parsed: the read starts first.
+    first_read = _StartedRead(lambda: fetch_parameters(ssm, path, names))
     store = DocumentStore(
-        fetch=lambda: fetch_parameters(ssm, path),
+        fetch=first_read,
         path=path,
         bundled=bundled_defaults(names),
         max_age_seconds=max_age_seconds,
         retry_after_failure_seconds=retry_after_failure_seconds,
     )
-    reporter.report(store.refresh(read=within(Deadline.after_ms(init_budget_ms))))
+    reporter.report(store.refresh(read=within(deadline)))
     return store
+
+
+class _StartedRead:
+    """A store fetch begun on its own thread when created: the first call answers with its outcome
+    (waiting for it, within the caller's budget), every later call reads the store again."""
+
+    def __init__(self, fetch: Callable[[], dict[str, str]]) -> None:
+        self._fetch = fetch
+        self._outcome: dict[str, str] | Exception | None = None
+        self._pending: threading.Thread | None = threading.Thread(target=self._run, daemon=True)
+        self._pending.start()
+
+    def _run(self) -> None:
+        try:
+            self._outcome = self._fetch()
+        except Exception as error:  # raised to the first caller, as its own read would
+            self._outcome = error
+
+    def __call__(self) -> dict[str, str]:
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return self._fetch()
+        pending.join()
+        outcome, self._outcome = self._outcome, None
+        if isinstance(outcome, Exception):
+            raise outcome
+        assert outcome is not None
+        return outcome
 
 
 def refresh_when_due(store: DocumentStore, deadline: Deadline, reporter: StoreReporter) -> None:

@@ -7,6 +7,7 @@ The keyed-hash secret, the key for callback claims, is read in the init phase
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,30 +51,39 @@ class EscalationDeps:
 
 def build_deps() -> EscalationDeps:
     config = EscalationConfig.from_env()
-    store = open_store(
-        config.config_path,
-        DOCUMENTS,
-        max_age_seconds=config.max_age_seconds,
-        retry_after_failure_seconds=config.retry_after_failure_seconds,
-        init_budget_ms=config.budget_ms,
-        reporter=REPORTER,
-    )
     instance_id = parse_instance_arn(config.instance_arn)
-    queue_metrics = ConnectQueueMetrics(
-        LazyClient("connect-slim", CONNECT_LIMITS),
-        instance_id,
-        queue_ids(config.queue_arns, instance_id),
-        requests_per_second=config.metrics_requests_per_second,
-    )
+    queues = queue_ids(config.queue_arns, instance_id)
     hash_secret = KeyedHashSecret(
         make_client("secretsmanager-slim", SECRETS_LIMITS),
         config.keyed_hash_secret,
         retry_after_seconds=HASH_KEY_RETRY_SECONDS,
     )
-    hash_secret.hasher(Deadline.after_ms(HASH_KEY_INIT_BUDGET_MS))  # a failure is retried when needed
-    return EscalationDeps(
-        config, store, queue_metrics, make_client("dynamodb-slim", DYNAMODB_LIMITS), hash_secret
+    # Read while the store is read, so the two waits on the network overlap; joined before the
+    # container is built, so the secret is still read once, in the init phase (a failure is
+    # retried when a call needs the key).
+    secret_read = threading.Thread(
+        target=hash_secret.hasher, args=(Deadline.after_ms(HASH_KEY_INIT_BUDGET_MS),), daemon=True
     )
+    secret_read.start()
+    try:
+        store = open_store(
+            config.config_path,
+            DOCUMENTS,
+            max_age_seconds=config.max_age_seconds,
+            retry_after_failure_seconds=config.retry_after_failure_seconds,
+            init_budget_ms=config.budget_ms,
+            reporter=REPORTER,
+        )
+        dynamodb = make_client("dynamodb-slim", DYNAMODB_LIMITS)
+    finally:
+        secret_read.join()
+    queue_metrics = ConnectQueueMetrics(
+        LazyClient("connect-slim", CONNECT_LIMITS),
+        instance_id,
+        queues,
+        requests_per_second=config.metrics_requests_per_second,
+    )
+    return EscalationDeps(config, store, queue_metrics, dynamodb, hash_secret)
 
 
 def callback_hasher(deps: EscalationDeps, deadline: Deadline) -> tuple[KeyedHasher | None, str]:

@@ -7,12 +7,15 @@ runtimes) far exceed the 8 s block limit, so every client states its own.
 from __future__ import annotations
 
 import gc
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 import botocore.loaders
+import botocore.regions
 from botocore.config import Config
 
 # boto3 and botocore are imported once per container and live as long as it does. Freezing them
@@ -45,6 +48,9 @@ class ClientLimits:
 # "dynamodb-slim" DynamoDB with the four the functions call; a cold start parses kilobytes, not the
 # full models. Requests, hooks and IAM see the full service (same service id and endpoint prefix).
 SLIM_MODELS = Path(__file__).resolve().parent / "slim_models"
+# botocore's endpoints.json (1.2 MB, parsed when a session builds its first client) with every
+# partition as it is but only the services the slim models call (see SlimEndpointResolver).
+SLIM_ENDPOINTS = SLIM_MODELS / "endpoints-slim.json"
 
 
 def make_client(service: str, limits: ClientLimits | None = None) -> Any:
@@ -81,6 +87,52 @@ def _register_slim_models() -> None:
         slim = SlimModelLoader([*loader.search_paths, str(SLIM_MODELS)], include_default_search_paths=False)
         slim._cache.update(loader._cache)  # what the session already parsed is not parsed again
         session.register_component("data_loader", slim)
+        _use_slim_endpoints(session)
+
+
+def _use_slim_endpoints(session: Any) -> None:
+    """Give the session a SlimEndpointResolver, unless it already built its resolver (a client
+    exists) or reads endpoints from a custom data path (then botocore's own file is not the one)."""
+    components = session._internal_components
+    build_full = components._deferred.get("endpoint_resolver")
+    if build_full is None or session.get_config_variable("data_path"):
+        return
+    components.lazy_register_component(
+        "endpoint_resolver",
+        lambda: SlimEndpointResolver(json.loads(SLIM_ENDPOINTS.read_text(encoding="utf-8")), build_full),
+    )
+
+
+class SlimEndpointResolver(botocore.regions.EndpointResolver):  # type: ignore[misc]
+    """botocore's endpoint resolver over the slim endpoints data, and over the full data for
+    everything else.
+
+    The slim data holds botocore's partitions exactly, with only the services the slim models call,
+    so those resolve as from the full file; a question about any other service (a full client on
+    the same session: the sandbox, the CLI) loads the full file once and is answered from it.
+    """
+
+    def __init__(self, data: dict[str, Any], build_full: Callable[[], Any]) -> None:
+        super().__init__(data, uses_builtin_data=True)  # the data is botocore's own, trimmed
+        self._services = frozenset(s for partition in data["partitions"] for s in partition["services"])
+        self._build_full = build_full
+        self._full: Any = None
+
+    def _resolver_for(self, service_name: str) -> Any:
+        if service_name in self._services:
+            return super()
+        if self._full is None:
+            self._full = self._build_full()
+        return self._full
+
+    def get_service_endpoints_data(self, service_name: str, *args: Any, **kwargs: Any) -> Any:
+        return self._resolver_for(service_name).get_service_endpoints_data(service_name, *args, **kwargs)
+
+    def get_available_endpoints(self, service_name: str, *args: Any, **kwargs: Any) -> Any:
+        return self._resolver_for(service_name).get_available_endpoints(service_name, *args, **kwargs)
+
+    def construct_endpoint(self, service_name: str, *args: Any, **kwargs: Any) -> Any:
+        return self._resolver_for(service_name).construct_endpoint(service_name, *args, **kwargs)
 
 
 class SlimModelLoader(botocore.loaders.Loader):  # type: ignore[misc]

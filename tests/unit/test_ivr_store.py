@@ -29,6 +29,7 @@ from lambdas.documents.storage_format import (
     head_name,
     part_name,
     sha256_of,
+    split_by_character,
     split_parts,
     stale_parts,
 )
@@ -67,6 +68,17 @@ def test_split_never_exceeds_the_limit_nor_splits_a_character(text: str, max_byt
         assert all(parts)
     else:
         assert parts == [""]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.one_of(
+        vietnamese_text, st.text(max_size=5000), st.text(alphabet=st.characters(max_codepoint=127))
+    ),
+    max_bytes=st.sampled_from([1, 2, 3, 4, 5, 7, 64, PARAMETER_MAX_BYTES]),
+)
+def test_split_parts_matches_the_character_by_character_split(text: str, max_bytes: int) -> None:
+    assert split_parts(text, max_bytes) == split_by_character(text, max_bytes)
 
 
 def test_split_fills_parts_to_the_limit() -> None:

@@ -1,13 +1,19 @@
-"""The trimmed botocore models the functions use: current, and drop-ins for the real services."""
+"""The trimmed botocore models and endpoints the functions use: current, and drop-ins for the real
+services."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import boto3
+import botocore.loaders
+import botocore.regions
 import pytest
 from moto import mock_aws
 
 from infra.slim_models import SLIM_SERVICES, expected_files
-from lambdas.shared.aws import SlimModelLoader, make_client
+from lambdas.shared.aws import SLIM_ENDPOINTS, SlimEndpointResolver, SlimModelLoader, make_client
 
 
 def test_committed_slim_models_match_the_installed_botocore() -> None:
@@ -102,3 +108,71 @@ def test_slim_dynamodb_and_sqs_clients_talk_to_moto_like_the_full_ones(
             assert boto3.client("sqs").receive_message(QueueUrl=url)["Messages"][0]["Body"] == "x"
         finally:
             boto3.DEFAULT_SESSION = None
+
+
+def test_slim_endpoints_resolve_every_slim_service_exactly_as_botocores_full_file() -> None:
+    full = botocore.regions.EndpointResolver(
+        botocore.loaders.create_loader().load_data("endpoints"), uses_builtin_data=True
+    )
+    slim = SlimEndpointResolver(json.loads(SLIM_ENDPOINTS.read_text(encoding="utf-8")), _no_full_file)
+    prefixes = {make_model_prefix(service) for service, _ in SLIM_SERVICES.values()}
+    assert prefixes == {"dynamodb", "ssm", "secretsmanager", "sqs", "connect"}
+    partitions = full.get_available_partitions()
+    assert slim.get_available_partitions() == partitions
+    regions = [
+        r for p in botocore.loaders.create_loader().load_data("endpoints")["partitions"] for r in p["regions"]
+    ]
+    for prefix in sorted(prefixes):
+        for partition in partitions:
+            assert slim.get_service_endpoints_data(prefix, partition) == full.get_service_endpoints_data(
+                prefix, partition
+            )
+            assert slim.get_available_endpoints(prefix, partition) == full.get_available_endpoints(
+                prefix, partition
+            )
+        for region in [*regions, "us-east-1", "xx-nowhere-1", None]:
+            for fips, dualstack in [(False, False), (True, False), (False, True), (True, True)]:
+                options = {"use_fips_endpoint": fips, "use_dualstack_endpoint": dualstack}
+                expected = _outcome(full, prefix, region, options)
+                assert _outcome(slim, prefix, region, options) == expected, (prefix, region, options)
+
+
+def _outcome(resolver: Any, prefix: str, region: str | None, options: dict[str, bool]) -> Any:
+    """What a resolution answers, or the error it raises (some variants do not exist)."""
+    try:
+        return resolver.construct_endpoint(prefix, region, **options)
+    except Exception as error:
+        return (type(error).__name__, str(error))
+
+
+def _no_full_file() -> object:
+    raise AssertionError("a slim service was resolved from the full endpoints file")
+
+
+def make_model_prefix(service: str) -> str:
+    loader = botocore.loaders.create_loader()
+    model = loader.load_service_model(service, "service-2")
+    return str(model["metadata"]["endpointPrefix"])
+
+
+def test_a_slim_client_leaves_other_services_resolving_from_the_full_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    boto3.setup_default_session(region_name="eu-central-1")
+    try:
+        slim = make_client("dynamodb-slim")
+        resolver = boto3.DEFAULT_SESSION._session._get_internal_component("endpoint_resolver")  # type: ignore[union-attr]
+        assert isinstance(resolver, SlimEndpointResolver)
+        assert resolver._full is None  # the slim client needed only the slim data
+        other = boto3.client("kinesis")  # a full client on the same session: the full file answers
+        assert resolver._full is not None
+        reference = boto3.session.Session(region_name="eu-central-1")
+        assert other.meta.endpoint_url == reference.client("kinesis").meta.endpoint_url
+        assert slim.meta.endpoint_url == reference.client("dynamodb").meta.endpoint_url
+        assert (
+            slim.meta.config.signature_version == reference.client("dynamodb").meta.config.signature_version
+        )
+    finally:
+        boto3.DEFAULT_SESSION = None
