@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -262,11 +263,17 @@ class StreamedRecord:
 
     last_update: str  # LastUpdateTimestamp, which orders the stream
     contact_id: str  # the partition key
-    data: str  # the record's JSON
+    packed: bytes  # the record's JSON, zlib-compressed: a 10,000-call day keeps ~13,000 of them
 
     @classmethod
     def of(cls, record: dict[str, Any]) -> StreamedRecord:
-        return cls(str(record["LastUpdateTimestamp"]), record["ContactId"], json.dumps(record))
+        packed = zlib.compress(json.dumps(record).encode())
+        return cls(str(record["LastUpdateTimestamp"]), record["ContactId"], packed)
+
+    @property
+    def data(self) -> bytes:
+        """The record's JSON, as the stream carries it."""
+        return zlib.decompress(self.packed)
 
 
 def kinesis_record(index: int, record: StreamedRecord) -> dict[str, Any]:
@@ -277,7 +284,7 @@ def kinesis_record(index: int, record: StreamedRecord) -> dict[str, Any]:
             "kinesisSchemaVersion": "1.0",
             "partitionKey": record.contact_id,
             "sequenceNumber": f"4960{index:020d}",
-            "data": base64.b64encode(record.data.encode()).decode(),
+            "data": base64.b64encode(record.data).decode(),
             "approximateArrivalTimestamp": arrival.timestamp() + STREAM_LAG_SECONDS,
         },
         "eventSource": "aws:kinesis",
