@@ -232,3 +232,14 @@ def test_recontact_and_resolution_rates_are_of_contacts_and_in_every_report() ->
     # The dashboard's figures are of ctr_ingest's per-batch metrics, with the same numerators
     assert kpi.RECONTACTS_ADDED_SHARE.of({"RecontactsAdded": 1, "ContactsAdded": 4}) == 0.25
     assert kpi.RESOLVED_ADDED_SHARE.of({"ResolvedAdded": 3, "ContactsAdded": 4}) == 0.75
+
+
+def test_docs_define_every_kpi_counter_and_dimension() -> None:
+    from lambdas.ctr_ingest.aggregates import DIMENSIONS
+
+    text = (REPO / "docs" / "kpis.md").read_text(encoding="utf-8")
+    spans = re.findall(r"`([^`]+)`", text)  # names in code: `contacts`, `callbacks / contacts`
+    documented = {word for span in spans for word in re.findall(r"\w+", span)}
+    documented |= {"csat2", "csat3", "csat4"}  # written `csat1` ... `csat5`
+    missing = {*kpi.KPI_NAMES, *kpi.COUNTERS, *DIMENSIONS} - documented
+    assert not missing, missing
