@@ -44,7 +44,7 @@ CONTAINED, TRANSFERRED, ABANDONED, CALLBACK, ERROR = (
 OUTCOMES = (CONTAINED, TRANSFERRED, ABANDONED, CALLBACK, ERROR)
 
 RATINGS = (1, 2, 3, 4, 5)
-CSAT_HISTOGRAM = tuple(f"csat{rating}" for rating in RATINGS)
+CSAT_HISTOGRAM = {rating: f"csat{rating}" for rating in RATINGS}  # rating → its counter
 
 # What each call adds to the counters of its day, for each dimension value it has.
 COUNTERS = (
@@ -61,7 +61,7 @@ COUNTERS = (
     "answeredInThreshold",  # queued calls an agent answered within the service-level threshold
     "csatCount",  # calls with a post-call rating
     "csatSum",  # sum of those ratings (1..5)
-    *CSAT_HISTOGRAM,  # csat1..csat5: calls rated 1, 2, 3, 4, 5 (for intervals of the average)
+    *CSAT_HISTOGRAM.values(),  # csat1..csat5: calls rated 1, 2, 3, 4, 5 (for intervals of the average)
     "handleSecondsSquared",  # sum of each handled call's handleSeconds squared (its variance)
     "queueWaitSecondsSquared",  # sum of each queued call's queueWaitSeconds squared
     "recontacted",  # the caller started another inbound contact within the recontact window after it
@@ -159,9 +159,9 @@ def call_counters(
             "answeredInThreshold": int(answered_in_threshold),
         }
     if csat is not None:
-        if csat not in RATINGS:
+        if csat not in CSAT_HISTOGRAM:
             raise ValueError(f"csat must be one of {RATINGS}, got {csat}")
-        counters |= {"csatCount": 1, "csatSum": csat, f"csat{csat}": 1}
+        counters |= {"csatCount": 1, "csatSum": csat, CSAT_HISTOGRAM[csat]: 1}
     return {name: amount for name, amount in counters.items() if amount}
 
 
