@@ -150,7 +150,7 @@ def test_a_malformed_record_is_refused_without_blocking_the_batch(box: Sandbox) 
     answer = box.invoke("ctr_ingest", kinesis_event(b"not json", call(1, attributes=SELF_SERVED), {"x": 1}))
     # Then it is not reported for retry (it would fail forever), the good record is counted
     assert answer == {"batchItemFailures": []}
-    assert counters(box) == {"contacts": 1, "contained": 1}
+    assert counters(box) == {"contacts": 1, "contained": 1, "resolved": 1}
     warned = [line for line in box.last.log_lines if line.get("message") == "contact record refused"]
     assert [(line["reason"], line["field"]) for line in warned] == [
         ("NOT_JSON", "record"),
