@@ -26,10 +26,12 @@ from tandem.local import Sandbox, sandbox
 CALLS_PER_100_BUDGET = 4
 BATCH = 100
 BATCHES = 10
+RULES = ("routine-self-service", "vip-customer", "repeat-caller", "explicit-agent-request", "default")
 
 
 def record(n: int, rng: random.Random) -> dict[str, Any]:
-    """A plausible CTR: a third self-served, the rest queued (most answered), one segment each."""
+    """A plausible CTR: a third self-served, the rest queued (most answered), one segment each,
+    spread over eight hours (so the interval dimension has many half-hours), one experiment running."""
     start = f"2026-11-23T{14 + n % 8:02d}:{n % 60:02d}:00Z"
     queued = n % 3 != 0
     answered = queued and n % 7 != 0
@@ -61,6 +63,9 @@ def record(n: int, rng: random.Random) -> dict[str, Any]:
             "intent": rng.choice(("ORDER_STATUS", "RETURN_POLICY", "BILLING_DISPUTE", "COMPLAINT")),
             "reasons": rng.choice(("VIP_CUSTOMER", "REPEAT_CALLER", "ASKED_FOR_AGENT", "")),
             "csat": rng.choice(("", "3", "4", "5")),
+            "ruleId": rng.choice(RULES),
+            "variant": "challenger" if rng.random() < 0.2 else "champion",
+            "experimentId": "exp-2026-12",
         },
     }
 

@@ -29,6 +29,12 @@ def kpi_tables(report: Report) -> str:
         ["avg queue wait", _duration(k["averageQueueWaitSeconds"]), f"per queued call ({t['queued']:,})"],
         ["service level", _percent(k["serviceLevel"]), f"answered within threshold ({threshold}) of queued"],
         ["CSAT", _csat(k), "mean rating 1..5 (n = responses)"],
+        [
+            "recontact",
+            _percent(k["recontactRate"]),
+            f"{t['recontacted']:,} the caller rang again within the window",
+        ],
+        ["resolution", _percent(k["resolutionRate"]), f"{t['resolved']:,} contained, not recontacted"],
     ]
     parts = [table(["measure", "value", "basis"], headline)]
     if report.by is None:
@@ -37,7 +43,7 @@ def kpi_tables(report: Report) -> str:
         [rank, row.value, *_row_figures(row.totals, t["contacts"])] for rank, row in enumerate(report.rows, 1)
     ]
     headers = ["#", report.by, "contacts", "share", "contained", "transfer", "abandon", "callback", "errors"]
-    parts.append("\n" + table([*headers, "AHT", "wait", "SL", "CSAT"], rows))
+    parts.append("\n" + table([*headers, "AHT", "wait", "SL", "CSAT", "recontact", "resolved"], rows))
     if not rows:
         parts.append(f"(no {report.by} counters in the range)")
     elif report.by == "reason":
@@ -62,6 +68,8 @@ def _row_figures(totals: Totals, all_contacts: int) -> list[str]:
         _duration(k["averageQueueWaitSeconds"]),
         _percent(k["serviceLevel"]),
         _csat(k),
+        _percent(k["recontactRate"]),
+        _percent(k["resolutionRate"]),
     ]
 
 

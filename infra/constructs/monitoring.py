@@ -1,9 +1,11 @@
-"""The CloudWatch dashboard and alarms: the balance (IVR decisions, CSAT) and the machinery.
+"""The CloudWatch dashboard and alarms: the balance (IVR decisions, outcomes, CSAT) and the machinery.
 
 Business figures come from the functions' own EMF metrics (Powertools, namespace `Tandem`, dimension
 `service` = the function's POWERTOOLS_SERVICE_NAME), their rates' math from the definitions in
-lambdas/shared/kpi.py (IVR decision shares: containment is an outcome, which only the Metrics
-table's counters know); the machinery from AWS's metrics for Lambda, Kinesis, SQS and DynamoDB.
+lambdas/shared/kpi.py: IVR decision shares (containment is an outcome, which only the Metrics
+table's counters know), and recontact and resolution rate, hour by hour, of ctr_ingest's
+ContactsAdded, RecontactsAdded and ResolvedAdded (the net change it applied to the `all` counters).
+The machinery from AWS's metrics for Lambda, Kinesis, SQS and DynamoDB.
 Alarms: each function's error rate, any throttling, the CTR stream's iterator age (ctr_ingest
 falling behind the calls), contact records ctr_ingest refused, and messages on the CTR on-failure
 queue (records that will never be counted). Every alarm notifies one encrypted SNS topic
@@ -26,6 +28,9 @@ from infra.constructs.tandem_function import TandemFunction
 from lambdas.shared import kpi
 
 PERIOD = Duration.minutes(5)
+# Recontacts are found up to the recontact window after their call was counted: over an hour the
+# ratio of what ctr_ingest added is steadier than over five minutes (`tandem report` is exact).
+OUTCOME_PERIOD = Duration.hours(1)
 ERROR_RATE_PERCENT = 5  # of invocations, over two 5-minute periods
 ITERATOR_AGE_MS = 5 * 60 * 1000  # the counters five minutes behind the calls
 
@@ -34,13 +39,19 @@ def service_name(fn: TandemFunction) -> str:
     return f"tandem-{fn.name.replace('_', '-')}"
 
 
-def business(metric: str, fn: TandemFunction, statistic: str = "Sum", label: str | None = None) -> cw.Metric:
+def business(
+    metric: str,
+    fn: TandemFunction,
+    statistic: str = "Sum",
+    label: str | None = None,
+    period: Duration = PERIOD,
+) -> cw.Metric:
     return cw.Metric(
         namespace=constants.METRICS_NAMESPACE,
         metric_name=metric,
         dimensions_map={"service": service_name(fn)},
         statistic=statistic,
-        period=PERIOD,
+        period=period,
         label=label or metric,
     )
 
@@ -50,15 +61,15 @@ def metric_id(name: str) -> str:
     return name[0].lower() + name[1:]
 
 
-def percent(rate: kpi.Rate, fn: TandemFunction, label: str) -> cw.MathExpression:
+def percent(rate: kpi.Rate, fn: TandemFunction, label: str, period: Duration = PERIOD) -> cw.MathExpression:
     """`rate` (defined in lambdas/shared/kpi.py) as a percentage of `fn`'s EMF metrics of the same names."""
-    numerator = {metric_id(name): business(name, fn) for name in rate.numerator}
+    numerator = {metric_id(name): business(name, fn, period=period) for name in rate.numerator}
     denominator = metric_id(rate.denominator)
     return cw.MathExpression(
         expression=f"100 * ({' + '.join(numerator)}) / {denominator}",
-        using_metrics={**numerator, denominator: business(rate.denominator, fn)},
+        using_metrics={**numerator, denominator: business(rate.denominator, fn, period=period)},
         label=label,
-        period=PERIOD,
+        period=period,
     )
 
 
@@ -134,6 +145,14 @@ class Monitoring(Construct):
                     business("RecordsFailed", ingest),
                 ],
                 right=[business("IngestLagSeconds", ingest, "Maximum", "ingest lag")],
+                width=12,
+            ),
+            cw.GraphWidget(
+                title="Recontact and resolution rate (% of contacts counted, hourly)",
+                left=[
+                    percent(kpi.RECONTACTS_ADDED_SHARE, ingest, "recontact rate %", OUTCOME_PERIOD),
+                    percent(kpi.RESOLVED_ADDED_SHARE, ingest, "resolution rate %", OUTCOME_PERIOD),
+                ],
                 width=12,
             ),
         )

@@ -3,7 +3,8 @@
 Counters: pk `DIM#<dimension>`, sk `<YYYY-MM-DD>#<value>`, one item per (dimension, day, value),
 with a number attribute per name in `lambdas.shared.kpi.COUNTERS`. A report over a date range
 reads one Query per dimension (`pk = DIM#intent AND sk BETWEEN '2026-01-01#' AND '2026-12-31$'`),
-never the calls. The `all` dimension has the single value `all`.
+never the calls. The `all` dimension has the single value `all`; what each dimension's values are
+(rule, `<experiment>:<variant>`, `<queue>@HH:MM` …) is in classify.py.
 
 Call state: pk `CALL#<initial contact id>`, sk `STATE`: the newest `LastUpdateTimestamp` seen per
 contact segment, and the contributions this call has added to the counters (so a newer version
@@ -27,7 +28,7 @@ from lambdas.shared.tables import METRICS
 
 PK, SK = METRICS.partition_key.name, METRICS.sort_key.name  # type: ignore[union-attr]
 
-DIMENSIONS = ("all", "intent", "route", "queue", "reason")
+DIMENSIONS = ("all", "intent", "route", "queue", "reason", "rule", "variant", "interval")
 ALL = "all"
 NONE = "NONE"  # the value when a call has none for a dimension (no intent, never queued)
 

@@ -32,12 +32,21 @@ the service level. CSAT: the newest segment's rating that is set.
 
 Dimensions: intent and route are the newest segment's codes that are set; queue is the newest
 `queue` attribute code, else the newest queue name as a slug (`Tier 2 Billing` → `tier-2-billing`);
-reasons are the newest segment's reason list that is set. A value that is not set is
-`aggregates.NONE`. The day is the first segment's initiation date in the centre's time zone (the
-segment whose id is the initial contact id, else the earliest).
+reasons are the newest segment's reason list that is set. rule is the newest segment's `ruleId` that
+is set. variant is `<experimentId or "none">:<variant>` of the newest segment whose `variant` is set
+(`none:champion`, `exp-2026-12:challenger`: the experiment is part of the value, so two experiments'
+challengers never merge). interval is `<queue value>@HH:MM`: the call's queue value and the half-hour
+(00:00, 00:30 … 23:30) of the first segment's initiation in the centre's time zone; every call has
+one (`NONE@10:30` when it never queued), so a queue's arrivals in a half-hour are the `contacts` of
+its interval value and its handled and abandoned calls and handle time are there too. A value that
+is not set is `aggregates.NONE`. The day is the first segment's initiation date in the centre's time
+zone (the segment whose id is the initial contact id, else the earliest).
 
 Every dimension value the call has gets the same counters, so each dimension's values add up to the
 `all` totals, except reason: a call with several reasons counts in full under each of them.
+`contribution(summary, recontacted)` adds the recontact flag (decided by ctr_ingest's counting, not
+from the call's own records) to those counters: `recontacted`, and `resolved` when the call was
+contained and not recontacted.
 """
 
 from __future__ import annotations
@@ -53,6 +62,7 @@ from lambdas.ctr_ingest.contact_record import ContactRecord
 from lambdas.shared import kpi
 
 SERVED_IN_IVR = ("SELF_SERVED", "CLOSED")
+NO_EXPERIMENT = "none"  # the variant value's experiment part when no experiment ran (none:champion)
 SLUG_OUTSIDE = re.compile(r"[^a-z0-9]+")
 T = TypeVar("T")  # Python 3.11: no `def f[T]` syntax yet
 
@@ -66,6 +76,9 @@ class CallSummary:
     route: str
     queue: str
     reasons: tuple[str, ...]  # at least one value (NONE when the call has none)
+    rule: str
+    variant: str  # <experiment or "none">:<variant>, or NONE
+    interval: str  # <queue>@HH:MM, the half-hour the call started in, local time
     handled: bool
     handle_seconds: int
     queued: bool
@@ -94,14 +107,18 @@ def summarise_call(
     agent_segments = [segment for segment in ordered if _agent_connected(segment)]
     queued_segments = [segment for segment in ordered if segment.queue and segment.queue.enqueued]
     queue_wait = sum(_queue_wait(segment) for segment in queued_segments)
+    queue = _queue_value(ordered)
     return CallSummary(
         initial_contact_id=ordered[0].initial_contact_id,
         day=_day(ordered, zone),
         outcome=_outcome(ordered, agent=bool(agent_segments), queued=bool(queued_segments)),
         intent=_newest(segment.attributes.intent for segment in ordered) or NONE,
         route=_newest(segment.attributes.route for segment in ordered) or NONE,
-        queue=_queue_value(ordered),
+        queue=queue,
         reasons=_newest(segment.attributes.reasons for segment in ordered) or (NONE,),
+        rule=_newest(segment.attributes.rule for segment in ordered) or NONE,
+        variant=_variant(ordered),
+        interval=f"{queue}@{_half_hour(_first(ordered).initiation, zone)}",
         handled=bool(agent_segments),
         handle_seconds=sum(_handle_seconds(segment) for segment in agent_segments),
         queued=bool(queued_segments),
@@ -116,14 +133,18 @@ def summarise_call(
     )
 
 
-def contribution(summary: CallSummary) -> Contribution:
-    """What the call adds to each (dimension, day, value) counter item; zero counters left out."""
+def contribution(summary: CallSummary, recontacted: bool = False) -> Contribution:
+    """What the call adds to each (dimension, day, value) counter item; zero counters left out.
+
+    `recontacted`: the caller came back within the recontact window (ctr_ingest's counting knows).
+    """
     nonzero = kpi.call_counters(
         outcome=summary.outcome,
         handle_seconds=summary.handle_seconds if summary.handled else None,
         queue_wait_seconds=summary.queue_wait_seconds if summary.queued else None,
         answered_in_threshold=summary.answered_in_threshold,
         csat=summary.csat,
+        recontacted=recontacted,
     )
     values = [
         (ALL, ALL),
@@ -131,6 +152,9 @@ def contribution(summary: CallSummary) -> Contribution:
         ("route", summary.route),
         ("queue", summary.queue),
         *(("reason", reason) for reason in summary.reasons),
+        ("rule", summary.rule),
+        ("variant", summary.variant),
+        ("interval", summary.interval),
     ]
     # One copy per key, so a caller that changes one item's counters cannot change another's.
     return {(dimension, summary.day, value): dict(nonzero) for dimension, value in values}
@@ -196,9 +220,26 @@ def _newest(values: Iterable[T]) -> T | None:
     return found
 
 
+def _variant(ordered: list[ContactRecord]) -> str:
+    """The newest segment's variant that is set, with that same segment's experiment."""
+    decided = _newest(segment.attributes for segment in ordered if segment.attributes.variant)
+    if decided is None:
+        return NONE
+    return f"{decided.experiment or NO_EXPERIMENT}:{decided.variant}"
+
+
+def _first(ordered: list[ContactRecord]) -> ContactRecord:
+    """The segment whose id is the call's initial contact id, else the earliest."""
+    return next((s for s in ordered if s.contact_id == s.initial_contact_id), ordered[0])
+
+
 def _day(ordered: list[ContactRecord], zone: tzinfo) -> str:
-    first = next((s for s in ordered if s.contact_id == s.initial_contact_id), ordered[0])
-    return _local_date(first.initiation, zone)
+    return _local_date(_first(ordered).initiation, zone)
+
+
+def _half_hour(moment: datetime, zone: tzinfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{local.hour:02d}:{30 if local.minute >= 30 else 0:02d}"
 
 
 def _local_date(moment: datetime, zone: tzinfo) -> str:

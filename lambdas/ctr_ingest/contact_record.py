@@ -1,7 +1,8 @@
 """One contact trace record (one segment of a call), reduced to what the counters need.
 
 A Kinesis record's data is one CTR JSON object (docs/connect-facts.md §3). `parse_record` keeps the ids,
-the timestamps, the queue and agent durations, and a few attributes as codes; it never keeps the
+the timestamps, the queue and agent durations, and a few attributes as codes or ids (the deciding
+rule, variant and experiment); it never keeps the
 customer's or system's endpoint, the agent's name or any free-text attribute, so no personal data
 reaches the Metrics table or a log line.
 
@@ -26,6 +27,9 @@ from typing import Any
 # Codes as the flows write them (see lambdas/survey/rating.py, which this package does not bundle).
 CODE = re.compile(r"[A-Z][A-Z0-9_]{0,47}")
 QUEUE_CODE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+# Who decided (ruleId, variant, experimentId, as ivr_decision answers them): ids with a letter, never
+# free text or a number that could be someone's phone.
+DECIDER_ID = re.compile(r"(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 # Connect ids are UUIDs; anything id-like is accepted so sandbox and test ids work too.
 CONTACT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,255}")
 # `yyyy-mm-ddThh:mm:ssZ` as documented, plus fractional seconds and a numeric offset.
@@ -122,6 +126,9 @@ class Attributes:
     reasons: tuple[str, ...] = ()
     queue: str = ""
     csat: int | None = None
+    rule: str = ""  # ruleId: the rule that decided (ivr_decision's `ruleId`)
+    variant: str = ""  # variant: champion, or an experiment's challenger
+    experiment: str = ""  # experimentId: empty when no experiment ran
 
 
 @dataclass(frozen=True)
@@ -296,7 +303,16 @@ def _attributes(value: Any) -> Attributes:
         reasons=tuple(dict.fromkeys(code for code in reasons if code)),  # once each, in order
         queue=queue if QUEUE_CODE.fullmatch(queue) else "",
         csat=_rating(value.get("csat")),
+        rule=_decider_id(value.get("ruleId")),
+        variant=_decider_id(value.get("variant")),
+        experiment=_decider_id(value.get("experimentId")),
     )
+
+
+def _decider_id(value: Any) -> str:
+    """An id as ivr_decision writes it (`vip-customer`, `champion`, `exp-2026-12`), or empty."""
+    text = _text(value)
+    return text if DECIDER_ID.fullmatch(text) else ""
 
 
 def _code(value: Any) -> str:

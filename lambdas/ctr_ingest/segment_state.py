@@ -2,7 +2,8 @@
 
 The state keeps the newest version of each segment of a call, so that a segment arriving in a later
 batch is classified with the others. Only `ContactRecord`'s fields are stored: codes, times and
-durations, never a phone number or a name.
+durations, never a phone number or a name. Fields added later (the deciding rule, variant and
+experiment) read as not set from a state stored before them, so old states decode unchanged.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ def encode(record: ContactRecord) -> dict[str, Any]:
             "reasons": list(attributes.reasons),
             "queue": attributes.queue,
             "csat": attributes.csat,
+            "rule": attributes.rule,
+            "variant": attributes.variant,
+            "experiment": attributes.experiment,
         },
     }
 
@@ -88,6 +92,10 @@ def decode(raw: Mapping[str, Any]) -> ContactRecord:
             reasons=tuple(attributes.get("reasons") or ()),
             queue=attributes.get("queue", ""),
             csat=attributes.get("csat"),
+            # States written before these were kept read as "not set"
+            rule=attributes.get("rule", ""),
+            variant=attributes.get("variant", ""),
+            experiment=attributes.get("experiment", ""),
         ),
     )
 

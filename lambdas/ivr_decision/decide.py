@@ -30,6 +30,9 @@ MAX_REASONS = 8
 DEFAULT_RULE_ID = "default"
 NO_ANSWER_REASON = "NO_ANSWER_CONTENT"
 CLOSED_MESSAGES = {"EMERGENCY": "CLOSED_EMERGENCY", "HOLIDAY": "CLOSED_HOLIDAY"}
+# Which rule set decided: the champion (the rules in force) until experiments exist, in none.
+CHAMPION = "champion"
+NO_EXPERIMENT = ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class Decision:
     queue: str
     priority_change: int
     answer: str  # what the flow speaks; empty when a person takes over straight away
+    variant: str = CHAMPION
+    experiment_id: str = NO_EXPERIMENT
 
 
 def decide(context: DecisionContext, documents: Documents) -> Decision:

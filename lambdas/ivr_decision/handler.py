@@ -12,7 +12,7 @@ from typing import Any
 
 from lambdas.documents.store import DocumentStore, StoreReporter, open_store, refresh_when_due
 from lambdas.ivr_decision.config import DecisionConfig
-from lambdas.ivr_decision.decide import Decision, Documents, decide
+from lambdas.ivr_decision.decide import CHAMPION, NO_EXPERIMENT, Decision, Documents, decide
 from lambdas.ivr_decision.interaction_store import interaction_item, put_interaction
 from lambdas.ivr_decision.signals import DecisionContext, build_context
 from lambdas.policy.facts import Route
@@ -128,6 +128,8 @@ def response_fields(
     return {
         "route": decision.route,
         "ruleId": decision.rule_id,
+        "variant": decision.variant,
+        "experimentId": decision.experiment_id,
         "reasons": ",".join(decision.reasons),
         "queue": decision.queue,
         "priorityChange": decision.priority_change,
@@ -176,6 +178,8 @@ def _fallback(status: Status, reason: str) -> dict[str, str]:
         {
             "route": Route.AGENT,
             "ruleId": "fallback",
+            "variant": CHAMPION,
+            "experimentId": NO_EXPERIMENT,
             "reasons": reason,
             "queue": FALLBACK_QUEUE,
             "priorityChange": 0,

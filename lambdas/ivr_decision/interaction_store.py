@@ -3,7 +3,8 @@ new rules on old calls.
 
 One item per decision in the Interactions table, under the contact's partition. The item holds
 the facts the rules saw — never the transcript, the caller's number, name or customer id — plus
-the rule, route and the revisions of the documents used, so a replay knows what decided.
+the rule, the variant and experiment it decided in, the route and the revisions of the documents
+used, so a replay knows what decided.
 The key is derived from the decision itself, so Connect retrying the block overwrites the same
 item instead of counting the decision twice.
 """
@@ -50,6 +51,8 @@ def interaction_item(
         "decidedAt": now.isoformat(timespec="milliseconds"),
         "route": decision.route.value,
         "ruleId": decision.rule_id,
+        "variant": decision.variant,
+        "experimentId": decision.experiment_id,
         "reasons": list(decision.reasons),
         "queue": decision.queue,
         "priorityChange": decision.priority_change,

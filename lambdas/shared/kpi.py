@@ -9,6 +9,13 @@ counters is `call_counters`; every rate is a `Rate`: a sum of counters over one 
 when the denominator is zero (nothing to divide by is not a 0 % rate). Rates are taken of totals
 summed over a range, never averaged over days, which would weight a quiet day like a busy one.
 
+Outcomes say what became of a call; two counters say whether that held. A call is `recontacted`
+when the same caller started another inbound contact within the recontact window after it (72 h by
+default; ctr_ingest decides, counting the earlier call again when the later one arrives), and
+`resolved` when it was contained and not recontacted. Their rates, `RECONTACT_RATE` and
+`RESOLUTION_RATE`, are of all contacts. The counters also keep what interval estimates need: a CSAT
+histogram (`csat1`..`csat5`) and the sums of squares of handle time and queue wait.
+
 Two measures are easy to confuse with containment, so they have names of their own:
 
 - the **self-service rate** (`SELF_SERVICE_RATE`): calls the IVR answered (the flow marked them
@@ -36,6 +43,9 @@ CONTAINED, TRANSFERRED, ABANDONED, CALLBACK, ERROR = (
 )
 OUTCOMES = (CONTAINED, TRANSFERRED, ABANDONED, CALLBACK, ERROR)
 
+RATINGS = (1, 2, 3, 4, 5)
+CSAT_HISTOGRAM = {rating: f"csat{rating}" for rating in RATINGS}  # rating → its counter
+
 # What each call adds to the counters of its day, for each dimension value it has.
 COUNTERS = (
     "contacts",  # calls (initial contact ids), whatever became of them
@@ -51,6 +61,11 @@ COUNTERS = (
     "answeredInThreshold",  # queued calls an agent answered within the service-level threshold
     "csatCount",  # calls with a post-call rating
     "csatSum",  # sum of those ratings (1..5)
+    *CSAT_HISTOGRAM.values(),  # csat1..csat5: calls rated 1, 2, 3, 4, 5 (for intervals of the average)
+    "handleSecondsSquared",  # sum of each handled call's handleSeconds squared (its variance)
+    "queueWaitSecondsSquared",  # sum of each queued call's queueWaitSeconds squared
+    "recontacted",  # the caller started another inbound contact within the recontact window after it
+    "resolved",  # contained and not recontacted
 )
 OUTCOME_COUNTERS = {
     CONTAINED: "contained",
@@ -116,19 +131,37 @@ def call_counters(
     queue_wait_seconds: int | None,
     answered_in_threshold: bool,
     csat: int | None,
+    recontacted: bool = False,
 ) -> dict[str, int]:
-    """What one call adds to each counter, zero counters left out. `None`: not handled / not queued."""
-    counters = {"contacts": 1, OUTCOME_COUNTERS[outcome]: 1}
+    """What one call adds to each counter, zero counters left out. `None`: not handled / not queued.
+
+    `recontacted`: the caller started another inbound contact within the recontact window after
+    this one (ctr_ingest decides; a call counted before that contact arrived is counted again with
+    the flag). A contained call that was not recontacted is `resolved`.
+    """
+    counters = {
+        "contacts": 1,
+        OUTCOME_COUNTERS[outcome]: 1,
+        "recontacted": int(recontacted),
+        "resolved": int(outcome == CONTAINED and not recontacted),
+    }
     if handle_seconds is not None:
-        counters |= {"handled": 1, "handleSeconds": handle_seconds}
+        counters |= {
+            "handled": 1,
+            "handleSeconds": handle_seconds,
+            "handleSecondsSquared": handle_seconds * handle_seconds,
+        }
     if queue_wait_seconds is not None:
         counters |= {
             "queued": 1,
             "queueWaitSeconds": queue_wait_seconds,
+            "queueWaitSecondsSquared": queue_wait_seconds * queue_wait_seconds,
             "answeredInThreshold": int(answered_in_threshold),
         }
     if csat is not None:
-        counters |= {"csatCount": 1, "csatSum": csat}
+        if csat not in CSAT_HISTOGRAM:
+            raise ValueError(f"csat must be one of {RATINGS}, got {csat}")
+        counters |= {"csatCount": 1, "csatSum": csat, CSAT_HISTOGRAM[csat]: 1}
     return {name: amount for name, amount in counters.items() if amount}
 
 
@@ -159,6 +192,10 @@ AVERAGE_HANDLE_SECONDS = Rate("averageHandleSeconds", ("handleSeconds",), "handl
 AVERAGE_QUEUE_WAIT_SECONDS = Rate("averageQueueWaitSeconds", ("queueWaitSeconds",), "queued")  # abandoned too
 SERVICE_LEVEL = Rate("serviceLevel", ("answeredInThreshold",), "queued")  # abandoned calls count against it
 CSAT_AVERAGE = Rate("csatAverage", ("csatSum",), "csatCount")  # ratings 1..5
+# Of all contacts: the caller started another inbound contact within the window after this one.
+RECONTACT_RATE = Rate("recontactRate", ("recontacted",), "contacts")
+# Contained and the caller did not come back: containment that held.
+RESOLUTION_RATE = Rate("resolutionRate", ("resolved",), "contacts")
 # The KPIs of the Metrics table's counters, in report order.
 RATES = (
     CONTAINMENT_RATE,
@@ -170,6 +207,8 @@ RATES = (
     AVERAGE_QUEUE_WAIT_SECONDS,
     SERVICE_LEVEL,
     CSAT_AVERAGE,
+    RECONTACT_RATE,
+    RESOLUTION_RATE,
 )
 KPI_NAMES = ("contacts", *(rate.key for rate in RATES), "csatResponses")
 
@@ -194,3 +233,9 @@ SURVEY_RESPONSE_RATE = Rate("responseRate", ("csatCount",), "surveysOffered")  #
 SELF_SERVICE_DECISIONS = Rate("selfServiceDecisionShare", ("RouteSelfService",), "Decisions")
 TO_PERSON_DECISIONS = Rate("toPersonDecisionShare", ("RouteAgent", "RouteCallback"), "Decisions")
 DASHBOARD_RATES = (SELF_SERVICE_DECISIONS, TO_PERSON_DECISIONS)
+# Of ctr_ingest's EMF metrics, the net change it applied per batch to the `all` counters `contacts`,
+# `recontacted` and `resolved`. Over a dashboard period they approximate the report's rates: a
+# recontact is found up to the window after its call was counted, so it lands in a later period.
+RECONTACTS_ADDED_SHARE = Rate("recontactsAddedShare", ("RecontactsAdded",), "ContactsAdded")
+RESOLVED_ADDED_SHARE = Rate("resolvedAddedShare", ("ResolvedAdded",), "ContactsAdded")
+INGEST_DASHBOARD_RATES = (RECONTACTS_ADDED_SHARE, RESOLVED_ADDED_SHARE)

@@ -40,7 +40,14 @@ from lambdas.shared.kpi import (
     ratio,
 )
 from tandem.demo.kpis import CallRecords, KpiRun, PlacedForKpis, print_kpis
-from tandem.demo.scenarios import call_inbound, decision_route, decision_rule, rating, speech_settings
+from tandem.demo.scenarios import (
+    call_inbound,
+    decision_route,
+    decision_rule,
+    decision_variant,
+    rating,
+    speech_settings,
+)
 from tandem.flows.simulator import FlowCoverage, Hours, SimulationConfig, SimulationResult, merge_coverage
 from tandem.local import sandbox
 from tandem.local.demo_data import DEMO_CUSTOMERS
@@ -320,6 +327,7 @@ def _compact(call: DayCall, result: SimulationResult) -> dict[str, Any]:
         "queueWaitSeconds": call.queue_wait_seconds,
         "route": decision_route(result),
         "rule": decision_rule(result),
+        "variant": decision_variant(result),
         "outcome": result.outcome,
         "queue": result.queue,
         "priority": result.priority,

@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from infra.constants import SERVICE_LEVEL_SECONDS
-from lambdas.shared.kpi import OUTCOME_COUNTERS
+from lambdas.shared.kpi import CSAT_HISTOGRAM, OUTCOME_COUNTERS
 from lambdas.shared.tables import METRICS
 from tandem.demo.contact_records import (
     KINESIS_BATCH,
@@ -126,6 +126,7 @@ class CallRecords:
         self.updated = 0  # calls with a second, newer version of their record
         self.outcomes: Counter[str] = Counter()
         self.csat_count = self.csat_sum = 0
+        self.ratings: Counter[int] = Counter()  # rating → calls, for the CSAT histogram
         self.days: set[date] = set()
 
     def add(self, call: PlacedForKpis) -> None:
@@ -137,6 +138,7 @@ class CallRecords:
         if (value := rating(call.result)) is not None:
             self.csat_count += 1
             self.csat_sum += value
+            self.ratings[value] += 1
         self.days.add(call.started.astimezone(CENTRE_ZONE).date())
 
     def expected(self) -> dict[str, int]:
@@ -146,6 +148,7 @@ class CallRecords:
             **{name: self.outcomes[name] for name in OUTCOME_NAMES},
             "csatCount": self.csat_count,
             "csatSum": self.csat_sum,
+            **{name: self.ratings[rating] for rating, name in CSAT_HISTOGRAM.items()},
         }
 
     def ingest_and_report(self, box: Sandbox, *, redeliver: bool = False, by: str = "route") -> KpiRun:

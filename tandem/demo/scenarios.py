@@ -233,6 +233,11 @@ def decision_rule(result: SimulationResult) -> str:
     return str(last_answer(result, "ivr_decision").get("ruleId", ""))
 
 
+def decision_variant(result: SimulationResult) -> str:
+    """The variant of ivr_decision's last answer (`champion` until experiments exist), "" when none."""
+    return str(last_answer(result, "ivr_decision").get("variant", ""))
+
+
 def rating(result: SimulationResult) -> int | None:
     """The CSAT the survey recorded in the call, None when there was none."""
     answer = last_answer(result, "survey")

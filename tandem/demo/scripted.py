@@ -26,6 +26,7 @@ from tandem.demo.scenarios import (
     Scenario,
     decision_route,
     decision_rule,
+    decision_variant,
     mismatches,
     place_call,
     rating,
@@ -239,6 +240,7 @@ def _as_json(placed: list[PlacedCall], problems: dict[str, list[str]], elapsed: 
                     "priority": r.priority,
                     "route": decision_route(r),
                     "rule": call.rule,
+                    "variant": decision_variant(r),
                     "csat": call.csat,
                     "lambdaCalls": [
                         {"function": c.function, "summary": lambda_summary(c), "response": c.response}

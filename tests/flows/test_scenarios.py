@@ -377,4 +377,7 @@ def test_the_third_decision_knows_of_the_two_failed_attempts(box: Sandbox) -> No
     assert [d.response["route"] for d in decisions] == ["SELF_SERVICE", "SELF_SERVICE", "AGENT"]
     assert decisions[2].response["ruleId"] == "self-service-failed"
     assert result.attributes["failedAttempts"] == "2"
+    # The flow keeps who decided, the last decision's, next to its rule (its contact record carries them)
+    assert (result.attributes["ruleId"], result.attributes["variant"]) == ("self-service-failed", "champion")
+    assert result.attributes["experimentId"] == ""
     assert (result.outcome, result.queue, result.priority) == ("queued", "general", 4)

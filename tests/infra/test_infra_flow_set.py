@@ -310,8 +310,8 @@ def test_the_decision_is_kept_and_routes_the_call() -> None:
     assert saved == {
         name: f"$.External.{name}"
         for name in (
-            "route", "ruleId", "reasons", "queue", "priorityChange", "asksForAgent",
-            "failedAttempts", "hours", "answer", "attemptsIfUnresolved",
+            "route", "ruleId", "variant", "experimentId", "reasons", "queue", "priorityChange",
+            "asksForAgent", "failedAttempts", "hours", "answer", "attemptsIfUnresolved",
         )
     }  # fmt: skip
     route = by_id["route-on-decision"]

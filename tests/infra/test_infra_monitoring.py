@@ -223,3 +223,26 @@ def test_the_dashboards_rates_are_generated_from_the_kpi_definitions(new_instanc
         expected_names += [*rate.numerator, rate.denominator]
     assert expressions == expected
     assert set(names) == set(expected_names)  # the shared denominator is drawn once
+
+
+def test_recontact_and_resolution_rates_are_ctr_ingests_added_counters(new_instance: Synthesized) -> None:
+    # Given the dashboard as CloudFormation will render it
+    [dashboard] = new_instance.resources("AWS::CloudWatch::Dashboard").values()
+    body = json.loads(
+        "".join(p for p in dashboard["Properties"]["DashboardBody"]["Fn::Join"][1] if isinstance(p, str))
+    )
+    graphs = {w["properties"]["title"]: w["properties"]["metrics"] for w in body["widgets"]}
+    (lines,) = [m for title, m in graphs.items() if title.startswith("Recontact and resolution rate")]
+    # Then each line is lambdas/shared/kpi.py's rate of ctr_ingest's EMF metrics, hour by hour
+    expressions = [(line[0]["expression"], line[0]["period"]) for line in lines if "expression" in line[0]]
+    assert expressions == [
+        ("100 * (recontactsAdded) / contactsAdded", 3600),
+        ("100 * (resolvedAdded) / contactsAdded", 3600),
+    ]
+    assert [rate.numerator for rate in kpi.INGEST_DASHBOARD_RATES] == [
+        ("RecontactsAdded",),
+        ("ResolvedAdded",),
+    ]
+    metrics = [line for line in lines if "expression" not in line[0]]
+    assert {line[1] for line in metrics} == {"ContactsAdded", "RecontactsAdded", "ResolvedAdded"}
+    assert all(line[:1] == ["Tandem"] and "tandem-ctr-ingest" in line for line in metrics), metrics

@@ -77,6 +77,8 @@ def test_known_caller_asking_for_order_status_is_answered_by_the_machine(box: Sa
     assert response["status"] == "OK"
     assert response["route"] == "SELF_SERVICE"
     assert response["ruleId"] == "routine-self-service"
+    # Who decided: the rules in force (the champion), no experiment running
+    assert (response["variant"], response["experimentId"]) == ("champion", "")
     assert "1046" in response["answer"]
     assert "has shipped" in response["answer"]
     assert response["rulesSource"] == "store"
@@ -156,6 +158,8 @@ def test_a_malformed_event_still_sends_the_caller_to_a_person(box: Sandbox, raw:
     assert response["status"] == "INVALID_INPUT"
     assert response["route"] == "AGENT"
     assert response["queue"] == "general"
+    # The fallback answer says who decided too, so its calls count under a rule and a variant
+    assert (response["ruleId"], response["variant"], response["experimentId"]) == ("fallback", "champion", "")
 
 
 def test_malformed_signals_are_named_and_never_crash(box: Sandbox) -> None:
@@ -200,6 +204,7 @@ def test_each_decision_is_recorded_once_without_personal_data(box: Sandbox) -> N
     assert item["pk"]["S"] == "CONTACT#11111111-2222-4333-8444-555555555555"
     assert item["route"]["S"] == first["route"] == "AGENT"
     assert item["ruleId"]["S"] == "explicit-agent-request"
+    assert (item["variant"]["S"], item["experimentId"]["S"]) == ("champion", "")
     assert item["context"]["M"]["asksForAgent"]["BOOL"] is True
     assert item["revisions"]["M"]["rules"]["S"] == SHIPPED_REVISION
     # And it is dated by the decision clock and expires 90 days (the default) after the decision
@@ -285,6 +290,7 @@ def test_missing_configuration_answers_degraded_to_a_person(monkeypatch: pytest.
         assert response["status"] == "DEGRADED"
         assert response["route"] == "AGENT"
         assert response["degradedReason"] == "CONFIG"
+        assert (response["variant"], response["experimentId"]) == ("champion", "")
 
 
 def test_rules_reload_after_max_age_and_bad_change_refused(monkeypatch: pytest.MonkeyPatch) -> None:

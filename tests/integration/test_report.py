@@ -32,7 +32,7 @@ DAYS: list[tuple[str, str, str, dict[str, int]]] = [
     # all: 20 calls in range.
     ("all", "2026-01-10", "all", {"contacts": 10, "contained": 4, "transferred": 4, "abandoned": 1,
      "callbacks": 1, "handled": 4, "handleSeconds": 1200, "queued": 6, "queueWaitSeconds": 360,
-     "answeredInThreshold": 3, "csatCount": 3, "csatSum": 12}),
+     "answeredInThreshold": 3, "csatCount": 3, "csatSum": 12, "recontacted": 1, "resolved": 3}),
     ("all", "2026-01-11", "all", {"contacts": 6, "contained": 2, "transferred": 3, "errors": 1, "handled": 3,
      "handleSeconds": 900, "queued": 3, "queueWaitSeconds": 90, "answeredInThreshold": 3, "csatCount": 1,
      "csatSum": 5}),
@@ -43,7 +43,8 @@ DAYS: list[tuple[str, str, str, dict[str, int]]] = [
     ("all", AFTER, "all", {"contacts": 100, "queued": 100, "abandoned": 100}),
     # intent
     ("intent", "2026-01-10", "ORDER_STATUS", {"contacts": 6, "contained": 4, "transferred": 1, "callbacks": 1,
-     "handled": 1, "handleSeconds": 300, "queued": 2, "queueWaitSeconds": 120, "answeredInThreshold": 1}),
+     "handled": 1, "handleSeconds": 300, "queued": 2, "queueWaitSeconds": 120, "answeredInThreshold": 1,
+     "recontacted": 1, "resolved": 3}),
     ("intent", "2026-01-10", "BILLING", {"contacts": 4, "transferred": 3, "abandoned": 1, "handled": 3,
      "handleSeconds": 900, "queued": 4, "queueWaitSeconds": 240, "answeredInThreshold": 2, "csatCount": 3,
      "csatSum": 12}),
@@ -58,7 +59,7 @@ DAYS: list[tuple[str, str, str, dict[str, int]]] = [
     ("intent", BEFORE, "RETURNS", {"contacts": 40}),
     ("intent", AFTER, "RETURNS", {"contacts": 40}),
     # route: self-served vs agent
-    ("route", "2026-01-10", "SELF_SERVICE", {"contacts": 4, "contained": 4}),
+    ("route", "2026-01-10", "SELF_SERVICE", {"contacts": 4, "contained": 4, "recontacted": 1, "resolved": 3}),
     ("route", "2026-01-11", "SELF_SERVICE", {"contacts": 2, "contained": 2}),
     ("route", "2026-03-15", "SELF_SERVICE", {"contacts": 1, "contained": 1}),
     ("route", "2026-01-10", "AGENT", {"contacts": 5, "transferred": 4, "abandoned": 1, "handled": 4,
@@ -92,6 +93,7 @@ DAYS: list[tuple[str, str, str, dict[str, int]]] = [
 ]  # fmt: skip
 
 OVERALL = {
+    **dict.fromkeys(COUNTERS, 0),  # never written: the histogram and the sums of squares
     "contacts": 20,
     "contained": 7,
     "transferred": 8,
@@ -105,6 +107,8 @@ OVERALL = {
     "answeredInThreshold": 7,
     "csatCount": 4,
     "csatSum": 17,
+    "recontacted": 1,  # a self-served caller came back
+    "resolved": 3,
 }
 OVERALL_KPIS = {
     "contacts": 20,
@@ -117,6 +121,8 @@ OVERALL_KPIS = {
     "averageQueueWaitSeconds": 50.0,
     "serviceLevel": 7 / 12,
     "csatAverage": 4.25,
+    "recontactRate": 1 / 20,
+    "resolutionRate": 3 / 20,
     "csatResponses": 4,
 }
 
@@ -210,6 +216,8 @@ def test_by_intent_one_row_per_value_with_its_kpis(counters: Sandbox) -> None:
             "averageQueueWaitSeconds": 54.0,  # 270 s over 5 queued
             "serviceLevel": 0.4,
             "csatAverage": None,
+            "recontactRate": 0.1,
+            "resolutionRate": 0.3,
             "csatResponses": 0,
         }
     )
@@ -225,6 +233,8 @@ def test_by_intent_one_row_per_value_with_its_kpis(counters: Sandbox) -> None:
             "averageQueueWaitSeconds": 50.0,
             "serviceLevel": 4 / 6,
             "csatAverage": 4.25,
+            "recontactRate": 0.0,
+            "resolutionRate": 0.0,
             "csatResponses": 4,
         }
     )
@@ -261,6 +271,8 @@ def test_by_route_self_served_against_agent_and_zero_denominators(counters: Sand
             "averageQueueWaitSeconds": 49.0,
             "serviceLevel": 0.7,
             "csatAverage": 4.25,
+            "recontactRate": 0.0,
+            "resolutionRate": 0.0,
             "csatResponses": 4,
         }
     )
@@ -424,6 +436,8 @@ def test_table_output_has_the_headline_and_the_by_table(
     assert "58.3%" in lines["service level"]
     assert "(20 s)" in lines["service level"]
     assert "4.25 (n=4)" in lines["CSAT"]
+    assert "5.0%" in lines["recontact"] and "1 the caller rang again" in lines["recontact"]
+    assert "15.0%" in lines["resolution"] and "3 contained, not recontacted" in lines["resolution"]
     ranked = [line.split()[1] for line in out.splitlines() if line[:1].isdigit()]
     assert ranked == ["VIP", "ASKED_FOR_AGENT", "REPEAT_CALLER", "COMPLAINT", "FRUSTRATION", "NONE"]
     assert "Note:" not in out
@@ -445,6 +459,8 @@ def test_undefined_ratios_print_as_a_dash(cli: Sandbox, capsys: pytest.CaptureFi
         DASH,
         DASH,
         "(n=0)",
+        "14.3%",  # 1 of 7 recontacted
+        "42.9%",  # 3 of 7 resolved: 4 contained, one of them recontacted
     ]
 
 

@@ -527,6 +527,10 @@ TWO_CALLS_COUNTED = {
     "answeredInThreshold": 1,
     "csatCount": 1,
     "csatSum": 4,
+    "csat4": 1,
+    "handleSecondsSquared": 200 * 200,
+    "queueWaitSecondsSquared": 15 * 15,
+    "resolved": 1,
 }
 
 

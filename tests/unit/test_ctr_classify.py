@@ -126,20 +126,32 @@ def test_self_served_call_is_contained() -> None:
             "intent": "ORDER_STATUS",
             "reasons": "",
             "csat": "5",
+            "ruleId": "routine-self-service",
+            "variant": "champion",
+            "experimentId": "",
             "firstName": "Ana",
         },
     )
     summary = summarise(segment)
     assert summary.outcome == "contained"
-    # Then every dimension value gets exactly these counters, on the call's local day
-    expected = {"contacts": 1, "contained": 1, "csatCount": 1, "csatSum": 5}
+    # Then every dimension value gets exactly these counters, on the call's local day (14:15 UTC is
+    # 09:15 in New York: the 09:00 half-hour)
+    expected = {"contacts": 1, "contained": 1, "resolved": 1, "csatCount": 1, "csatSum": 5, "csat5": 1}
     assert contribution(summary) == {
         ("all", "2025-03-04", "all"): expected,
         ("intent", "2025-03-04", "ORDER_STATUS"): expected,
         ("route", "2025-03-04", "SELF_SERVICE"): expected,
         ("queue", "2025-03-04", NONE): expected,
         ("reason", "2025-03-04", NONE): expected,
+        ("rule", "2025-03-04", "routine-self-service"): expected,
+        ("variant", "2025-03-04", "none:champion"): expected,
+        ("interval", "2025-03-04", "NONE@09:00"): expected,
     }
+    # And when the caller came back within the window, it is recontacted and no longer resolved
+    came_back = {"contacts": 1, "contained": 1, "recontacted": 1, "csatCount": 1, "csatSum": 5, "csat5": 1}
+    recontacted = contribution(summary, recontacted=True)
+    assert set(recontacted) == set(contribution(summary))
+    assert all(counters == came_back for counters in recontacted.values())
 
 
 def test_caller_hanging_up_in_the_ivr_is_contained_with_no_dimension_values() -> None:
@@ -151,8 +163,11 @@ def test_caller_hanging_up_in_the_ivr_is_contained_with_no_dimension_values() ->
         "route": [NONE],
         "queue": [NONE],
         "reason": [NONE],
+        "rule": [NONE],
+        "variant": [NONE],
+        "interval": ["NONE@09:00"],
     }
-    assert only_counters(summary) == {"contacts": 1, "contained": 1}
+    assert only_counters(summary) == {"contacts": 1, "contained": 1, "resolved": 1}
 
 
 def test_reference_example_is_transferred_with_handle_time_and_queue_wait() -> None:
@@ -175,8 +190,10 @@ def test_reference_example_is_transferred_with_handle_time_and_queue_wait() -> N
         "transferred": 1,
         "handled": 1,
         "handleSeconds": 200,
+        "handleSecondsSquared": 200 * 200,
         "queued": 1,
         "queueWaitSeconds": 45,
+        "queueWaitSecondsSquared": 45 * 45,
     }  # 45 s > 20 s: not answered within the service level
 
 
@@ -255,7 +272,13 @@ def test_queued_call_with_no_agent_is_abandoned() -> None:
     )
     summary = summarise(segment)
     assert summary.outcome == "abandoned"
-    assert only_counters(summary) == {"contacts": 1, "abandoned": 1, "queued": 1, "queueWaitSeconds": 210}
+    assert only_counters(summary) == {
+        "contacts": 1,
+        "abandoned": 1,
+        "queued": 1,
+        "queueWaitSeconds": 210,
+        "queueWaitSecondsSquared": 210 * 210,
+    }
 
 
 def test_callback_taken_from_the_queue_is_a_callback_not_abandoned() -> None:
@@ -267,7 +290,13 @@ def test_callback_taken_from_the_queue_is_a_callback_not_abandoned() -> None:
     )
     summary = summarise(inbound)
     assert summary.outcome == "callback"
-    assert only_counters(summary) == {"contacts": 1, "callbacks": 1, "queued": 1, "queueWaitSeconds": 600}
+    assert only_counters(summary) == {
+        "contacts": 1,
+        "callbacks": 1,
+        "queued": 1,
+        "queueWaitSeconds": 600,
+        "queueWaitSecondsSquared": 600 * 600,
+    }
 
 
 def test_callback_leg_answered_by_an_agent_stays_a_callback_and_counts_handle_time() -> None:
@@ -461,7 +490,7 @@ def test_several_reasons_count_the_call_under_each() -> None:
         totals[dimension].update(counters)
     assert totals["reason"]["contacts"] == 2
     assert totals["reason"]["csatSum"] == 4
-    for dimension in ("intent", "route", "queue"):
+    for dimension in ("intent", "route", "queue", "rule", "variant", "interval"):
         assert totals[dimension] == totals["all"]
 
 
@@ -471,6 +500,86 @@ def test_queue_dimension_prefers_the_code_then_the_queue_name() -> None:
     assert summarise(coded).queue == "priority"
     assert summarise(named).queue == "tier-2-billing"
     assert summarise(record(queue={**BILLING_QUEUE, "Name": "???"})).queue == NONE
+
+
+def test_rule_and_variant_are_the_newest_set_and_the_variant_keeps_its_experiment() -> None:
+    # Given a decision in an experiment, then a transfer segment whose flow set only another rule
+    first = record(
+        attributes={"ruleId": "vip-customer", "variant": "challenger", "experimentId": "exp-2026-12"}
+    )
+    second = record(
+        SECOND, initial=CALL, start="2025-03-04T14:20:00Z", attributes={"ruleId": "fallback", "variant": ""}
+    )
+    summary = summarise(first, second)
+    assert (summary.rule, summary.variant) == ("fallback", "exp-2026-12:challenger")
+    # A newer variant comes with its own experiment, never with an older segment's
+    third = record(
+        CALLBACK_LEG, initial=CALL, start="2025-03-04T14:25:00Z", attributes={"variant": "champion"}
+    )
+    assert summarise(first, second, third).variant == "none:champion"
+
+
+def test_two_experiments_challengers_never_merge() -> None:
+    def variant(experiment: str, name: str) -> str:
+        return summarise(record(attributes={"variant": name, "experimentId": experiment})).variant
+
+    values = {
+        variant("exp-2026-12", "challenger"),
+        variant("exp-2027-01", "challenger"),
+        variant("", "challenger"),
+        variant("", "champion"),
+        variant("exp-2026-12", "champion"),
+    }
+    assert values == {
+        "exp-2026-12:challenger",
+        "exp-2027-01:challenger",
+        "none:challenger",
+        "none:champion",
+        "exp-2026-12:champion",
+    }
+    # No variant attribute at all (calls from before variants): NONE, not a champion
+    assert summarise(record(attributes={"ruleId": "x-rule"})).variant == NONE
+
+
+@pytest.mark.parametrize(
+    ("start", "zone", "half_hour"),
+    [
+        ("2025-03-04T14:15:01Z", NEW_YORK, "09:00"),
+        ("2025-03-04T14:29:59Z", NEW_YORK, "09:00"),
+        ("2025-03-04T14:30:00Z", NEW_YORK, "09:30"),
+        ("2025-03-04T04:59:59Z", NEW_YORK, "23:30"),  # the day before, local: its last half-hour
+        ("2025-03-04T05:00:00Z", NEW_YORK, "00:00"),
+        ("2025-07-04T14:45:00Z", NEW_YORK, "10:30"),  # summer time: UTC-4
+        ("2025-03-04T14:45:00Z", ZoneInfo("Asia/Kolkata"), "20:00"),  # a half-hour offset (UTC+5:30)
+    ],
+)
+def test_interval_is_the_queue_and_the_local_half_hour_the_call_started(
+    start: str, zone: ZoneInfo, half_hour: str
+) -> None:
+    queued = record(
+        start=start, updated="2025-07-05T00:00:00Z", queue=BILLING_QUEUE, attributes={"queue": "billing"}
+    )
+    summary = summarise(queued, zone=zone)
+    assert summary.interval == f"billing@{half_hour}"
+    # The interval's day is the call's day
+    assert {day for dimension, day, _ in contribution(summary) if dimension == "interval"} == {summary.day}
+    # Never queued: NONE@ the half-hour, so every call counts there
+    assert (
+        summarise(record(start=start, updated="2025-07-05T00:00:00Z"), zone=zone).interval
+        == f"NONE@{half_hour}"
+    )
+
+
+def test_interval_counts_arrivals_handled_abandoned_and_handle_time_per_queue() -> None:
+    answered = record(queue=BILLING_QUEUE, agent=AGENT, attributes={"queue": "billing"})
+    dropped = record(SECOND, queue=BILLING_QUEUE, attributes={"queue": "billing"})
+    totals: Counter[str] = Counter()
+    for call in (answered, dropped):
+        for (dimension, _day, value), counters in contribution(summarise(call)).items():
+            if (dimension, value) == ("interval", "billing@09:00"):
+                totals.update(counters)
+    assert (totals["queued"], totals["handled"], totals["abandoned"]) == (2, 1, 1)
+    assert (totals["handleSeconds"], totals["handleSecondsSquared"]) == (200, 200 * 200)
 
 
 def test_newest_segment_codes_win_and_unset_codes_do_not_erase_older_ones() -> None:

@@ -275,6 +275,29 @@ def test_attributes_are_codes_and_free_text_is_dropped() -> None:
     )
 
 
+def test_who_decided_is_kept_as_ids() -> None:
+    record = _parse(
+        _with(Attributes={"ruleId": "vip-customer", "variant": " challenger ", "experimentId": "exp-2026-12"})
+    )
+    attributes = record.attributes
+    assert (attributes.rule, attributes.variant, attributes.experiment) == (
+        "vip-customer",
+        "challenger",
+        "exp-2026-12",
+    )
+    assert _parse(_with(Attributes={})).attributes == Attributes()  # absent: not set
+
+
+@pytest.mark.parametrize(
+    "value", ["call me on +1 202 555 0143", "12025550143", "+12025550143", "a b", "x" * 65, "-x", 7, None, ""]
+)
+def test_a_decider_id_that_is_not_an_id_is_dropped(value: Any) -> None:
+    # Free text, and a number (it could be someone's phone): never kept
+    raw = _with(Attributes={"ruleId": value, "variant": value, "experimentId": value})
+    attributes = _parse(raw).attributes
+    assert (attributes.rule, attributes.variant, attributes.experiment) == ("", "", "")
+
+
 @pytest.mark.parametrize("queue", ["my queue!", "2nd-line", "q" * 33, 7, ""])
 def test_a_queue_attribute_that_is_not_a_code_is_dropped(queue: Any) -> None:
     assert _parse(_with(Attributes={"queue": queue})).attributes.queue == ""

@@ -22,6 +22,8 @@ DAY = {
     "answeredInThreshold": 7,
     "csatCount": 4,
     "csatSum": 17,
+    "recontacted": 3,  # one contained call among them: 7 contained, 6 resolved
+    "resolved": 6,
 }
 
 
@@ -61,6 +63,8 @@ def test_every_kpi_from_its_own_numerator_and_denominator() -> None:
         "averageQueueWaitSeconds": 600 / 12,
         "serviceLevel": 7 / 12,
         "csatAverage": 17 / 4,
+        "recontactRate": 3 / 20,  # of every contact, whatever its outcome
+        "resolutionRate": 6 / 20,  # contained and not recontacted, of contacts
         "csatResponses": 4,
     }
 

@@ -21,7 +21,13 @@ def _norm(word: str) -> str:
 
 
 # What a KPI divides: every rate's numerators (and their other spellings) and denominators.
-ALL_RATES = (*kpi.RATES, kpi.SELF_SERVICE_RATE, kpi.SURVEY_RESPONSE_RATE, *kpi.DASHBOARD_RATES)
+ALL_RATES = (
+    *kpi.RATES,
+    kpi.SELF_SERVICE_RATE,
+    kpi.SURVEY_RESPONSE_RATE,
+    *kpi.DASHBOARD_RATES,
+    *kpi.INGEST_DASHBOARD_RATES,
+)
 NUMERATORS = {_norm(n) for rate in ALL_RATES for n in rate.numerator} | {"ratings", "containment"}
 DENOMINATORS = {_norm(rate.denominator) for rate in ALL_RATES}
 MATH = re.compile(r"(\w+)\s*/\s*(\w+)")
@@ -151,8 +157,10 @@ def test_call_counters_name_only_counters_and_leave_zeros_out() -> None:
         "handled": 1,
         "queued": 1,
         "queueWaitSeconds": 30,
+        "queueWaitSecondsSquared": 900,
         "csatCount": 1,
         "csatSum": 4,
+        "csat4": 1,
     }
     assert set(counters) <= set(kpi.COUNTERS)
     assert set(kpi.OUTCOME_COUNTERS) == set(kpi.OUTCOMES)
@@ -167,3 +175,73 @@ def test_every_rate_reads_counters_and_the_report_names_each_once() -> None:
     assert kpi.SELF_SERVICE_RATE.of({"selfServed": 3, "contacts": 12}) == 0.25
     assert kpi.TO_PERSON_DECISIONS.of({"RouteAgent": 2, "RouteCallback": 1, "Decisions": 6}) == 0.5
     assert kpi.CONTAINMENT_RATE.of({}) is None
+
+
+@pytest.mark.parametrize(
+    ("outcome", "recontacted", "expected"),
+    [
+        ("contained", False, {"resolved": 1}),
+        ("contained", True, {"recontacted": 1}),  # the caller came back: contained, not resolved
+        ("transferred", False, {}),  # a person answered: never "resolved" by the machine
+        ("transferred", True, {"recontacted": 1}),
+        ("abandoned", True, {"recontacted": 1}),
+    ],
+)
+def test_recontacted_and_resolved(outcome: str, recontacted: bool, expected: dict[str, int]) -> None:
+    counters = kpi.call_counters(
+        outcome=outcome,
+        handle_seconds=None,
+        queue_wait_seconds=None,
+        answered_in_threshold=False,
+        csat=None,
+        recontacted=recontacted,
+    )
+    assert counters == {"contacts": 1, kpi.OUTCOME_COUNTERS[outcome]: 1, **expected}
+
+
+def test_csat_histogram_and_sums_of_squares() -> None:
+    for rating in kpi.RATINGS:
+        counters = kpi.call_counters(
+            outcome="transferred",
+            handle_seconds=120,
+            queue_wait_seconds=7,
+            answered_in_threshold=True,
+            csat=rating,
+        )
+        # One bucket per rating, and its sum and count as before
+        assert [counters.get(f"csat{r}", 0) for r in (1, 2, 3, 4, 5)] == [
+            int(r == rating) for r in (1, 2, 3, 4, 5)
+        ]
+        assert (counters["csatCount"], counters["csatSum"]) == (1, rating)
+        assert (counters["handleSecondsSquared"], counters["queueWaitSecondsSquared"]) == (14400, 49)
+    with pytest.raises(ValueError, match="csat must be one of"):
+        kpi.call_counters(
+            outcome="contained",
+            handle_seconds=None,
+            queue_wait_seconds=None,
+            answered_in_threshold=False,
+            csat=6,
+        )
+
+
+def test_recontact_and_resolution_rates_are_of_contacts_and_in_every_report() -> None:
+    counts = {"contacts": 8, "contained": 5, "recontacted": 2, "resolved": 4}
+    assert kpi.RECONTACT_RATE.of(counts) == 0.25
+    assert kpi.RESOLUTION_RATE.of(counts) == 0.5
+    assert {kpi.RECONTACT_RATE, kpi.RESOLUTION_RATE} <= set(kpi.RATES)
+    assert {"recontactRate", "resolutionRate"} <= set(kpi.KPI_NAMES)
+    assert kpi.RESOLUTION_RATE.of({}) is None
+    # The dashboard's figures are of ctr_ingest's per-batch metrics, with the same numerators
+    assert kpi.RECONTACTS_ADDED_SHARE.of({"RecontactsAdded": 1, "ContactsAdded": 4}) == 0.25
+    assert kpi.RESOLVED_ADDED_SHARE.of({"ResolvedAdded": 3, "ContactsAdded": 4}) == 0.75
+
+
+def test_docs_define_every_kpi_counter_and_dimension() -> None:
+    from lambdas.ctr_ingest.aggregates import DIMENSIONS
+
+    text = (REPO / "docs" / "kpis.md").read_text(encoding="utf-8")
+    spans = re.findall(r"`([^`]+)`", text)  # names in code: `contacts`, `callbacks / contacts`
+    documented = {word for span in spans for word in re.findall(r"\w+", span)}
+    documented |= {"csat2", "csat3", "csat4"}  # written `csat1` ... `csat5`
+    missing = {*kpi.KPI_NAMES, *kpi.COUNTERS, *DIMENSIONS} - documented
+    assert not missing, missing
