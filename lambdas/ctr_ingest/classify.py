@@ -116,14 +116,16 @@ def summarise_call(
     )
 
 
-def contribution(summary: CallSummary) -> Contribution:
-    """What the call adds to each (dimension, day, value) counter item; zero counters left out."""
+def contribution(summary: CallSummary, recontacted: bool = False) -> Contribution:
+    """What the call adds to each (dimension, day, value) counter item; zero counters left out.
+    `recontacted`: the caller came back within the window (lambdas/ctr_ingest/recontacts.py)."""
     nonzero = kpi.call_counters(
         outcome=summary.outcome,
         handle_seconds=summary.handle_seconds if summary.handled else None,
         queue_wait_seconds=summary.queue_wait_seconds if summary.queued else None,
         answered_in_threshold=summary.answered_in_threshold,
         csat=summary.csat,
+        recontacted=recontacted,
     )
     values = [
         (ALL, ALL),

@@ -1,7 +1,10 @@
 """Kinesis entry point: `lambdas.ctr_ingest.handler.lambda_handler`.
 
-Each record's data is one contact trace record. Powertools' BatchProcessor parses every record;
-the parsed ones are counted as calls by `CounterStore` in a few DynamoDB calls. A record that
+Each record's data is one contact trace record. Powertools' BatchProcessor parses every record
+(the caller's number becoming its keyed hash there, so no number goes further); the parsed ones are
+counted as calls by `CounterStore` in a few DynamoDB calls, recontacts included. The keyed-hash
+secret is read in the init phase; while it cannot be read, a batch fails as a whole (an uncounted
+caller key could never be mended) and Lambda retries it. A record that
 cannot be counted is refused (`contact_record.Refusal`): it changes no counter (retrying would fail the
 same way and hold the shard), is logged by reason code and field name (never a value), and is kept
 once by `RefusalStore` (listed in the Metrics table, the raw record in the refused-records queue),
@@ -16,7 +19,8 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
@@ -26,17 +30,24 @@ from lambdas.ctr_ingest.aggregates import Contribution
 from lambdas.ctr_ingest.call_counters import Codec, CounterStore, IngestResult
 from lambdas.ctr_ingest.classify import contribution, summarise_call
 from lambdas.ctr_ingest.config import IngestConfig
-from lambdas.ctr_ingest.contact_record import ContactRecord, MalformedRecord, parse_record
+from lambdas.ctr_ingest.contact_record import CallerHash, ContactRecord, MalformedRecord, parse_record
+from lambdas.ctr_ingest.recontacts import contact_of
 from lambdas.ctr_ingest.refusals import KeepResult, RefusalStore, Refused, contact_hash
 from lambdas.ctr_ingest.segment_state import decode, encode
 from lambdas.shared.aws import ClientLimits, make_client
+from lambdas.shared.budget import Deadline
 from lambdas.shared.container import Container
+from lambdas.shared.keyed_hash import CALLER
+from lambdas.shared.keyed_hash_secret import KeyedHashSecret
 from lambdas.shared.observability import MetricUnit, get_logger, get_metrics, single_metric
 
 SERVICE = "ctr_ingest"
 # Background work, not a caller waiting: a few attempts with botocore's backoff are worth it.
 DYNAMODB_LIMITS = ClientLimits(connect_timeout=2.0, read_timeout=5.0, max_attempts=4)
 SQS_LIMITS = DYNAMODB_LIMITS
+SECRETS_LIMITS = ClientLimits(connect_timeout=1.0, read_timeout=2.0, max_attempts=3)
+HASH_KEY_BUDGET_MS = 5000  # in the init phase, and again by a batch after a failure
+HASH_KEY_RETRY_SECONDS = 10
 
 logger = get_logger(SERVICE)
 metrics = get_metrics(SERVICE)
@@ -47,20 +58,22 @@ class IngestDeps:
     config: IngestConfig
     store: CounterStore[ContactRecord]
     refusals: RefusalStore
+    hash_secret: KeyedHashSecret
 
 
 def build_deps() -> IngestDeps:
     config = IngestConfig.from_env()
 
-    def contribute(segments: Sequence[ContactRecord]) -> Contribution:
+    def contribute(segments: Sequence[ContactRecord], recontacted: bool) -> Contribution:
         summary = summarise_call(
             segments, zone=config.time_zone, service_level_seconds=config.service_level_seconds
         )
-        return contribution(summary)
+        return contribution(summary, recontacted)
 
-    codec = Codec(encode=encode, decode=decode, contribute=contribute)
+    codec = Codec(encode=encode, decode=decode, contribute=contribute, contact=contact_of)
     dynamodb = make_client("dynamodb-slim", DYNAMODB_LIMITS)
-    store = CounterStore(dynamodb, config.metrics_table, codec)
+    window = timedelta(hours=config.recontact_window_hours)
+    store = CounterStore(dynamodb, config.metrics_table, codec, window)
     refusals = RefusalStore(
         dynamodb,
         make_client("sqs-slim", SQS_LIMITS),
@@ -68,17 +81,40 @@ def build_deps() -> IngestDeps:
         config.refused_queue_url,
         config.time_zone,
     )
-    return IngestDeps(config, store, refusals)
+    hash_secret = KeyedHashSecret(
+        make_client("secretsmanager-slim", SECRETS_LIMITS),
+        config.keyed_hash_secret,
+        retry_after_seconds=HASH_KEY_RETRY_SECONDS,
+    )
+    hash_secret.hasher(Deadline.after_ms(HASH_KEY_BUDGET_MS))  # a failure is retried by the next batch
+    return IngestDeps(config, store, refusals, hash_secret)
 
 
 CONTAINER = Container(build_deps)
 CONTAINER.warm()
 
 
-def _parse(record: KinesisStreamRecord) -> ContactRecord | Refused:
+def _caller_hash(deps: IngestDeps) -> CallerHash:
+    """The caller key's hash; raises `CallerKeyUnavailable` while the secret cannot be read."""
+    hasher = deps.hash_secret.hasher(Deadline.after_ms(HASH_KEY_BUDGET_MS))
+    if hasher is None:
+        problem = deps.hash_secret.problem or "UNAVAILABLE"
+        logger.warning(
+            "keyed-hash secret unavailable; batch left for retry",
+            extra={"problem": problem, "error_type": deps.hash_secret.error_type or problem},
+        )
+        raise CallerKeyUnavailable(problem)
+    return partial(hasher.digest, CALLER)
+
+
+class CallerKeyUnavailable(RuntimeError):
+    """The keyed-hash secret cannot be read: no record is counted until it can (Lambda retries)."""
+
+
+def _parse(record: KinesisStreamRecord, hash_caller: CallerHash) -> ContactRecord | Refused:
     data = record.kinesis.data_as_bytes()
     try:
-        return parse_record(data)
+        return parse_record(data, hash_caller)
     except MalformedRecord as problem:
         refused = Refused(
             record_id=record.get("eventID") or record.kinesis.sequence_number,
@@ -118,8 +154,9 @@ def _ingest(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Parse the batch, count the parsed calls, keep the refused records; report what failed."""
     started = time.perf_counter()
     deps = CONTAINER.get()  # a ConfigError fails the invocation: the batch waits for a fix
+    parse = partial(_parse, hash_caller=_caller_hash(deps))
     processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
-    with processor(records=records, handler=_parse):
+    with processor(records=records, handler=parse):
         outcomes = [
             (raw["kinesis"]["sequenceNumber"], result)
             for status, result, raw in processor.process()
@@ -212,3 +249,10 @@ def _observe(
         name="RecordsFailed", unit=MetricUnit.Count, value=len(result.failed_items | kept.failed_items)
     )
     metrics.add_metric(name="IngestLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
+    # The net change to the `all` counters: the dashboard's recontact and resolution rates divide these.
+    for metric, counter in (
+        ("ContactsAdded", "contacts"),
+        ("RecontactsAdded", "recontacted"),
+        ("ResolvedAdded", "resolved"),
+    ):
+        metrics.add_metric(name=metric, unit=MetricUnit.Count, value=result.added.get(counter, 0))

@@ -2,7 +2,7 @@
 
 The state keeps the newest version of each segment of a call, so that a segment arriving in a later
 batch is classified with the others. Only `ContactRecord`'s fields are stored: codes, times and
-durations, never a phone number or a name.
+durations and the caller's keyed hash, never a phone number or a name.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ def encode(record: ContactRecord) -> dict[str, Any]:
             "queue": attributes.queue,
             "csat": attributes.csat,
         },
+        "caller": record.caller,
     }
 
 
@@ -89,6 +90,7 @@ def decode(raw: Mapping[str, Any]) -> ContactRecord:
             queue=attributes.get("queue", ""),
             csat=attributes.get("csat"),
         ),
+        caller=raw.get("caller"),
     )
 
 

@@ -51,6 +51,8 @@ COUNTERS = (
     "answeredInThreshold",  # queued calls an agent answered within the service-level threshold
     "csatCount",  # calls with a post-call rating
     "csatSum",  # sum of those ratings (1..5)
+    "recontacted",  # the caller started another inbound contact within the recontact window after it
+    "resolved",  # contained and not recontacted
 )
 OUTCOME_COUNTERS = {
     CONTAINED: "contained",
@@ -116,9 +118,15 @@ def call_counters(
     queue_wait_seconds: int | None,
     answered_in_threshold: bool,
     csat: int | None,
+    recontacted: bool = False,
 ) -> dict[str, int]:
     """What one call adds to each counter, zero counters left out. `None`: not handled / not queued."""
-    counters = {"contacts": 1, OUTCOME_COUNTERS[outcome]: 1}
+    counters = {
+        "contacts": 1,
+        OUTCOME_COUNTERS[outcome]: 1,
+        "recontacted": int(recontacted),
+        "resolved": int(outcome == CONTAINED and not recontacted),
+    }
     if handle_seconds is not None:
         counters |= {"handled": 1, "handleSeconds": handle_seconds}
     if queue_wait_seconds is not None:

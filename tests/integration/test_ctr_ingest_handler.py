@@ -98,6 +98,7 @@ EXPECTED_ALL = {
     "answeredInThreshold": 1,
     "csatCount": 2,
     "csatSum": 9,
+    "resolved": 2,  # the contained calls: no call recontacts another (all four start together)
 }
 
 
@@ -108,6 +109,7 @@ def test_a_batch_becomes_per_day_counters_by_dimension(box: Sandbox) -> None:
     assert counters(box, "route", "SELF_SERVICE") == {
         "contacts": 2,
         "contained": 2,
+        "resolved": 2,
         "csatCount": 1,
         "csatSum": 5,
     }
@@ -129,14 +131,14 @@ def test_a_post_call_update_replaces_the_calls_contribution(box: Sandbox) -> Non
     # The survey's rating arrives in a newer version of the same record
     newer = call(1, attributes=SELF_SERVED | {"csat": "3"}, updated="2025-03-04T14:27:00Z")
     box.invoke("ctr_ingest", kinesis_event(newer))
-    assert counters(box) == {"contacts": 1, "contained": 1, "csatCount": 1, "csatSum": 3}
+    assert counters(box) == {"contacts": 1, "contained": 1, "resolved": 1, "csatCount": 1, "csatSum": 3}
 
 
 def test_a_malformed_record_is_refused_without_blocking_the_batch(box: Sandbox) -> None:
     answer = box.invoke("ctr_ingest", kinesis_event(b"not json", call(1, attributes=SELF_SERVED), {"x": 1}))
     # Then it is not reported for retry (it would fail forever), the good record is counted
     assert answer == {"batchItemFailures": []}
-    assert counters(box) == {"contacts": 1, "contained": 1}
+    assert counters(box) == {"contacts": 1, "contained": 1, "resolved": 1}
     warned = [line for line in box.last.log_lines if line.get("message") == "contact record refused"]
     assert [(line["reason"], line["field"]) for line in warned] == [
         ("NOT_JSON", "record"),

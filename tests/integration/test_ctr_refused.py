@@ -192,7 +192,7 @@ def test_a_superseded_version_is_not_refused(box: Sandbox) -> None:
         "batchItemFailures": []
     }
     # Then it changes nothing and is superseded, not refused
-    assert counters(box) == {"contacts": 1, "contained": 1, "csatCount": 1, "csatSum": 4}
+    assert counters(box) == {"contacts": 1, "contained": 1, "resolved": 1, "csatCount": 1, "csatSum": 4}
     assert refused_total(box) == 0
     assert refused_by_reason(box) == {}
     assert sum(emf_value(d, "DuplicateOrStaleCalls") for d in box.last.metrics) == 1

@@ -132,7 +132,7 @@ def test_self_served_call_is_contained() -> None:
     summary = summarise(segment)
     assert summary.outcome == "contained"
     # Then every dimension value gets exactly these counters, on the call's local day
-    expected = {"contacts": 1, "contained": 1, "csatCount": 1, "csatSum": 5}
+    expected = {"contacts": 1, "contained": 1, "resolved": 1, "csatCount": 1, "csatSum": 5}
     assert contribution(summary) == {
         ("all", "2025-03-04", "all"): expected,
         ("intent", "2025-03-04", "ORDER_STATUS"): expected,
@@ -152,7 +152,10 @@ def test_caller_hanging_up_in_the_ivr_is_contained_with_no_dimension_values() ->
         "queue": [NONE],
         "reason": [NONE],
     }
-    assert only_counters(summary) == {"contacts": 1, "contained": 1}
+    assert only_counters(summary) == {"contacts": 1, "contained": 1, "resolved": 1}
+    # A contained call its caller came back about is recontacted, not resolved
+    recontacted = contribution(summary, recontacted=True)[("all", summary.day, ALL)]
+    assert recontacted == {"contacts": 1, "contained": 1, "recontacted": 1}
 
 
 def test_reference_example_is_transferred_with_handle_time_and_queue_wait() -> None:
