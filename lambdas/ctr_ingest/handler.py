@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from typing import Any
 
@@ -61,16 +61,19 @@ class IngestDeps:
     hash_secret: KeyedHashSecret
 
 
-def build_deps() -> IngestDeps:
-    config = IngestConfig.from_env()
+def make_codec(zone: tzinfo, service_level_seconds: int) -> Codec[ContactRecord]:
+    """How ctr_ingest stores, classifies and indexes a call's contact records."""
 
     def contribute(segments: Sequence[ContactRecord], recontacted: bool) -> Contribution:
-        summary = summarise_call(
-            segments, zone=config.time_zone, service_level_seconds=config.service_level_seconds
-        )
+        summary = summarise_call(segments, zone=zone, service_level_seconds=service_level_seconds)
         return contribution(summary, recontacted)
 
-    codec = Codec(encode=encode, decode=decode, contribute=contribute, contact=contact_of)
+    return Codec(encode=encode, decode=decode, contribute=contribute, contact=contact_of)
+
+
+def build_deps() -> IngestDeps:
+    config = IngestConfig.from_env()
+    codec = make_codec(config.time_zone, config.service_level_seconds)
     dynamodb = make_client("dynamodb-slim", DYNAMODB_LIMITS)
     window = timedelta(hours=config.recontact_window_hours)
     store = CounterStore(dynamodb, config.metrics_table, codec, window)
