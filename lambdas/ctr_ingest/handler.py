@@ -47,7 +47,9 @@ DYNAMODB_LIMITS = ClientLimits(connect_timeout=2.0, read_timeout=5.0, max_attemp
 SQS_LIMITS = DYNAMODB_LIMITS
 SECRETS_LIMITS = ClientLimits(connect_timeout=1.0, read_timeout=2.0, max_attempts=3)
 HASH_KEY_BUDGET_MS = 5000  # in the init phase, and again by a batch after a failure
-HASH_KEY_RETRY_SECONDS = 10
+# No caller is waiting and a batch cannot be counted without the key: every batch after a failure
+# tries the read again (one GetSecretValue per invocation at most).
+HASH_KEY_RETRY_SECONDS = 0
 
 logger = get_logger(SERVICE)
 metrics = get_metrics(SERVICE)

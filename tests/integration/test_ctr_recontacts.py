@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,7 @@ from lambdas.ctr_ingest.contact_record import parse_record
 from lambdas.ctr_ingest.handler import make_codec
 from lambdas.shared.keyed_hash import CALLER, KeyedHasher
 from tandem.local import Sandbox, sandbox
+from tandem.local.faults import Fault
 from tandem.local.provision import SANDBOX_ONLY_KEYED_HASH_SECRET
 from tests.integration.test_ctr_ingest_handler import kinesis_event
 from tests.unit.test_ctr_classify import ctr
@@ -222,6 +224,16 @@ def test_no_phone_number_is_stored_in_any_table(box: Sandbox) -> None:
     index = [item for item in scan(box) if item["pk"]["S"].startswith("CALLER#")]
     assert len(index) == 3  # one per caller, keyed by the keyed hash, with its TTL
     assert all(int(item["expiresAt"]["N"]) > 0 for item in index)
+
+
+def test_without_the_keyed_hash_secret_no_record_is_counted_until_it_can_be_read() -> None:
+    denied = Fault("secrets-manager", "GetSecretValue", error_code="AccessDeniedException", status=400)
+    with sandbox(attach=False) as box:
+        with box.fault(denied), pytest.raises(Exception, match="ACCESS_DENIED"):
+            box.invoke("ctr_ingest", kinesis_event(A, B))  # the invocation fails: Lambda retries it
+        assert all_counters(box) == {}
+        ingest(box, A, B)  # the retry, once the secret can be read
+        assert recontacted(box) == {("2025-03-04", "all"): 1}
 
 
 # --- any order, any batches ------------------------------------------------------------------------
