@@ -527,6 +527,7 @@ TWO_CALLS_COUNTED = {
     "answeredInThreshold": 1,
     "csatCount": 1,
     "csatSum": 4,
+    "resolved": 1,  # the contained call: contained and not recontacted
 }
 
 
