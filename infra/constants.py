@@ -65,3 +65,5 @@ CTR_REFUSED_RETENTION_DAYS: Final = 14
 SQS_MAX_MESSAGE_BYTES: Final = 1_048_576  # SQS's largest message (and batch); the refused queue takes it
 # Service level: a queued call an agent answers within this many seconds (the common 80/20 goal's 20).
 SERVICE_LEVEL_SECONDS: Final = 20
+# A contact is recontacted when its caller starts another inbound contact within this many hours.
+RECONTACT_WINDOW_HOURS: Final = 72

@@ -59,7 +59,7 @@ class Functions(Construct):
             keyed_hash=keyed_hash,
         )
         self.survey = Survey(self, config=config, runtime=runtime, data=data)
-        self.ctr_ingest = CtrIngest(self, config=config, runtime=runtime, data=data)
+        self.ctr_ingest = CtrIngest(self, config=config, runtime=runtime, data=data, keyed_hash=keyed_hash)
         self.all: list[TandemFunction] = [
             self.crm_lookup,
             self.ivr_decision,

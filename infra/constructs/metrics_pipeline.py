@@ -30,16 +30,24 @@ from constructs import Construct
 from infra import constants
 from infra.config import TandemConfig
 from infra.constructs.data import Data
+from infra.constructs.keyed_hash import KeyedHash
 from infra.constructs.tandem_function import TandemFunction
 from infra.nag import acknowledge
-from lambdas.ctr_ingest.config import REFUSED_QUEUE_VAR, SERVICE_LEVEL_VAR
+from lambdas.ctr_ingest.config import RECONTACT_WINDOW_VAR, REFUSED_QUEUE_VAR, SERVICE_LEVEL_VAR
 from lambdas.documents.config import TIME_ZONE_VAR
+from lambdas.shared.keyed_hash_secret import SECRET_VAR as KEYED_HASH_SECRET_VAR
 from lambdas.shared.tables import METRICS
 
 
 class CtrIngest(TandemFunction):
     def __init__(
-        self, scope: Construct, *, config: TandemConfig, runtime: lambda_.Runtime, data: Data
+        self,
+        scope: Construct,
+        *,
+        config: TandemConfig,
+        runtime: lambda_.Runtime,
+        data: Data,
+        keyed_hash: KeyedHash,
     ) -> None:
         super().__init__(
             scope,
@@ -51,6 +59,8 @@ class CtrIngest(TandemFunction):
                 **data.environment(METRICS),
                 TIME_ZONE_VAR: config.time_zone,
                 SERVICE_LEVEL_VAR: str(constants.SERVICE_LEVEL_SECONDS),
+                RECONTACT_WINDOW_VAR: str(constants.RECONTACT_WINDOW_HOURS),
+                KEYED_HASH_SECRET_VAR: keyed_hash.secret_arn,
             },
             flow_invoked=False,
             timeout_seconds=constants.CTR_INGEST_TIMEOUT_SECONDS,
@@ -67,13 +77,16 @@ class CtrIngest(TandemFunction):
         # (dynamodb:PutItem) per call state and an Update (dynamodb:UpdateItem, ADD) per counter;
         # DynamoDB authorises each action in a transaction as its own operation. Refused records'
         # listing items are read in the same BatchGetItem and written as Puts in a transaction too.
-        # No Query, Scan, BatchWriteItem or DeleteItem, no index, no other table.
+        # Caller items (the recontact index) are read in the same BatchGetItem and Put in the same
+        # transactions. No Query, Scan, BatchWriteItem or DeleteItem, no index, no other table.
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
                 resources=[data.table(METRICS).table_arn],
             )
         )
+        # The recontact index's caller key derives from the keyed-hash secret: GetSecretValue on it alone.
+        keyed_hash.grant_read(self.role)
 
 
 class CtrPipeline(Construct):

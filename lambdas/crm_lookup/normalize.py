@@ -14,6 +14,8 @@ from enum import StrEnum
 
 import phonenumbers
 
+from lambdas.shared.caller_number import WITHHELD_SENTINELS, WITHHELD_WORDS
+
 
 class CallerKind(StrEnum):
     PHONE = "PHONE"  # a usable E.164 number
@@ -33,12 +35,6 @@ class Caller:
         return self.kind is CallerKind.PHONE
 
 
-WITHHELD_WORDS = frozenset(
-    {"", "anonymous", "restricted", "private", "withheld", "unavailable", "unknown", "blocked", "none"}
-)
-# Keypad spellings some carriers deliver instead of a number (ANONYMOUS, RESTRICTED, BLOCKED,
-# UNKNOWN), seen on SIP trunks and CPaaS providers that feed Connect.
-WITHHELD_SENTINELS = frozenset({"+266696687", "+7378742833", "+2562533", "+86282452253", "+8656696"})
 NON_PHONE_TYPES = frozenset({"EMAIL_ADDRESS", "EMAIL", "CONTACT_FLOW", "CONNECT_PHONENUMBER_ARN"})
 PHONE_CHARS = re.compile(r"[\d+()\-.\s/]+")
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")

@@ -11,6 +11,9 @@ contact segment, and the contributions this call has added to the counters (so a
 of a record replaces them by a delta, and an older or repeated one changes nothing). The day is the
 call's first segment's initiation day in the centre's time zone.
 
+Caller index: pk `CALLER#<keyed hash>`, sk `CONTACTS`: a caller's recent contacts and whether each
+was recontacted, with `expiresAt` (lambdas/ctr_ingest/recontacts.py).
+
 Refused records (`contact_record.Refusal`): pk `REFUSED#<YYYY-MM-DD>` (the day the record reached the
 stream, in the centre's time zone), sk `<arrival time, UTC ISO>#<shard>:<sequence number>`, so a
 redelivered record overwrites its own item and a day lists in arrival order. The item holds the

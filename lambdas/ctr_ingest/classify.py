@@ -136,7 +136,7 @@ def summarise_call(
 def contribution(summary: CallSummary, recontacted: bool = False) -> Contribution:
     """What the call adds to each (dimension, day, value) counter item; zero counters left out.
 
-    `recontacted`: the caller came back within the recontact window (ctr_ingest's counting knows).
+    `recontacted`: the caller came back within the recontact window (lambdas/ctr_ingest/recontacts.py).
     """
     nonzero = kpi.call_counters(
         outcome=summary.outcome,

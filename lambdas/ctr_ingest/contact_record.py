@@ -4,7 +4,10 @@ A Kinesis record's data is one CTR JSON object (docs/connect-facts.md §3). `par
 the timestamps, the queue and agent durations, and a few attributes as codes or ids (the deciding
 rule, variant and experiment); it never keeps the
 customer's or system's endpoint, the agent's name or any free-text attribute, so no personal data
-reaches the Metrics table or a log line.
+reaches the Metrics table or a log line. Who called is kept only as `caller`, a keyed hash
+(`lambdas.shared.keyed_hash`, purpose `caller`) made while parsing: of the customer's E.164 number,
+or, for a contact with no phone endpoint (chat), of the CRM's `customerId` attribute. A withheld,
+anonymous or malformed number has no caller key, so such callers never match one another.
 
 A record that would mis-count its call is refused (`MalformedRecord`, with a `Refusal` code and
 the field's name, never its value): unreadable data, a missing or malformed id, a missing or
@@ -19,10 +22,13 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
+
+from lambdas.shared.caller_number import identifying_e164
 
 # Codes as the flows write them (see lambdas/survey/rating.py, which this package does not bundle).
 CODE = re.compile(r"[A-Z][A-Z0-9_]{0,47}")
@@ -48,6 +54,11 @@ AGENT_DURATIONS = (
     "LongestHoldDuration",
     "AgentPauseDuration",
 )
+
+
+# Turns "tel:<E.164>" or "crm:<customer id>" into its keyed hash; never logged, never stored itself.
+CallerHash = Callable[[str], str]
+PHONE_ENDPOINT = "TELEPHONE_NUMBER"
 
 
 class Refusal(StrEnum):
@@ -145,20 +156,23 @@ class ContactRecord:
     agent: AgentSegment | None
     transferred_to_endpoint: bool  # only whether: the endpoint holds a phone number
     attributes: Attributes
+    caller: str | None = None  # keyed hash of who called (module docstring); None: unknown, never matches
 
 
-def parse_record(data: bytes | str) -> ContactRecord:
-    """Read one CTR; raise `MalformedRecord` (a code and a field name) when it cannot be counted."""
+def parse_record(data: bytes | str, hash_caller: CallerHash | None = None) -> ContactRecord:
+    """Read one CTR; raise `MalformedRecord` (a code and a field name) when it cannot be counted.
+
+    Without `hash_caller` the record has no caller key (`caller` None)."""
     raw = _load(data)
     contact_id = _contact_id(raw, "ContactId", required=True) or ""
     try:
-        return _read(raw, contact_id)
+        return _read(raw, contact_id, hash_caller)
     except MalformedRecord as refused:
         refused.contact_id = contact_id
         raise
 
 
-def _read(raw: dict[str, Any], contact_id: str) -> ContactRecord:
+def _read(raw: dict[str, Any], contact_id: str, hash_caller: CallerHash | None) -> ContactRecord:
     initiation = _timestamp(raw, "InitiationTimestamp")
     connected = _timestamp(raw, "ConnectedToSystemTimestamp")
     if initiation is None:  # absent on some channels and older records: connection is the next best
@@ -184,7 +198,24 @@ def _read(raw: dict[str, Any], contact_id: str) -> ContactRecord:
         agent=_agent(raw.get("Agent")),
         transferred_to_endpoint=raw.get("TransferredToEndpoint") not in (None, {}, ""),
         attributes=_attributes(raw.get("Attributes")),
+        caller=_caller(raw, hash_caller),
     )
+
+
+def _caller(raw: dict[str, Any], hash_caller: CallerHash | None) -> str | None:
+    """The keyed hash of the caller's number, else of the CRM customer id when the contact has no
+    phone endpoint; None for a withheld or malformed number, and when nothing identifies the caller."""
+    if hash_caller is None:
+        return None
+    endpoint = raw.get("CustomerEndpoint")
+    if isinstance(endpoint, dict) and endpoint.get("Type") == PHONE_ENDPOINT:
+        address = endpoint.get("Address")
+        return (
+            hash_caller(f"tel:{address}") if isinstance(address, str) and identifying_e164(address) else None
+        )
+    attributes = raw.get("Attributes")
+    customer = _text(attributes.get("customerId")) if isinstance(attributes, dict) else ""
+    return hash_caller(f"crm:{customer}") if CONTACT_ID.fullmatch(customer) else None
 
 
 def _load(data: bytes | str) -> dict[str, Any]:

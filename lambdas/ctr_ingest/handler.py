@@ -1,9 +1,12 @@
 """Kinesis entry point: `lambdas.ctr_ingest.handler.lambda_handler`.
 
-Each record's data is one contact trace record. Every record is parsed; the parsed ones are
-counted as calls by `CounterStore` in a few DynamoDB calls. A record that cannot be counted is
-refused (`contact_record.Refusal`): it changes no counter (retrying would fail the same way and
-hold the shard), is logged by reason code and field name (never a value), and is kept
+Each record's data is one contact trace record. Every record is parsed (the caller's number
+becoming its keyed hash there, so no number goes further); the parsed ones are counted as calls by
+`CounterStore` in a few DynamoDB calls, recontacts included. The keyed-hash secret is read in the
+init phase; while it cannot be read, a batch fails as a whole (an uncounted caller key could never
+be mended) and Lambda retries it. A record that cannot be counted is refused
+(`contact_record.Refusal`): it changes no counter (retrying would fail the same way and hold the
+shard), is logged by reason code and field name (never a value), and is kept
 once by `RefusalStore` (listed in the Metrics table, the raw record in the refused-records queue),
 counted in `RecordsRefused` by `reason`. Records whose write or keeping failed are reported as
 batch item failures, so Kinesis delivers them again; both stores are idempotent, so what did
@@ -22,7 +25,8 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from types import TracebackType
 from typing import Any
 
@@ -30,17 +34,26 @@ from lambdas.ctr_ingest.aggregates import Contribution
 from lambdas.ctr_ingest.call_counters import Codec, CounterStore, IngestResult
 from lambdas.ctr_ingest.classify import contribution, summarise_call
 from lambdas.ctr_ingest.config import IngestConfig
-from lambdas.ctr_ingest.contact_record import ContactRecord, MalformedRecord, parse_record
+from lambdas.ctr_ingest.contact_record import CallerHash, ContactRecord, MalformedRecord, parse_record
+from lambdas.ctr_ingest.recontacts import contact_of
 from lambdas.ctr_ingest.refusals import KeepResult, RefusalStore, Refused, contact_hash
 from lambdas.ctr_ingest.segment_state import decode, encode
 from lambdas.shared.aws import ClientLimits, make_client
+from lambdas.shared.budget import Deadline
 from lambdas.shared.container import Container
+from lambdas.shared.keyed_hash import CALLER
+from lambdas.shared.keyed_hash_secret import KeyedHashSecret
 from lambdas.shared.observability import MetricUnit, get_logger, get_metrics, single_metric
 
 SERVICE = "ctr_ingest"
 # Background work, not a caller waiting: a few attempts with botocore's backoff are worth it.
 DYNAMODB_LIMITS = ClientLimits(connect_timeout=2.0, read_timeout=5.0, max_attempts=4)
 SQS_LIMITS = DYNAMODB_LIMITS
+SECRETS_LIMITS = ClientLimits(connect_timeout=1.0, read_timeout=2.0, max_attempts=3)
+HASH_KEY_BUDGET_MS = 5000  # in the init phase, and again by a batch after a failure
+# No caller is waiting and a batch cannot be counted without the key: every batch after a failure
+# tries the read again (one GetSecretValue per invocation at most).
+HASH_KEY_RETRY_SECONDS = 0
 
 logger = get_logger(SERVICE)
 metrics = get_metrics(SERVICE)
@@ -52,20 +65,25 @@ class IngestDeps:
     config: IngestConfig
     store: CounterStore[ContactRecord]
     refusals: RefusalStore
+    hash_secret: KeyedHashSecret
+
+
+def make_codec(zone: tzinfo, service_level_seconds: int) -> Codec[ContactRecord]:
+    """How ctr_ingest stores, classifies and indexes a call's contact records."""
+
+    def contribute(segments: Sequence[ContactRecord], recontacted: bool) -> Contribution:
+        summary = summarise_call(segments, zone=zone, service_level_seconds=service_level_seconds)
+        return contribution(summary, recontacted)
+
+    return Codec(encode=encode, decode=decode, contribute=contribute, contact=contact_of)
 
 
 def build_deps() -> IngestDeps:
     config = IngestConfig.from_env()
-
-    def contribute(segments: Sequence[ContactRecord]) -> Contribution:
-        summary = summarise_call(
-            segments, zone=config.time_zone, service_level_seconds=config.service_level_seconds
-        )
-        return contribution(summary)
-
-    codec = Codec(encode=encode, decode=decode, contribute=contribute)
+    codec = make_codec(config.time_zone, config.service_level_seconds)
     dynamodb = make_client("dynamodb-slim", DYNAMODB_LIMITS)
-    store = CounterStore(dynamodb, config.metrics_table, codec)
+    window = timedelta(hours=config.recontact_window_hours)
+    store = CounterStore(dynamodb, config.metrics_table, codec, window)
     refusals = RefusalStore(
         dynamodb,
         make_client("sqs-slim", SQS_LIMITS),
@@ -73,18 +91,41 @@ def build_deps() -> IngestDeps:
         config.refused_queue_url,
         config.time_zone,
     )
-    return IngestDeps(config, store, refusals)
+    hash_secret = KeyedHashSecret(
+        make_client("secretsmanager-slim", SECRETS_LIMITS),
+        config.keyed_hash_secret,
+        retry_after_seconds=HASH_KEY_RETRY_SECONDS,
+    )
+    hash_secret.hasher(Deadline.after_ms(HASH_KEY_BUDGET_MS))  # a failure is retried by the next batch
+    return IngestDeps(config, store, refusals, hash_secret)
 
 
 CONTAINER = Container(build_deps)
 CONTAINER.warm()
 
 
-def _parse(record: dict[str, Any]) -> ContactRecord | Refused:
+def _caller_hash(deps: IngestDeps) -> CallerHash:
+    """The caller key's hash; raises `CallerKeyUnavailable` while the secret cannot be read."""
+    hasher = deps.hash_secret.hasher(Deadline.after_ms(HASH_KEY_BUDGET_MS))
+    if hasher is None:
+        problem = deps.hash_secret.problem or "UNAVAILABLE"
+        logger.warning(
+            "keyed-hash secret unavailable; batch left for retry",
+            extra={"problem": problem, "error_type": deps.hash_secret.error_type or problem},
+        )
+        raise CallerKeyUnavailable(problem)
+    return partial(hasher.digest, CALLER)
+
+
+class CallerKeyUnavailable(RuntimeError):
+    """The keyed-hash secret cannot be read: no record is counted until it can (Lambda retries)."""
+
+
+def _parse(record: dict[str, Any], hash_caller: CallerHash) -> ContactRecord | Refused:
     kinesis = record["kinesis"]
     data = base64.b64decode(kinesis["data"])
     try:
-        return parse_record(data)
+        return parse_record(data, hash_caller)
     except MalformedRecord as problem:
         refused = Refused(
             record_id=record.get("eventID") or kinesis["sequenceNumber"],
@@ -124,11 +165,12 @@ def _ingest(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Parse the batch, count the parsed calls, keep the refused records; report what failed."""
     started = time.perf_counter()
     deps = CONTAINER.get()  # a ConfigError fails the invocation: the batch waits for a fix
+    hash_caller = _caller_hash(deps)
     outcomes: list[tuple[str, ContactRecord | Refused]] = []
     failures: list[tuple[str, ExceptionInfo]] = []  # (sequence number, why), reported in this order
     for raw in records:
         try:
-            outcomes.append((raw["kinesis"]["sequenceNumber"], _parse(raw)))
+            outcomes.append((raw["kinesis"]["sequenceNumber"], _parse(raw, hash_caller)))
         except Exception:  # not even readable (e.g. its data is not base64): delivered again
             failures.append((raw["kinesis"]["sequenceNumber"], sys.exc_info()))
     parsed = [(sequence, r) for sequence, r in outcomes if isinstance(r, ContactRecord)]
@@ -224,3 +266,10 @@ def _observe(
         name="RecordsFailed", unit=MetricUnit.Count, value=len(result.failed_items | kept.failed_items)
     )
     metrics.add_metric(name="IngestLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
+    # The net change to the `all` counters: the dashboard's recontact and resolution rates divide these.
+    for metric, counter in (
+        ("ContactsAdded", "contacts"),
+        ("RecontactsAdded", "recontacted"),
+        ("ResolvedAdded", "resolved"),
+    ):
+        metrics.add_metric(name=metric, unit=MetricUnit.Count, value=result.added.get(counter, 0))

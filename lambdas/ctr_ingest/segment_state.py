@@ -2,8 +2,9 @@
 
 The state keeps the newest version of each segment of a call, so that a segment arriving in a later
 batch is classified with the others. Only `ContactRecord`'s fields are stored: codes, times and
-durations, never a phone number or a name. Fields added later (the deciding rule, variant and
-experiment) read as not set from a state stored before them, so old states decode unchanged.
+durations and the caller's keyed hash, never a phone number or a name. Fields added later (the
+deciding rule, variant, experiment and caller) read as not set from a state stored before them, so
+old states decode unchanged.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def encode(record: ContactRecord) -> dict[str, Any]:
             "variant": attributes.variant,
             "experiment": attributes.experiment,
         },
+        "caller": record.caller,
     }
 
 
@@ -97,6 +99,7 @@ def decode(raw: Mapping[str, Any]) -> ContactRecord:
             variant=attributes.get("variant", ""),
             experiment=attributes.get("experiment", ""),
         ),
+        caller=raw.get("caller"),
     )
 
 

@@ -19,6 +19,7 @@ import re
 
 # The purposes in use; a new use adds its label here, so its hashes never collide with another's.
 CALLBACK = "callback"  # the callback de-duplication claim (lambdas/escalation/callback_claims.py)
+CALLER = "caller"  # who called, for the recontact index (lambdas/ctr_ingest/recontacts.py)
 PURPOSE = re.compile(r"[a-z][a-z0-9-]{0,31}")
 # The generated secret is 64 letters and digits (infra/constructs/keyed_hash.py); anything much
 # shorter is not the generated secret, and a short key would make the hash guessable again.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -51,6 +52,12 @@ def test_ctr_ingest_reads_the_ctr_stream_with_partial_failures_bisecting_and_a_f
     # A background function: its own timeout, not the flow blocks' 3 s
     assert fn["Properties"]["Timeout"] == constants.CTR_INGEST_TIMEOUT_SECONDS
     assert fn["Properties"]["Environment"]["Variables"]["METRICS_TABLE"] == {"Ref": metrics_id(each_mode)}
+    assert fn["Properties"]["Environment"]["Variables"]["RECONTACT_WINDOW_HOURS"] == str(
+        constants.RECONTACT_WINDOW_HOURS
+    )
+    assert "KeyedHashSecret" in json.dumps(
+        fn["Properties"]["Environment"]["Variables"]["KEYED_HASH_SECRET_ARN"]
+    )
     assert fn["Properties"]["Environment"]["Variables"]["SERVICE_LEVEL_SECONDS"] == str(
         constants.SERVICE_LEVEL_SECONDS
     )
@@ -72,7 +79,12 @@ def test_ctr_ingest_may_read_states_and_write_counters_in_the_metrics_table_only
     for statement in statements:
         for action in as_list(statement["Action"]):
             assert "*" not in action, statement
-            assert action.split(":")[0] in {"dynamodb", "kinesis", "sqs", "logs", "xray"}, statement
+            assert action.split(":")[0] in {"dynamodb", "kinesis", "sqs", "logs", "xray", "secretsmanager"}, (
+                statement
+            )
+            if action.startswith("secretsmanager:"):  # the keyed-hash secret, read only
+                assert action == "secretsmanager:GetSecretValue", statement
+                assert "KeyedHashSecret" in json.dumps(statement["Resource"]), statement
             if action.startswith("sqs:"):
                 assert action in {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, statement
 

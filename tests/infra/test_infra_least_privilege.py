@@ -108,7 +108,9 @@ def access(synth: Synthesized) -> dict[str, set[Grant]]:
         | grants(KINESIS_READ, "CtrPipelineStream.Arn")
         | grants(FAILURE_QUEUE_SEND, "CtrPipelineIngestFailures.Arn")
         # Refused records' raw data, sent by the function itself (SendMessageBatch is sqs:SendMessage)
-        | grants(["sqs:SendMessage"], "CtrPipelineRefusedRecords.Arn"),
+        | grants(["sqs:SendMessage"], "CtrPipelineRefusedRecords.Arn")
+        # The keyed-hash secret the caller key of the recontact index derives from
+        | grants(["secretsmanager:GetSecretValue"], "KeyedHashSecret"),
     }
 
 
@@ -123,7 +125,10 @@ OWNERS = {
     "CtrPipeline": {"ctr_ingest"},
     "ConnectQueue": {"escalation"},
     "arn:aws:secretsmanager:": {"crm_lookup"},
-    "KeyedHashSecret": {"escalation"},  # the hash of caller data; caller and analytics uses join later
+    "KeyedHashSecret": {
+        "escalation",
+        "ctr_ingest",
+    },  # the hashes of caller data (callback claims, caller keys)
     "arn:${AWS::Partition}:ssm:": {"ivr_decision", "escalation"},
 }
 INTERACTIONS_WRITES = {"dynamodb:PutItem", "dynamodb:ConditionCheckItem"}  # nobody reads the records

@@ -31,7 +31,7 @@ class Seg:
     route: str = "SELF_SERVICE"
 
 
-def contribute(segments: Sequence[Seg]) -> Contribution:
+def contribute(segments: Sequence[Seg], recontacted: bool = False) -> Contribution:
     outcome = "transferred" if any(s.outcome == "transferred" for s in segments) else segments[0].outcome
     route = sorted(segments, key=lambda s: s.last_update)[-1].route
     counters = {"contacts": 1, outcome: 1}

@@ -168,6 +168,9 @@ def test_caller_hanging_up_in_the_ivr_is_contained_with_no_dimension_values() ->
         "interval": ["NONE@09:00"],
     }
     assert only_counters(summary) == {"contacts": 1, "contained": 1, "resolved": 1}
+    # A contained call its caller came back about is recontacted, not resolved
+    recontacted = contribution(summary, recontacted=True)[("all", summary.day, ALL)]
+    assert recontacted == {"contacts": 1, "contained": 1, "recontacted": 1}
 
 
 def test_reference_example_is_transferred_with_handle_time_and_queue_wait() -> None:

@@ -1,0 +1,98 @@
+"""The caller key made while parsing, and the recontact index's flags, without DynamoDB."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lambdas.ctr_ingest.contact_record import parse_record
+from lambdas.ctr_ingest.recontacts import MAX_ENTRIES, CallerIndex, Contact, contact_of
+from lambdas.shared.keyed_hash import CALLBACK, CALLER, KeyedHasher
+from tests.unit.test_ctr_classify import ctr
+
+HASHER = KeyedHasher(b"k" * 40)
+NUMBER = "+12025550143"  # ctr()'s caller
+WINDOW = timedelta(hours=72)
+T0 = datetime(2025, 3, 4, 14, tzinfo=UTC)
+
+
+def caller_of(record: dict[str, object]) -> str | None:
+    return parse_record(json.dumps(record), lambda value: HASHER.digest(CALLER, value)).caller
+
+
+def with_endpoint(
+    address: str | None, kind: str = "TELEPHONE_NUMBER", **attributes: str
+) -> dict[str, object]:
+    record = ctr(attributes=attributes or None)
+    record["CustomerEndpoint"] = None if address is None else {"Address": address, "Type": kind}
+    return record
+
+
+def test_the_caller_key_is_the_keyed_hash_of_the_number_never_the_number() -> None:
+    key = caller_of(ctr())
+    assert key == HASHER.digest(CALLER, f"tel:{NUMBER}")
+    assert key != HASHER.digest(CALLBACK, f"tel:{NUMBER}")  # its own purpose: no join with claims
+    assert "2025550143" not in repr(parse_record(json.dumps(ctr()), lambda v: HASHER.digest(CALLER, v)))
+    assert parse_record(json.dumps(ctr())).caller is None  # no hasher, no key
+
+
+@pytest.mark.parametrize(
+    "address", ["anonymous", "Restricted", "", "+266696687", "12025550143", "+1 202 555 0143", "+0123", "+1"]
+)
+def test_withheld_anonymous_and_malformed_numbers_have_no_caller_key(address: str) -> None:
+    # Even with a CRM customer id: a withheld number is never somebody
+    assert caller_of(with_endpoint(address, customerId="CUST-1")) is None
+
+
+def test_a_contact_without_a_number_is_keyed_by_its_crm_customer_id() -> None:
+    chat = caller_of(with_endpoint(None, customerId="CUST-1"))
+    assert chat == HASHER.digest(CALLER, "crm:CUST-1")
+    assert caller_of(with_endpoint("participant-1", "CONTACT_FLOW", customerId="CUST-1")) == chat
+    assert caller_of(with_endpoint(None)) is None
+    assert caller_of(with_endpoint(None, customerId="free text, not an id")) is None
+
+
+def contact(hours: float, *, recontacts: bool = True) -> Contact:
+    return Contact("c", T0 + timedelta(hours=hours), recontacts)
+
+
+def test_a_contact_is_recontacted_by_a_later_recontacting_one_within_the_window() -> None:
+    settled = CallerIndex("c", 0, {}).settle(
+        {"a": contact(0), "b": contact(72), "c": contact(72.5, recontacts=False), "d": contact(200)},
+        WINDOW,
+    )
+    # b is 72 h after a (the window's end counts); c is no inbound call; nothing is within 72 h of d
+    assert settled.flags == {"a": True, "b": False, "c": False, "d": False}
+    # b started more than the window and a day before d: pruned, and a with it
+    assert set(settled.entries) == {"d"}
+
+
+def test_an_arrival_flips_earlier_entries_once_and_flags_never_clear() -> None:
+    first = CallerIndex("c", 0, {}).settle({"a": contact(0), "x": contact(1, recontacts=False)}, WINDOW)
+    index = CallerIndex("c", 1, first.entries)
+    second = index.settle({"b": contact(10)}, WINDOW)
+    assert second.flipped == {"a", "x"} and second.changed
+    again = CallerIndex("c", 2, second.entries).settle({"b": contact(10)}, WINDOW)  # redelivered
+    assert again.flipped == set() and not again.changed
+    narrower = CallerIndex("c", 2, second.entries).settle({}, timedelta(minutes=1))
+    assert narrower.flags["a"] and narrower.flags["x"]
+
+
+def test_the_index_keeps_at_most_its_limit_newest_first() -> None:
+    arrivals = {f"k{n}": contact(n / 1000) for n in range(MAX_ENTRIES + 5)}
+    settled = CallerIndex("c", 0, {}).settle(arrivals, WINDOW)
+    assert len(settled.entries) == MAX_ENTRIES and "k0" not in settled.entries
+    item = CallerIndex("c", 0, {}).item(settled.entries, WINDOW)
+    newest = T0 + timedelta(hours=(MAX_ENTRIES + 4) / 1000)
+    assert int(item["expiresAt"]["N"]) == int((newest + WINDOW + timedelta(days=1)).timestamp())
+
+
+def test_only_the_first_segment_makes_the_contact() -> None:
+    hash_caller = lambda value: HASHER.digest(CALLER, value)  # noqa: E731
+    transfer = parse_record(json.dumps(ctr("t1", initial="i1", method="TRANSFER")), hash_caller)
+    assert contact_of([transfer]) is None  # the first segment is not known yet
+    first = parse_record(json.dumps(ctr("i1")), hash_caller)
+    made = contact_of([transfer, first])
+    assert made is not None and made.recontacts and made.caller == first.caller
