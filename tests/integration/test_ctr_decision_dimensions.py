@@ -177,7 +177,7 @@ def half_day_records(rng: random.Random, count: int, *, hours: float) -> list[di
     return records
 
 
-def test_a_hundred_records_of_a_half_day_cost_at_most_four_dynamodb_calls(box: Sandbox) -> None:
+def test_a_hundred_records_of_a_half_day_cost_at_most_six_dynamodb_calls(box: Sandbox) -> None:
     # Given 100 records of calls spread over 12 hours (every half-hour of four queues in play: the
     # worst case for the interval dimension), in one Kinesis batch
     records = half_day_records(random.Random(18), 100, hours=12)
@@ -191,17 +191,21 @@ def test_a_hundred_records_of_a_half_day_cost_at_most_four_dynamodb_calls(box: S
     intervals = sum(pk == "DIM#interval" for pk, _ in counted)
     print(f"\n100 records, {calls} calls over 12 h, {len(counted)} counter items ({intervals} intervals): "
           f"{summary['dynamodb_calls']} DynamoDB calls")  # fmt: skip
-    assert summary["dynamodb_calls"] <= 4, summary
+    # Two reads (call states and caller items: 200 keys), ~170 state and caller Puts and ~90 counter
+    # items in 100-action transactions (docs/decision_log.md, "Recontacts")
+    assert summary["dynamodb_calls"] <= 6, summary
 
 
-def test_a_hundred_records_off_the_live_stream_cost_at_most_three_dynamodb_calls(box: Sandbox) -> None:
+def test_a_hundred_records_off_the_live_stream_cost_at_most_five_dynamodb_calls(box: Sandbox) -> None:
     # Given a Kinesis batch as the stream delivers it: 100 records of calls that started within half
     # an hour (the stream is a minute or two behind the calls), so a few intervals per queue
     records = half_day_records(random.Random(5), 100, hours=0.5)
     assert box.invoke("ctr_ingest", kinesis_event(*records)) == {"batchItemFailures": []}
     summary = next(line for line in box.last.log_lines if line.get("message") == INGESTED)
     assert summary["calls_counted"] == len({r["ContactId"] for r in records})
-    assert summary["dynamodb_calls"] <= 3, summary
+    # Then: the dimensions add no call (3 before recontacts: 1 read, 2 transactions); each caller's
+    # recontact index item adds one read and one transaction
+    assert summary["dynamodb_calls"] <= 5, summary
 
 
 def _all_counters(box: Sandbox) -> dict[tuple[str, str], dict[str, int]]:
