@@ -96,6 +96,7 @@ def _parse(record: KinesisStreamRecord) -> ContactRecord | Refused:
                 "reason": str(refused.reason),
                 "field": refused.field,
                 "contact_hash": refused.contact_hash,
+                "sequence_number": refused.sequence_number,  # finds the record in the stream
             },
         )
         return refused

@@ -64,8 +64,7 @@ def _from_sandbox(args: argparse.Namespace, start: date, end: date) -> int:
         except CounterError as error:
             print(f"tandem report: {table_name}: {error}", file=sys.stderr)
             return 1
-        persistent = bool(getattr(box, "persistent", False))
-        where = f"sandbox server {box.endpoint_url}" if persistent else "in-process sandbox"
+        persistent, where = box.persistent, box.description
     note = None
     if not report.overall["contacts"]:
         note = (

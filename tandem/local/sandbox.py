@@ -152,6 +152,11 @@ class Sandbox:
     def client(self, service: str) -> Any:
         return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
 
+    @property
+    def description(self) -> str:
+        """Where this sandbox's state lives, as commands say it: the server's endpoint, or in-process."""
+        return f"sandbox server {self.endpoint_url}" if self.persistent else "in-process sandbox"
+
     def invoke(self, function_name: str, event: Any) -> dict[str, str]:
         """Call the real handler with a Lambda context; capture its logs, metrics and AWS calls."""
         module = handler_module(function_name)
