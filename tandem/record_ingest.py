@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from tandem.local.kinesis import KINESIS_BATCH, batch_outcome, sequence_number, stream_record
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+from tandem.local.kinesis import KINESIS_BATCH, BatchOutcome, batch_outcome, sequence_number, stream_record
 from tandem.record_files import FileRecord, Position, UnreadableFile, read_records
 
 ATTEMPTS = 3  # deliveries of a record ctr_ingest reports as failed, as Kinesis retries
@@ -132,8 +134,7 @@ class _Sender:
         self.pending = []
         refused: dict[str, RefusedAt] = {}  # a refused record whose keeping failed is sent again
         for attempt in range(1, ATTEMPTS + 1):
-            answer = self.box.invoke("ctr_ingest", {"Records": events})
-            outcome = batch_outcome(answer, self.box.last.log_lines)
+            outcome = self._invoke(events)
             self.summary.events += 1
             self.summary.calls_counted += outcome.calls_counted
             self.summary.calls_unchanged += outcome.calls_unchanged
@@ -145,3 +146,13 @@ class _Sender:
             if attempt == ATTEMPTS:
                 self.summary.failed += [positions[e["kinesis"]["sequenceNumber"]] for e in events]
         self.summary.refused += refused.values()
+
+    def _invoke(self, events: list[dict[str, Any]]) -> BatchOutcome:
+        try:
+            answer = self.box.invoke("ctr_ingest", {"Records": events})
+        except BatchProcessingError:
+            # Every record failed (Powertools then fails the invocation, and Kinesis sends the
+            # whole batch again): nothing of it was counted or refused.
+            sequences = frozenset(e["kinesis"]["sequenceNumber"] for e in events)
+            return BatchOutcome(calls_counted=0, calls_unchanged=0, refused=(), failed=sequences)
+        return batch_outcome(answer, self.box.last.log_lines)

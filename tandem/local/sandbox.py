@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 import boto3
 from moto import mock_aws
 
+from infra.constants import DEFAULT_TIME_ZONE
 from lambdas.shared.keyed_hash_secret import SECRET_VAR as KEYED_HASH_SECRET_VAR
 from tandem.local import moto_patches, server
 from tandem.local.connect_fake import ConnectMetricsFake, QueueValues
@@ -69,7 +70,7 @@ FAKE_ENV = {
     "QUEUE_ARNS": json.dumps(QUEUE_ARNS, separators=(",", ":")),
     # By name: Secrets Manager takes a name where the ARN goes, and a moto secret's ARN is random.
     KEYED_HASH_SECRET_VAR: SANDBOX_KEYED_HASH_SECRET_NAME,
-    "TIME_ZONE": "America/New_York",
+    "TIME_ZONE": DEFAULT_TIME_ZONE,  # the centre's zone, as a stack deploys it by default
     "POWERTOOLS_METRICS_NAMESPACE": "Tandem",
     "POWERTOOLS_LOG_LEVEL": "INFO",
 }
