@@ -79,6 +79,17 @@ class IngestSummary:
     def clean(self) -> bool:
         return not (self.refused or self.failed or self.unreadable)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": [file.to_dict() for file in self.files],
+            "records": self.records,
+            "events": self.events,
+            "callsCounted": self.calls_counted,
+            "callsUnchanged": self.calls_unchanged,
+            "refused": [refused.to_dict() for refused in self.refused],
+            "failed": [position.to_dict() for position in self.failed],
+        }
+
 
 def ingest_files(box: Invoker, paths: Iterable[Path], *, batch: int = KINESIS_BATCH) -> IngestSummary:
     """Read every file in turn and send its records to ctr_ingest; what happened, file by file."""

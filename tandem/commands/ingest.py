@@ -61,22 +61,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"tandem ingest: {problem}", file=sys.stderr)
     note = None if kept else IN_PROCESS_NOTE
     if args.format == "json":
-        emit_json({**_as_json(summary), "source": source, "kept": kept, "note": note})
+        emit_json({**summary.to_dict(), "source": source, "kept": kept, "note": note})
     else:
         _print(summary, source, note)
     return 0 if summary.clean else 1
-
-
-def _as_json(summary: IngestSummary) -> dict[str, Any]:
-    return {
-        "files": [file.to_dict() for file in summary.files],
-        "records": summary.records,
-        "events": summary.events,
-        "callsCounted": summary.calls_counted,
-        "callsUnchanged": summary.calls_unchanged,
-        "refused": [refused.to_dict() for refused in summary.refused],
-        "failed": [position.to_dict() for position in summary.failed],
-    }
 
 
 def _print(summary: IngestSummary, source: str, note: str | None) -> None:

@@ -69,6 +69,7 @@ class KpiRun:
     # The same days' counters before these calls: zero in a fresh sandbox; on `tandem sandbox up`'s
     # server, what earlier runs counted, so the check is on what these calls added.
     before: Totals = field(default_factory=Totals)
+    source: str = ""  # where the counters are: `Sandbox.description`
 
     def added(self, name: str) -> int:
         return self.report.overall[name] - self.before[name]
@@ -108,6 +109,7 @@ class KpiRun:
             ],
             "expected": self.expected,
             "before": self.before.as_dict(),
+            "source": self.source,
             "disagreements": self.disagreements(),
             "report": self.report.to_dict(),
         }
@@ -165,7 +167,14 @@ class CallRecords:
             deliveries.append(_deliver(box, "redelivered, shuffled", streamed, again, redelivery=True))
         report = self._report(box, days, by)
         return KpiRun(
-            self.calls, len(self.records), self.updated, tuple(deliveries), report, self.expected(), before
+            self.calls,
+            len(self.records),
+            self.updated,
+            tuple(deliveries),
+            report,
+            self.expected(),
+            before,
+            f"{box.description}, {box.table_names[METRICS.env_var]}",
         )
 
     @staticmethod
@@ -226,7 +235,7 @@ def print_kpis(run: KpiRun, *, what: str) -> None:
         f"{what} as Connect would record them: {run.records} contact trace records "
         f"({run.post_call_updates} calls also have a newer, post-call version), streamed in Kinesis "
         f"events to the real ctr_ingest handler, then read back from the Metrics table's counters as "
-        f"`tandem report` reads them, for {span}."
+        f"`tandem report` reads them, for {span} ({run.source or 'the sandbox'})."
     )
     print(textwrap.fill(intro, width=100) + "\n")
     rows = [
