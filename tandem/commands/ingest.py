@@ -53,6 +53,10 @@ def register(subcommands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from tandem.local import sandbox
 
+    missing = [str(path) for path in args.paths if not path.exists()]
+    if missing:  # before anything is counted: a mistyped name is a usage error, as for every command
+        print(f"tandem ingest: no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
     with sandbox(history=False) as box:
         summary = ingest_files(box, args.paths)
         source = f"{box.description}, {box.table_names[METRICS.env_var]}"

@@ -237,3 +237,13 @@ def test_without_a_server_it_says_the_counts_are_gone(
     assert document["kept"] is False
     assert "in-process sandbox" in document["source"]
     assert "gone" in document["note"] and "tandem sandbox up" in document["note"]
+
+
+def test_a_path_that_does_not_exist_is_a_usage_error_before_anything_is_counted(
+    cli: Sandbox, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    good = tmp_path / "good.jsonl"
+    good.write_text(lines([call(1)]))
+    assert main(["ingest", str(good), str(tmp_path / "typo.jsonl")]) == 2
+    assert capsys.readouterr().err == f"tandem ingest: no such file: {tmp_path / 'typo.jsonl'}\n"
+    assert contacts(cli) == 0
