@@ -17,11 +17,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdas.shared.tables import METRICS
 from tandem.output import capped, emit_json, table
-from tandem.record_ingest import IngestSummary, ingest_files
+
+if TYPE_CHECKING:
+    from tandem.record_ingest import IngestSummary
 
 IN_PROCESS_NOTE = (
     "no sandbox server is running here, so these records were counted in an in-process sandbox whose "
@@ -51,7 +53,9 @@ def register(subcommands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported when run: the sandbox (boto3, moto) is not what `tandem --help` should load.
     from tandem.local import sandbox
+    from tandem.record_ingest import ingest_files
 
     missing = [str(path) for path in args.paths if not path.exists()]
     if missing:  # before anything is counted: a mistyped name is a usage error, as for every command
