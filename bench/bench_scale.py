@@ -5,6 +5,8 @@ one after another so the ratios share the machine's mood:
 
 - `tandem demo --calls N --format json` (`tandem.demo.day.run_day`): calls/s of the calls phase and
   the process's peak memory, at N = 100 and 1,000 (and 10,000 with `--full`);
+- `tandem ingest` streaming a gzip file of 10,000 generated records through ctr_ingest: records/s
+  and peak memory;
 - ctr_ingest fed N generated contact records (bench.bench_metrics.record) in Kinesis events of 100,
   end to end on the sandbox: records/s at 1,000 and 10,000 (the Metrics table grows by a call
   state per record, which is what made moto's TransactWriteItems quadratic).
@@ -28,6 +30,7 @@ from bench.common import REPO, heading, verdict
 DAY_CALLS = (100, 1_000)
 DAY_CALLS_FULL = 10_000
 INGEST_RECORDS = (1_000, 10_000)
+INGEST_FILE_RECORDS = 10_000
 BATCH = 100
 CALLS_PER_SECOND_GOAL = 60  # at 1,000 calls
 FLAT_GOAL = 0.8  # rate at 10x the size / rate at 1x
@@ -85,6 +88,40 @@ def child_ingest(records: int, patched: bool = True) -> dict[str, Any]:
     return {"recordsPerSecond": records / seconds, "seconds": seconds, "peakMb": _peak_mb()}
 
 
+def child_ingest_file(records: int) -> dict[str, Any]:
+    """`tandem ingest`'s path: a gzip JSON-lines file of `records` generated records, streamed from
+    disk through the real ctr_ingest, 100 an event (peak memory is mostly moto's tables; the reader's
+    own bound is tested in tests/unit/test_record_files.py)."""
+    import gzip
+    import json
+    import random
+    import tempfile
+    from pathlib import Path
+
+    from bench.bench_metrics import record
+    from tandem.local import sandbox
+    from tandem.record_ingest import ingest_files
+
+    rng = random.Random(19)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "records.jsonl.gz"
+        with gzip.open(path, "wt", encoding="utf-8") as out:
+            for n in range(records):
+                out.write(json.dumps(record(n, rng)) + "\n")
+        with sandbox(seed=False, attach=False, history=False) as box:
+            started = time.perf_counter()
+            summary = ingest_files(box, [path])
+            seconds = time.perf_counter() - started
+        assert summary.clean and summary.records == records, summary.to_dict()
+        file_mb = path.stat().st_size / 1e6
+    return {
+        "recordsPerSecond": records / seconds,
+        "seconds": seconds,
+        "peakMb": _peak_mb(),
+        "fileMb": file_mb,
+    }
+
+
 def _fresh(call: str) -> dict[str, Any]:
     code = f"import json; from bench import bench_scale; print(json.dumps(bench_scale.{call}))"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
@@ -127,6 +164,11 @@ def _ingest(full: bool) -> None:
             f"ctr_ingest, {n:,} records: {rate:.0f} records/s (goal >= {RECORDS_PER_SECOND_GOAL}: "
             f"{_at_least(rate, RECORDS_PER_SECOND_GOAL)}), peak memory {run['peakMb']:.0f} MB"
         )
+    from_file = _fresh(f"child_ingest_file({INGEST_FILE_RECORDS})")
+    print(
+        f"tandem ingest, a {from_file['fileMb']:.1f} MB gzip file of {INGEST_FILE_RECORDS:,} records: "
+        f"{from_file['recordsPerSecond']:.0f} records/s, peak memory {from_file['peakMb']:.0f} MB"
+    )
     small, large = INGEST_RECORDS
     flat = runs[large]["recordsPerSecond"] / runs[small]["recordsPerSecond"]
     print(

@@ -7,17 +7,22 @@ two queries as a day: the pages of those queries are the only reads. Calls are n
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from lambdas.ctr_ingest.aggregates import ALL, DIMENSIONS, PK, SK, day_range, split_counter_sk
+from lambdas.ctr_ingest.aggregates import ALL, DIMENSIONS, NONE, PK, SK, day_range, split_counter_sk
+from lambdas.ctr_ingest.config import RECONTACT_WINDOW_HOURS
 from lambdas.shared.kpi import COUNTERS
 from tandem.kpi import KpiValue, Totals, by_value, kpis, ranked, total
 
 MAX_DAYS = 366  # a leap year; longer ranges are several reports (and years of counters are kept)
 GROUPS = tuple(d for d in DIMENSIONS if d != ALL)  # what `--by` accepts
+# How long after a call a recontact still counts against it: ctr_ingest's default.
+DEFAULT_RECONTACT_WINDOW_HOURS = RECONTACT_WINDOW_HOURS
+INTERVAL = "interval"  # values `<queue>@HH:MM`: listed by queue, then in time order
 
 Item = dict[str, Any]  # a DynamoDB item in the low-level client's format ({"N": "3"})
 
@@ -118,9 +123,37 @@ def counts_of(item: Item) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
+class Provisional:
+    """Which days' figures can still change: a day is provisional while its recontact window is
+    open, that is until the end of the day in the centre's zone plus the window (a call late that
+    day can still be recontacted until then, and a recontact moves it from resolved to recontacted)."""
+
+    zone: tzinfo
+    window: timedelta
+    as_of: datetime  # aware: when the report was made
+
+    def __call__(self, day: date) -> bool:
+        end_of_day = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
+        return end_of_day + self.window > self.as_of
+
+    def days(self, start: date, end: date) -> list[date]:
+        """The provisional days from `start` to `end` (inclusive): the range's last days, if any."""
+        every = (start + timedelta(days=n) for n in range((end - start).days + 1))
+        return [day for day in every if self(day)]
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    contacts: int
+    provisional: bool
+
+
+@dataclass(frozen=True)
 class Row:
     value: str
     totals: Totals
+    provisional: bool = False  # some of its counters are on a provisional day
 
     @property
     def kpis(self) -> dict[str, KpiValue]:
@@ -137,6 +170,12 @@ class Report:
     days_with_calls: int
     reads: Reads
     service_level_seconds: int | None = None  # the ingestion threshold, when the caller knows it
+    provisional: Provisional | None = None  # None: not judged (no clock given)
+    daily: tuple[DayCount, ...] = ()  # each day with counters, in order
+
+    @property
+    def provisional_days(self) -> list[date]:
+        return [] if self.provisional is None else self.provisional.days(self.start, self.end)
 
     @property
     def days(self) -> int:
@@ -157,10 +196,30 @@ class Report:
             "overall": {"counts": self.overall.as_dict(), "kpis": self.kpis},
             "by": self.by,
             "rows": [
-                {"value": row.value, "rank": rank, "counts": row.totals.as_dict(), "kpis": row.kpis}
+                {
+                    "value": row.value,
+                    "rank": rank,
+                    "counts": row.totals.as_dict(),
+                    "kpis": row.kpis,
+                    "provisional": row.provisional,
+                }
                 for rank, row in enumerate(self.rows, start=1)
             ],
+            **self._provisional_dict(),
             "reads": self.reads.to_dict(),
+        }
+
+    def _provisional_dict(self) -> dict[str, Any]:
+        judged = self.provisional
+        return {
+            "asOf": None if judged is None else judged.as_of.isoformat(),
+            "timeZone": None if judged is None else str(judged.zone),
+            "recontactWindowHours": None if judged is None else judged.window / timedelta(hours=1),
+            "provisionalDays": [day.isoformat() for day in self.provisional_days],
+            "daily": [
+                {"day": d.day.isoformat(), "contacts": d.contacts, "provisional": d.provisional}
+                for d in self.daily
+            ],
         }
 
 
@@ -173,33 +232,52 @@ def build_report(
     *,
     service_level_seconds: int | None = None,
     page_size: int | None = None,
+    provisional: Provisional | None = None,
 ) -> Report:
-    """Overall KPIs (the `all` dimension) and, with `by`, one row per value of that dimension."""
+    """Overall KPIs (the `all` dimension) and, with `by`, one row per value of that dimension;
+    with `provisional`, which days (and rows) can still change."""
     check_range(start, end)
     if by is not None and by not in GROUPS:
         raise ValueError(f"cannot report by {by!r}; expected one of {', '.join(GROUPS)}")
     reads = Reads()
     overall_items = read_counters(dynamodb_client, table, ALL, start, end, reads=reads, page_size=page_size)
     overall_counts = [counts_of(item) for item in overall_items]
-    days_with_calls = len(
-        {
-            split_counter_sk(item[SK]["S"])[0]
-            for item, counts in zip(overall_items, overall_counts, strict=True)
-            if counts.get("contacts", 0)
-        }
+    is_provisional = provisional or (lambda _: False)
+    per_day: dict[str, int] = {}
+    for item, counts in zip(overall_items, overall_counts, strict=True):
+        day = split_counter_sk(item[SK]["S"])[0]
+        per_day[day] = per_day.get(day, 0) + counts.get("contacts", 0)
+    daily = tuple(
+        DayCount(date.fromisoformat(day), contacts, is_provisional(date.fromisoformat(day)))
+        for day, contacts in sorted(per_day.items())
     )
     rows: tuple[Row, ...] = ()
     if by is not None:
         items = read_counters(dynamodb_client, table, by, start, end, reads=reads, page_size=page_size)
-        groups = by_value((split_counter_sk(item[SK]["S"])[1], counts_of(item)) for item in items)
-        rows = tuple(Row(value, totals) for value, totals in ranked(groups))
+        keyed = [(*split_counter_sk(item[SK]["S"]), counts_of(item)) for item in items]
+        groups = by_value((value, counts) for _, value, counts in keyed)
+        open_values = {value for day, value, _ in keyed if is_provisional(date.fromisoformat(day))}
+        ordered = _interval_order(groups) if by == INTERVAL else ranked(groups)
+        rows = tuple(Row(value, totals, value in open_values) for value, totals in ordered)
     return Report(
         start=start,
         end=end,
         by=by,
         overall=total(overall_counts),
         rows=rows,
-        days_with_calls=days_with_calls,
+        days_with_calls=sum(1 for d in daily if d.contacts),
         reads=reads,
         service_level_seconds=service_level_seconds,
+        provisional=provisional,
+        daily=daily,
     )
+
+
+def _interval_order(groups: dict[str, Totals]) -> Iterable[tuple[str, Totals]]:
+    """Half-hours by queue (NONE last), then in time order: a queue's day reads top to bottom."""
+
+    def key(pair: tuple[str, Totals]) -> tuple[bool, str, str]:
+        queue, _, half_hour = pair[0].rpartition("@")
+        return queue == NONE, queue, half_hour
+
+    return sorted(groups.items(), key=key)

@@ -5,11 +5,15 @@ Shared by `tandem report` and the demo, so both print the same figures the same 
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+from lambdas.shared.kpi import RECONTACT_RATE, RESOLUTION_RATE
 from tandem.kpi import KpiValue, Totals, kpis, ratio
 from tandem.kpi_report import Report
 from tandem.output import table
 
 DASH = "\u2013"  # an en dash: an undefined ratio (nothing to divide by)
+RECONTACT, RESOLUTION = RECONTACT_RATE.key, RESOLUTION_RATE.key
 
 
 def kpi_tables(report: Report) -> str:
@@ -31,19 +35,35 @@ def kpi_tables(report: Report) -> str:
         ["CSAT", _csat(k), "mean rating 1..5 (n = responses)"],
         [
             "recontact",
-            _percent(k["recontactRate"]),
+            _percent(k[RECONTACT]),
             f"{t['recontacted']:,} the caller rang again within the window",
         ],
-        ["resolution", _percent(k["resolutionRate"]), f"{t['resolved']:,} contained, not recontacted"],
+        ["resolution", _percent(k[RESOLUTION]), f"{t['resolved']:,} contained, not recontacted"],
     ]
     parts = [table(["measure", "value", "basis"], headline)]
+    open_days = report.provisional_days
+    if open_days and report.provisional is not None:
+        hours = report.provisional.window / timedelta(hours=1)
+        parts.append(
+            f"\nProvisional: {_days(open_days)}. Their recontact window ({hours:g} h) is still open "
+            "(end of day + window is after now), so their figures, recontact and resolution above "
+            "all, can still change."
+        )
     if report.by is None:
         return "\n".join(parts)
+    marked = bool(open_days)
     rows = [
-        [rank, row.value, *_row_figures(row.totals, t["contacts"])] for rank, row in enumerate(report.rows, 1)
+        [
+            rank,
+            row.value,
+            *_row_figures(row.totals, t["contacts"]),
+            *(["yes" if row.provisional else ""] * marked),
+        ]
+        for rank, row in enumerate(report.rows, 1)
     ]
     headers = ["#", report.by, "contacts", "share", "contained", "transfer", "abandon", "callback", "errors"]
-    parts.append("\n" + table([*headers, "AHT", "wait", "SL", "CSAT", "recontact", "resolved"], rows))
+    headers += ["AHT", "wait", "SL", "CSAT", "recontact", "resolution"]
+    parts.append("\n" + table([*headers, *(["provisional"] * marked)], rows))
     if not rows:
         parts.append(f"(no {report.by} counters in the range)")
     elif report.by == "reason":
@@ -68,9 +88,14 @@ def _row_figures(totals: Totals, all_contacts: int) -> list[str]:
         _duration(k["averageQueueWaitSeconds"]),
         _percent(k["serviceLevel"]),
         _csat(k),
-        _percent(k["recontactRate"]),
-        _percent(k["resolutionRate"]),
+        _percent(k[RECONTACT]),
+        _percent(k[RESOLUTION]),
     ]
+
+
+def _days(days: list[date]) -> str:
+    """Consecutive days as one span: `2026-11-23 to 2026-11-26`."""
+    return str(days[0]) if len(days) == 1 else f"{days[0]} to {days[-1]}"
 
 
 def _percent(value: KpiValue) -> str:

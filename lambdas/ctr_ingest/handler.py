@@ -143,6 +143,7 @@ def _parse(record: dict[str, Any], hash_caller: CallerHash) -> ContactRecord | R
                 "reason": str(refused.reason),
                 "field": refused.field,
                 "contact_hash": refused.contact_hash,
+                "sequence_number": refused.sequence_number,  # finds the record in the stream
             },
         )
         return refused

@@ -50,8 +50,7 @@ def _from_sandbox(args: argparse.Namespace, start: date, end: date) -> int:
     with sandbox() as box:
         table_name = box.table_names[METRICS.env_var]
         records = list_refused(box.client("dynamodb"), table_name, start, end)
-        persistent = bool(getattr(box, "persistent", False))
-        where = f"sandbox server {box.endpoint_url}" if persistent else "in-process sandbox"
+        persistent, where = box.persistent, box.description
     note = None
     if not records:
         note = (

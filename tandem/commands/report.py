@@ -13,18 +13,30 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # The threshold ctr_ingest is deployed with: the counters hold only the result.
-from infra.constants import SERVICE_LEVEL_SECONDS
+from infra.constants import DEFAULT_TIME_ZONE, SERVICE_LEVEL_SECONDS
+from lambdas.shared.clock import utc_now
 from lambdas.shared.tables import METRICS
 from tandem.commands.metrics_range import add_range_options, run_for_range
 from tandem.kpi import KPI_NAMES, kpis
-from tandem.kpi_report import GROUPS, CounterError, Report, build_report
+from tandem.kpi_report import (
+    DEFAULT_RECONTACT_WINDOW_HOURS,
+    GROUPS,
+    CounterError,
+    Provisional,
+    Report,
+    build_report,
+)
 from tandem.kpi_tables import kpi_tables
 from tandem.output import emit_json
 
+# The zone ctr_ingest counts days in: the sandbox's and a stack's default (its `timeZone` context).
+CENTRE_TIME_ZONE = DEFAULT_TIME_ZONE
+MAX_WINDOW_HOURS = 30 * 24
 # CSV carries the counters themselves, so only the derived KPIs are added after them.
 CSV_KPIS = tuple(name for name in KPI_NAMES if name not in {"contacts", "csatResponses"})
 
@@ -33,9 +45,48 @@ def register(subcommands: Any) -> None:
     parser = subcommands.add_parser("report", help="contact-centre KPIs over a date range, from the counters")
     add_range_options(parser)
     parser.add_argument(
-        "--by", choices=GROUPS, default=None, help="one row per intent, route, queue or reason"
+        "--by", choices=GROUPS, default=None, help=f"one row per value of one of: {', '.join(GROUPS)}"
+    )
+    parser.add_argument(
+        "--recontact-window-hours",
+        type=_hours,
+        default=DEFAULT_RECONTACT_WINDOW_HOURS,
+        metavar="HOURS",
+        help="ctr_ingest's recontact window: a day is provisional until its end plus this "
+        f"(default: {DEFAULT_RECONTACT_WINDOW_HOURS})",
+    )
+    parser.add_argument(
+        "--time-zone",
+        type=_zone,
+        default=ZoneInfo(CENTRE_TIME_ZONE),
+        metavar="ZONE",
+        help=f"the centre's time zone, in which days end (default: {CENTRE_TIME_ZONE}, the sandbox's)",
     )
     parser.set_defaults(run=run)
+
+
+def _hours(text: str) -> int:
+    try:
+        hours = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of hours") from None
+    if not 1 <= hours <= MAX_WINDOW_HOURS:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected 1 to {MAX_WINDOW_HOURS} hours")
+    return hours
+
+
+def _zone(text: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(text)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an IANA time zone such as {CENTRE_TIME_ZONE}"
+        ) from None
+
+
+def _provisional(args: argparse.Namespace) -> Provisional:
+    """Judged as of now: the report's one wall-clock read (tests replace `utc_now`)."""
+    return Provisional(args.time_zone, timedelta(hours=args.recontact_window_hours), utc_now())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,12 +111,12 @@ def _from_sandbox(args: argparse.Namespace, start: date, end: date) -> int:
                 end,
                 args.by,
                 service_level_seconds=SERVICE_LEVEL_SECONDS,
+                provisional=_provisional(args),
             )
         except CounterError as error:
             print(f"tandem report: {table_name}: {error}", file=sys.stderr)
             return 1
-        persistent = bool(getattr(box, "persistent", False))
-        where = f"sandbox server {box.endpoint_url}" if persistent else "in-process sandbox"
+        persistent, where = box.persistent, box.description
     note = None
     if not report.overall["contacts"]:
         note = (
@@ -84,7 +135,13 @@ def _from_account(args: argparse.Namespace, table_name: str, start: date, end: d
     try:
         client = boto3.Session(profile_name=args.profile, region_name=args.region).client("dynamodb")
         report = build_report(
-            client, table_name, start, end, args.by, service_level_seconds=SERVICE_LEVEL_SECONDS
+            client,
+            table_name,
+            start,
+            end,
+            args.by,
+            service_level_seconds=SERVICE_LEVEL_SECONDS,
+            provisional=_provisional(args),
         )
     except (BotoCoreError, ClientError, CounterError) as error:
         print(f"tandem report: {table_name}: {error}", file=sys.stderr)
@@ -108,10 +165,13 @@ def _emit(report: Report, source: str, note: str | None, output_format: str) -> 
 
 
 def _print_csv(report: Report) -> None:
+    """The overall row, then a row per value; `provisional` says whether its figures can still change."""
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["dimension", "value", *report.overall.counts, *CSV_KPIS])
-    rows = [("all", "all", report.overall)] + [(report.by, row.value, row.totals) for row in report.rows]
-    for dimension, value, totals in rows:
+    writer.writerow(["dimension", "value", *report.overall.counts, *CSV_KPIS, "provisional"])
+    rows = [("all", "all", report.overall, bool(report.provisional_days))] + [
+        (report.by, row.value, row.totals, row.provisional) for row in report.rows
+    ]
+    for dimension, value, totals, provisional in rows:
         figures = kpis(totals)
         writer.writerow(
             [
@@ -119,6 +179,7 @@ def _print_csv(report: Report) -> None:
                 value,
                 *totals.counts.values(),
                 *("" if figures[k] is None else figures[k] for k in CSV_KPIS),
+                "true" if provisional else "false",
             ]
         )
 

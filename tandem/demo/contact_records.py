@@ -22,7 +22,6 @@ give the same records.
 
 from __future__ import annotations
 
-import base64
 import json
 import random
 import zlib
@@ -33,7 +32,8 @@ from typing import Any
 
 from lambdas.shared import kpi
 from tandem.flows.simulator import DIALLED_NUMBER, SimulationResult, Step
-from tandem.local.provision import DEFAULT_REGION, FAKE_ACCOUNT
+from tandem.local.kinesis import KINESIS_BATCH, stream_record
+from tandem.local.provision import FAKE_ACCOUNT
 from tandem.local.sandbox import CONNECT_INSTANCE_ARN
 
 FORMAT_VERSION = "2017-03-10"
@@ -58,7 +58,6 @@ AFTER_CALLBACK_SECONDS = (5, 15)  # the confirmation, then the flow hangs up
 UPDATE_DELAY_SECONDS = (30, 600)
 # The stream's lag behind the record (docs/connect-facts.md §3.1: about 1-2 min after hang-up).
 STREAM_LAG_SECONDS = 90
-KINESIS_BATCH = 100  # records per event: the event source mapping's default batch size
 
 
 @dataclass(frozen=True)
@@ -279,21 +278,12 @@ class StreamedRecord:
 def kinesis_record(index: int, record: StreamedRecord) -> dict[str, Any]:
     """The stream's `index`-th record as a Kinesis event record."""
     arrival = datetime.strptime(record.last_update, TIME_FORMAT).replace(tzinfo=UTC)
-    return {
-        "kinesis": {
-            "kinesisSchemaVersion": "1.0",
-            "partitionKey": record.contact_id,
-            "sequenceNumber": f"4960{index:020d}",
-            "data": base64.b64encode(record.data).decode(),
-            "approximateArrivalTimestamp": arrival.timestamp() + STREAM_LAG_SECONDS,
-        },
-        "eventSource": "aws:kinesis",
-        "eventVersion": "1.0",
-        "eventID": f"shardId-000000000000:4960{index:020d}",
-        "eventName": "aws:kinesis:record",
-        "awsRegion": DEFAULT_REGION,
-        "eventSourceARN": f"arn:aws:kinesis:{DEFAULT_REGION}:{FAKE_ACCOUNT}:stream/tandem-ctr",
-    }
+    return stream_record(
+        record.data,
+        index,
+        arrival=arrival.timestamp() + STREAM_LAG_SECONDS,
+        partition_key=record.contact_id,
+    )
 
 
 def kinesis_events(items: Sequence[dict[str, Any]], batch: int = KINESIS_BATCH) -> list[dict[str, Any]]:

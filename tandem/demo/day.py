@@ -215,10 +215,10 @@ def run_day(
     # A seed of its own, so the records' times never change the calls the day's seed gives.
     records = CallRecords(random.Random(f"contact records {seed}"))
     started = time.perf_counter()
-    # Never a running `tandem sandbox up` server: the KPI check counts these calls alone, on
-    # fresh counters (and fresh callback and repeat-caller state), as the sandbox docstring says.
+    # On `tandem sandbox up`'s server when one runs here (the calls and their counters stay for
+    # `tandem report`), else in-process; the KPI check is on what these calls add either way.
     # No invocation history: a long day would keep every handler's logs.
-    with sandbox(attach=False, history=False) as box:
+    with sandbox(history=False) as box:
         for call in plan:
             config = SimulationConfig(
                 caller=call.caller,

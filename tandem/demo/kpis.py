@@ -14,7 +14,7 @@ import random
 import textwrap
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,24 +22,19 @@ from zoneinfo import ZoneInfo
 from infra.constants import SERVICE_LEVEL_SECONDS
 from lambdas.shared.kpi import CSAT_HISTOGRAM, OUTCOME_COUNTERS
 from lambdas.shared.tables import METRICS
-from tandem.demo.contact_records import (
-    KINESIS_BATCH,
-    StreamedRecord,
-    contact_records,
-    kinesis_record,
-    oracle_outcome,
-)
+from tandem.demo.contact_records import StreamedRecord, contact_records, kinesis_record, oracle_outcome
 from tandem.demo.scenarios import rating
 from tandem.flows.simulator import SimulationResult
+from tandem.kpi import Totals
 from tandem.kpi_report import Report, build_report
 from tandem.kpi_tables import kpi_tables
 from tandem.local import Sandbox
+from tandem.local.kinesis import KINESIS_BATCH, batch_outcome
 from tandem.local.sandbox import FAKE_ENV
 from tandem.output import table
 
 # ctr_ingest counts a call on its local day in the centre's zone: the sandbox's TIME_ZONE.
 CENTRE_ZONE = ZoneInfo(FAKE_ENV["TIME_ZONE"])
-INGESTED = "contact records ingested"  # ctr_ingest's summary log line
 OUTCOME_NAMES = tuple(OUTCOME_COUNTERS.values())  # contained, transferred, abandoned, callbacks, errors
 
 
@@ -71,13 +66,20 @@ class KpiRun:
     deliveries: tuple[Delivery, ...]
     report: Report
     expected: dict[str, int]  # counter → calls, from the test oracle (simulator's outcomes) and ratings
+    # The same days' counters before these calls: zero in a fresh sandbox; on `tandem sandbox up`'s
+    # server, what earlier runs counted, so the check is on what these calls added.
+    before: Totals = field(default_factory=Totals)
+    source: str = ""  # where the counters are: `Sandbox.description`
+
+    def added(self, name: str) -> int:
+        return self.report.overall[name] - self.before[name]
 
     def disagreements(self) -> list[str]:
         """Where the counters differ from what the simulator said of the calls; [] when they agree."""
         found = [
-            f"{name}: counted {self.report.overall[name]}, expected {amount}"
+            f"{name}: counted {self.added(name)}, expected {amount}"
             for name, amount in self.expected.items()
-            if self.report.overall[name] != amount
+            if self.added(name) != amount
         ]
         failed = sum(d.records_failed for d in self.deliveries)
         if failed:
@@ -106,6 +108,8 @@ class KpiRun:
                 for d in self.deliveries
             ],
             "expected": self.expected,
+            "before": self.before.as_dict(),
+            "source": self.source,
             "disagreements": self.disagreements(),
             "report": self.report.to_dict(),
         }
@@ -155,6 +159,8 @@ class CallRecords:
         """The records through ctr_ingest in stream order (and again, shuffled, with `redeliver`)."""
         if not self.calls:
             raise ValueError("no calls to ingest")
+        days = sorted(self.days)
+        before = self._report(box, days, by).overall
         # Stream order: by last update, a later version after the first (a stable sort keeps ties).
         streamed = sorted(self.records, key=lambda r: r.last_update)
         deliveries = [_deliver(box, "as streamed", streamed, range(len(streamed)))]
@@ -162,8 +168,21 @@ class CallRecords:
             again = list(range(len(streamed)))  # the same records, same sequence numbers, in another order
             self.rng.shuffle(again)
             deliveries.append(_deliver(box, "redelivered, shuffled", streamed, again, redelivery=True))
-        days = sorted(self.days)
-        report = build_report(
+        report = self._report(box, days, by)
+        return KpiRun(
+            self.calls,
+            len(self.records),
+            self.updated,
+            tuple(deliveries),
+            report,
+            self.expected(),
+            before,
+            f"{box.description}, {box.table_names[METRICS.env_var]}",
+        )
+
+    @staticmethod
+    def _report(box: Sandbox, days: list[date], by: str) -> Report:
+        return build_report(
             box.client("dynamodb"),
             box.table_names[METRICS.env_var],
             days[0],
@@ -171,7 +190,6 @@ class CallRecords:
             by,
             service_level_seconds=SERVICE_LEVEL_SECONDS,
         )
-        return KpiRun(self.calls, len(self.records), self.updated, tuple(deliveries), report, self.expected())
 
 
 def ingest_and_report(
@@ -202,11 +220,10 @@ def _deliver(
     for start in range(0, len(order), KINESIS_BATCH):
         batch = order[start : start + KINESIS_BATCH]
         event = {"Records": [kinesis_record(index, streamed[index]) for index in batch]}
-        answer = box.invoke("ctr_ingest", event)
-        summary = next((line for line in box.last.log_lines if line.get("message") == INGESTED), {})
-        counted += int(summary.get("calls_counted", 0))
-        unchanged += int(summary.get("calls_unchanged", 0))
-        failed += len(answer.get("batchItemFailures", []))
+        outcome = batch_outcome(box.invoke("ctr_ingest", event), box.last.log_lines)
+        counted += outcome.calls_counted
+        unchanged += outcome.calls_unchanged
+        failed += len(outcome.failed)
         records += len(batch)
         events += 1
     return Delivery(name, records, events, counted, unchanged, failed, redelivery)
@@ -221,7 +238,7 @@ def print_kpis(run: KpiRun, *, what: str) -> None:
         f"{what} as Connect would record them: {run.records} contact trace records "
         f"({run.post_call_updates} calls also have a newer, post-call version), streamed in Kinesis "
         f"events to the real ctr_ingest handler, then read back from the Metrics table's counters as "
-        f"`tandem report` reads them, for {span}."
+        f"`tandem report` reads them, for {span} ({run.source or 'the sandbox'})."
     )
     print(textwrap.fill(intro, width=100) + "\n")
     rows = [
@@ -232,6 +249,12 @@ def print_kpis(run: KpiRun, *, what: str) -> None:
         table(["delivery", "records", "events", "calls counted", "unchanged (dupes, older)", "failed"], rows)
     )
     print()
+    if run.before["contacts"]:
+        earlier = (
+            f"The shared sandbox already held {run.before['contacts']:,} calls on these days (earlier "
+            "runs): the report counts them too, and the check below is on what these calls added."
+        )
+        print(textwrap.fill(earlier, width=100) + "\n")
     print(kpi_tables(report))
     problems = run.disagreements()
     if problems:

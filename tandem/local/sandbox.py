@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 import boto3
 from moto import mock_aws
 
+from infra.constants import DEFAULT_TIME_ZONE
 from lambdas.shared.keyed_hash_secret import SECRET_VAR as KEYED_HASH_SECRET_VAR
 from tandem.local import moto_patches, server
 from tandem.local.connect_fake import ConnectMetricsFake, QueueValues
@@ -69,7 +70,7 @@ FAKE_ENV = {
     "QUEUE_ARNS": json.dumps(QUEUE_ARNS, separators=(",", ":")),
     # By name: Secrets Manager takes a name where the ARN goes, and a moto secret's ARN is random.
     KEYED_HASH_SECRET_VAR: SANDBOX_KEYED_HASH_SECRET_NAME,
-    "TIME_ZONE": "America/New_York",
+    "TIME_ZONE": DEFAULT_TIME_ZONE,  # the centre's zone, as a stack deploys it by default
     "POWERTOOLS_METRICS_NAMESPACE": "Tandem",
     "POWERTOOLS_LOG_LEVEL": "INFO",
 }
@@ -151,6 +152,11 @@ class Sandbox:
 
     def client(self, service: str) -> Any:
         return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+
+    @property
+    def description(self) -> str:
+        """Where this sandbox's state lives, as commands say it: the server's endpoint, or in-process."""
+        return f"sandbox server {self.endpoint_url}" if self.persistent else "in-process sandbox"
 
     def invoke(self, function_name: str, event: Any) -> dict[str, str]:
         """Call the real handler with a Lambda context; capture its logs, metrics and AWS calls."""

@@ -301,6 +301,7 @@ def test_escalation_reasons_ranked_by_contacts(counters: Sandbox) -> None:
         "rank": 1,
         "counts": None,
         "kpis": None,
+        "provisional": False,  # no clock given: nothing is judged provisional
     }
 
 
