@@ -24,7 +24,8 @@ Cost: one BatchGetItem per 100 keys (call states, caller items, and `also_read`:
 table the caller needs to know about, which refused records are listed already), one more round for
 earlier calls a batch recontacts, and one TransactWriteItems per group of calls whose states, caller
 items and distinct counters fit in 100 actions. 100 records of 100 calls by 100 callers are 200 keys
-and 200 Puts plus the counters: 2 reads and 3 writes.
+and 200 Puts plus the counters: 2 reads and 3 writes. A batch with more than `ARRIVALS_PER_CALLER`
+calls of one caller takes one round of reads and writes per ten of them.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ from lambdas.ctr_ingest.recontacts import CALLER_PREFIX, CallerIndex, Contact, S
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit on actions in one TransactWriteItems
 MAX_BATCH_GET_KEYS = 100
 MAX_UNPROCESSED_ROUNDS = 5
+# A caller's calls in one round: with the earlier calls they flip, the index and their counters,
+# well inside one transaction
+ARRIVALS_PER_CALLER = 10
 
 
 class Segment(Protocol):
@@ -155,15 +159,37 @@ class CounterStore(Generic[S]):
                 calls[segment.contact_id] = (segment, [item_id, *(held[1] if held else [])])
             else:
                 held[1].append(item_id)
-        pending = dict(newest)
-        for attempt in range(2):  # a lost race re-reads once; then Kinesis delivers the records again
-            units, unchanged = self._units(pending, result, also_read if attempt == 0 else ())
-            result.unchanged += unchanged
-            lost = self._write(units, result, last_attempt=attempt == 1)
-            pending = {call: newest[call] for call in lost if call in newest}
-            if not pending:
-                break
+        for number, in_round in enumerate(self._rounds(newest)):
+            pending = in_round
+            for attempt in range(2):  # a lost race re-reads once; then Kinesis delivers the records again
+                first = number == 0 and attempt == 0
+                units, unchanged = self._units(pending, result, also_read if first else ())
+                result.unchanged += unchanged
+                lost = self._write(units, result, last_attempt=attempt == 1)
+                pending = {call: newest[call] for call in lost if call in newest}
+                if not pending:
+                    break
         return result
+
+    def _rounds(
+        self, newest: Mapping[str, dict[str, tuple[S, list[str]]]]
+    ) -> list[dict[str, dict[str, tuple[S, list[str]]]]]:
+        """The calls in rounds of read and write, each with at most `ARRIVALS_PER_CALLER` calls of
+        one caller: a caller's calls, their index and the earlier calls they flip are one transaction,
+        which must fit in 100 actions however many calls one number made (a test line, a robocaller).
+        A batch of distinct callers is one round."""
+        rounds: list[dict[str, dict[str, tuple[S, list[str]]]]] = [{}]
+        seen: dict[str, int] = defaultdict(int)
+        for call_id, incoming in newest.items():
+            contact = self.codec.contact([pair[0] for pair in incoming.values()])
+            position = 0
+            if contact is not None:
+                position = seen[contact.caller] // ARRIVALS_PER_CALLER
+                seen[contact.caller] += 1
+            while len(rounds) <= position:
+                rounds.append({})
+            rounds[position][call_id] = incoming
+        return rounds
 
     # -- reading
 

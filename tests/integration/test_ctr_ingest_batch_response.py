@@ -27,7 +27,7 @@ def test_a_record_whose_data_is_not_base64_is_reported_and_the_rest_counted(box:
     assert answer == {
         "batchItemFailures": [{"itemIdentifier": event["Records"][1]["kinesis"]["sequenceNumber"]}]
     }
-    assert counters(box) == {"contacts": 2, "contained": 2}
+    assert counters(box) == {"contacts": 2, "contained": 2, "resolved": 2}
 
 
 def test_a_batch_of_unreadable_records_fails_the_invocation(box: Sandbox) -> None:

@@ -339,3 +339,31 @@ def test_a_hundred_records_of_a_hundred_callers_cost_two_reads_and_three_writes(
     # in transactions of at most 100 actions: three
     assert result.dynamodb_calls == 5, result
     assert len([i for i in scan(box) if i["pk"]["S"].startswith("CALLER#")]) == 100
+
+
+def test_a_batch_of_a_hundred_calls_from_two_numbers_counts_as_the_calls_one_by_one() -> None:
+    # Given 100 calls from two numbers over four days, out of order: one caller's calls, its index and
+    # the calls they flip would be far more than one transaction's 100 actions
+    rng = random.Random(3)
+    numbers = ("+12025550143", "+12025550144")
+    records = [
+        contact(
+            n,
+            rng.choice(numbers),
+            f"2025-03-0{rng.randint(3, 6)}T{rng.randint(10, 20)}:{rng.randint(10, 59)}:00Z",
+        )
+        for n in range(1, 101)
+    ]
+    # When they arrive in one batch
+    with sandbox(attach=False) as box:
+        result = store(box).ingest(parsed(*records))
+        in_one_batch = recontacted(box)
+    # Then every call counts, in rounds of ten calls per caller
+    assert (result.applied, result.failed_items) == (100, set())
+    assert result.dynamodb_calls > 5
+    # And the recontacts are those of the calls sent one at a time: all but each number's last call
+    with sandbox(attach=False) as one_by_one:
+        for record in records:
+            assert not store(one_by_one).ingest(parsed(record)).failed_items
+        assert in_one_batch == recontacted(one_by_one)
+    assert sum(in_one_batch.values()) == 98
