@@ -6,27 +6,37 @@ shuffled, as Kinesis redelivers after a retry (each call must count once, and th
 a record must win whatever the order). Then `build_report` reads the Metrics table's counters for
 the calls' days, as `tandem report` does, and the figures are checked against what the simulator
 said of each call.
+
+The oracle also says which calls were *recontacted*: the same caller (a number; withheld and
+invalid ones never match) started another call within the recontact window after the call's
+start (`RECONTACT_WINDOW`, the sandbox's ctr_ingest setting), and which were *resolved*: contained
+and not recontacted. It reads them from the calls' numbers and start times, not from the records,
+overall and by the rule that decided each call (`by_rule`). The demo's calls are all inbound. The
+counters are compared with these once `lambdas.shared.kpi.COUNTERS` has them.
 """
 
 from __future__ import annotations
 
 import random
+import re
 import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from infra.constants import SERVICE_LEVEL_SECONDS
-from lambdas.shared.kpi import CSAT_HISTOGRAM, OUTCOME_COUNTERS
+from lambdas.ctr_ingest.aggregates import NONE
+from lambdas.shared import kpi
+from lambdas.shared.kpi import COUNTERS, CSAT_HISTOGRAM, OUTCOME_COUNTERS, ratio
 from lambdas.shared.tables import METRICS
 from tandem.demo.contact_records import StreamedRecord, contact_records, kinesis_record, oracle_outcome
-from tandem.demo.scenarios import rating
+from tandem.demo.scenarios import decision_rule, rating
 from tandem.flows.simulator import SimulationResult
 from tandem.kpi import Totals
-from tandem.kpi_report import Report, build_report
+from tandem.kpi_report import GROUPS, Report, build_report
 from tandem.kpi_tables import kpi_tables
 from tandem.local import Sandbox
 from tandem.local.kinesis import KINESIS_BATCH, batch_outcome
@@ -36,6 +46,11 @@ from tandem.output import table
 # ctr_ingest counts a call on its local day in the centre's zone: the sandbox's TIME_ZONE.
 CENTRE_ZONE = ZoneInfo(FAKE_ENV["TIME_ZONE"])
 OUTCOME_NAMES = tuple(OUTCOME_COUNTERS.values())  # contained, transferred, abandoned, callbacks, errors
+# ctr_ingest's recontact window in the sandbox (its RECONTACT_WINDOW_HOURS setting, 72 h by default).
+RECONTACT_WINDOW = timedelta(hours=int(FAKE_ENV.get("RECONTACT_WINDOW_HOURS", "72")))
+E164 = re.compile(r"\+[1-9]\d{6,14}")  # a caller's number; anything else ("anonymous") never matches
+RULE_FIGURES = ("contacts", "contained", "recontacted", "resolved")
+RuleOutcomes = dict[str, dict[str, int]]  # rule (NONE: no decision) → RULE_FIGURES → calls
 
 
 @dataclass(frozen=True)
@@ -71,16 +86,33 @@ class KpiRun:
     before: Totals = field(default_factory=Totals)
     source: str = ""  # where the counters are: `Sandbox.description`
 
+    expected_by_rule: RuleOutcomes = field(default_factory=dict)  # the oracle's figures by rule
+    by_rule: Report | None = None  # the counters by rule, when ctr_ingest counts by rule
+    before_by_rule: dict[str, Totals] = field(default_factory=dict)  # by rule, before these calls
+
     def added(self, name: str) -> int:
         return self.report.overall[name] - self.before[name]
 
     def disagreements(self) -> list[str]:
-        """Where the counters differ from what the simulator said of the calls; [] when they agree."""
+        """Where the counters differ from what the simulator said of the calls; [] when they agree.
+
+        Only counters ctr_ingest keeps are compared (`lambdas.shared.kpi.COUNTERS`): the oracle
+        knows recontacts before the counters do.
+        """
         found = [
             f"{name}: counted {self.added(name)}, expected {amount}"
             for name, amount in self.expected.items()
-            if self.added(name) != amount
+            if name in COUNTERS and self.added(name) != amount
         ]
+        if self.by_rule is not None:
+            counted = {row.value: row.totals for row in self.by_rule.rows}
+            for rule in sorted(set(counted) | set(self.expected_by_rule)):
+                expected = self.expected_by_rule.get(rule, {})
+                for name in (n for n in RULE_FIGURES if n in COUNTERS):
+                    before = self.before_by_rule[rule][name] if rule in self.before_by_rule else 0
+                    got = (counted[rule][name] if rule in counted else 0) - before
+                    if got != expected.get(name, 0):
+                        found.append(f"rule {rule}, {name}: counted {got}, expected {expected.get(name, 0)}")
         failed = sum(d.records_failed for d in self.deliveries)
         if failed:
             found.append(f"{failed} record(s) failed to ingest")
@@ -110,9 +142,44 @@ class KpiRun:
             "expected": self.expected,
             "before": self.before.as_dict(),
             "source": self.source,
+            "expectedByRule": self.expected_by_rule,
             "disagreements": self.disagreements(),
             "report": self.report.to_dict(),
+            "byRule": self.by_rule.to_dict() if self.by_rule is not None else None,
         }
+
+
+@dataclass(frozen=True)
+class Contact:
+    caller: str | None  # the number; None when withheld or not a number
+    start: datetime  # whole seconds, as the record's InitiationTimestamp
+    rule: str
+    contained: bool
+
+
+def recontacted(contacts: Sequence[Contact], window: timedelta = RECONTACT_WINDOW) -> list[bool]:
+    """For each contact, whether its caller started another call within `window` after its start."""
+    by_caller: dict[str, list[tuple[datetime, int]]] = {}
+    for index, contact in enumerate(contacts):
+        if contact.caller is not None:
+            by_caller.setdefault(contact.caller, []).append((contact.start, index))
+    flags = [False] * len(contacts)
+    for calls in by_caller.values():
+        calls.sort()
+        for position, (start, index) in enumerate(calls):
+            later = next((other for other, _ in calls[position + 1 :] if other > start), None)
+            flags[index] = later is not None and later - start <= window
+    return flags
+
+
+def rule_rates(figures: dict[str, int]) -> dict[str, float | None]:
+    """A rule's (or the day's) shares of its contacts: contained, recontacted, resolved."""
+    contacts = figures["contacts"]
+    return {
+        "containedShare": ratio(figures["contained"], contacts),
+        "recontactRate": ratio(figures["recontacted"], contacts),
+        "resolutionRate": ratio(figures["resolved"], contacts),
+    }
 
 
 class CallRecords:
@@ -132,13 +199,20 @@ class CallRecords:
         self.csat_count = self.csat_sum = 0
         self.ratings: Counter[int] = Counter()  # rating → calls, for the CSAT histogram
         self.days: set[date] = set()
+        self.contacts: list[Contact] = []  # who called when, for the recontacts
 
     def add(self, call: PlacedForKpis) -> None:
         made = contact_records(call.result, started=call.started, rng=self.rng, caller=call.caller)
         self.records += [StreamedRecord.of(record) for record in made]
         self.calls += 1
         self.updated += len(made) > 1
-        self.outcomes[OUTCOME_COUNTERS[oracle_outcome(call.result)]] += 1
+        outcome = oracle_outcome(call.result)
+        self.outcomes[OUTCOME_COUNTERS[outcome]] += 1
+        start = call.started.replace(microsecond=0)  # Connect's timestamps are whole seconds
+        number = call.caller if E164.fullmatch(call.caller) else None
+        self.contacts.append(
+            Contact(number, start, decision_rule(call.result) or NONE, outcome == kpi.CONTAINED)
+        )
         if (value := rating(call.result)) is not None:
             self.csat_count += 1
             self.csat_sum += value
@@ -146,21 +220,45 @@ class CallRecords:
         self.days.add(call.started.astimezone(CENTRE_ZONE).date())
 
     def expected(self) -> dict[str, int]:
-        """counter → calls, from the test oracle (the simulator's outcomes) and the ratings."""
+        """counter → calls, from the test oracle (the simulator's outcomes, the callers and start
+        times) and the ratings."""
+        flags = recontacted(self.contacts)
         return {
             "contacts": self.calls,
             **{name: self.outcomes[name] for name in OUTCOME_NAMES},
             "csatCount": self.csat_count,
             "csatSum": self.csat_sum,
             **{name: self.ratings[rating] for rating, name in CSAT_HISTOGRAM.items()},
+            "recontacted": sum(flags),
+            "resolved": sum(c.contained and not again for c, again in zip(self.contacts, flags, strict=True)),
         }
 
-    def ingest_and_report(self, box: Sandbox, *, redeliver: bool = False, by: str = "route") -> KpiRun:
-        """The records through ctr_ingest in stream order (and again, shuffled, with `redeliver`)."""
+    def by_rule(self) -> RuleOutcomes:
+        """rule → RULE_FIGURES → calls, most calls first: the oracle's outcomes by deciding rule."""
+        figures: dict[str, Counter[str]] = {}
+        for contact, again in zip(self.contacts, recontacted(self.contacts), strict=True):
+            counts = figures.setdefault(contact.rule, Counter())
+            counts["contacts"] += 1
+            counts["contained"] += contact.contained
+            counts["recontacted"] += again
+            counts["resolved"] += contact.contained and not again
+        ranked = sorted(figures.items(), key=lambda item: (-item[1]["contacts"], item[0]))
+        return {rule: {name: counts[name] for name in RULE_FIGURES} for rule, counts in ranked}
+
+    def ingest_and_report(
+        self, box: Sandbox, *, redeliver: bool = False, by: str = "route", by_rule: bool = False
+    ) -> KpiRun:
+        """The records through ctr_ingest in stream order (and again, shuffled, with `redeliver`);
+        with `by_rule`, a second report by rule too, checked against the oracle's (once ctr_ingest
+        counts by rule)."""
         if not self.calls:
             raise ValueError("no calls to ingest")
         days = sorted(self.days)
         before = self._report(box, days, by).overall
+        with_rule = by_rule and "rule" in GROUPS
+        before_by_rule = (
+            {row.value: row.totals for row in self._report(box, days, "rule").rows} if with_rule else {}
+        )
         # Stream order: by last update, a later version after the first (a stable sort keeps ties).
         streamed = sorted(self.records, key=lambda r: r.last_update)
         deliveries = [_deliver(box, "as streamed", streamed, range(len(streamed)))]
@@ -178,6 +276,9 @@ class CallRecords:
             self.expected(),
             before,
             f"{box.description}, {box.table_names[METRICS.env_var]}",
+            self.by_rule(),
+            self._report(box, days, "rule") if with_rule else None,
+            before_by_rule,
         )
 
     @staticmethod
@@ -256,6 +357,9 @@ def print_kpis(run: KpiRun, *, what: str) -> None:
         )
         print(textwrap.fill(earlier, width=100) + "\n")
     print(kpi_tables(report))
+    if run.by_rule is not None:
+        print("\nBy rule: contained is not resolved when the caller rings back within the recontact window")
+        print(rule_table([(row.value, row.totals.as_dict()) for row in run.by_rule.rows]))
     problems = run.disagreements()
     if problems:
         for problem in problems:
@@ -263,10 +367,40 @@ def print_kpis(run: KpiRun, *, what: str) -> None:
     else:
         e = run.expected
         again = " and the redelivery changed nothing" if any(d.redelivery for d in run.deliveries) else ""
+        recontacts = (
+            f", {e['recontacted']} recontacted within {_hours(RECONTACT_WINDOW)} h, {e['resolved']} resolved"
+            if {"recontacted", "resolved"} <= set(COUNTERS)
+            else ""
+        )
         agreement = (
             f"The counters agree with the calls: {e['contacts']} contacts, {e['contained']} contained "
             f"(self-served, closed, or hung up in the IVR), {e['transferred']} to an agent, "
             f"{e['callbacks']} callbacks, {e['abandoned']} abandoned, {e['errors']} errors, "
-            f"{e['csatCount']} ratings{again}."
+            f"{e['csatCount']} ratings{recontacts}{again}."
         )
         print("\n" + textwrap.fill(agreement, width=100))
+
+
+def rule_table(rows: Sequence[tuple[str, dict[str, int]]]) -> str:
+    """Calls by rule: contained, recontacted and resolved, each with its share of the rule's calls."""
+
+    def figure(count: int, share: float | None) -> str:
+        return f"{count:,} ({share:.0%})" if share is not None else f"{count:,}"
+
+    lines = []
+    for rule, figures in rows:
+        rates = rule_rates(figures)
+        lines.append(
+            [
+                rule,
+                f"{figures['contacts']:,}",
+                figure(figures["contained"], rates["containedShare"]),
+                figure(figures["recontacted"], rates["recontactRate"]),
+                figure(figures["resolved"], rates["resolutionRate"]),
+            ]
+        )
+    return table(["rule", "calls", "contained", "recontacted", "resolved"], lines)
+
+
+def _hours(window: timedelta) -> int:
+    return round(window.total_seconds() / 3600)

@@ -6,15 +6,17 @@ import io
 import json
 import re
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from lambdas.documents.registry import bundled_defaults
 from lambdas.policy.calendar import Calendar
+from lambdas.shared.kpi import COUNTERS
 from tandem.cli import main
-from tandem.demo.day import CRM_OUTAGE, NEW_YORK, CallerModel, plan_day, run_day
+from tandem.demo.day import CRM_OUTAGE, NEW_YORK, PROBLEMS, CallerModel, plan_day, run_day
+from tandem.demo.kpis import E164, RECONTACT_WINDOW, Contact, recontacted
 from tandem.demo.scenarios import DEMO_SCENARIOS
 from tandem.flows.simulator import SimulationConfig, simulate
 from tandem.local import Sandbox
@@ -146,6 +148,24 @@ def test_a_small_day_runs_end_to_end_with_consistent_figures(capsys: pytest.Capt
     assert sum(sum(hour.values()) for hour in summary["byHour"].values()) == 24
     assert all(c["lambdaCalls"][0] == "crm_lookup" for c in calls)
     assert not FULL_NUMBER.search(json.dumps(calls))
+    # Recontact and resolution rates by rule, adding up to the oracle's, which the counters match
+    by_rule, expected = summary["byRule"], document["kpis"]["expected"]
+    assert sum(r["contacts"] for r in by_rule.values()) == 24
+    for name in ("contained", "recontacted", "resolved"):
+        assert sum(r[name] for r in by_rule.values()) == summary["recontacts"][name] == expected[name]
+    for figures in by_rule.values():
+        assert figures["recontactRate"] == round(figures["recontacted"] / figures["contacts"], 4)
+        assert figures["resolutionRate"] == round(figures["resolved"] / figures["contacts"], 4)
+        assert figures["resolved"] <= figures["contained"]
+    assert summary["ringBacks"] == sum(c["ringBack"] for c in calls)
+    if "recontacted" in COUNTERS:  # once ctr_ingest counts recontacts and rules
+        counted = {row["value"]: row for row in document["kpis"]["byRule"]["rows"]}
+        assert {rule: row["counts"]["recontacted"] for rule, row in counted.items()} == {
+            rule: r["recontacted"] for rule, r in by_rule.items()
+        }
+        assert all(
+            "recontactRate" in row["kpis"] and "resolutionRate" in row["kpis"] for row in counted.values()
+        )
     # And the progress went to its own stream, ending at the total
     assert progress.getvalue().rstrip().splitlines()[-1].startswith("  24/24 calls (100%)")
 
@@ -193,6 +213,82 @@ def test_a_responder_answers_once_the_script_is_used_up(box: Sandbox, tmp_path: 
 
 
 def test_the_day_is_anchored_in_new_york() -> None:
-    plan = plan_day(5, 1, calendar())
+    plan = plan_day(60, 1, calendar())
     assert all(c.moment.tzinfo is not None for c in plan)
-    assert all(datetime(2026, 11, 23, 7, tzinfo=NEW_YORK) <= c.moment for c in plan)
+    # Monday to Wednesday, 07:00 to 21:00 each day
+    assert {c.moment.date().isoformat() for c in plan} == {"2026-11-23", "2026-11-24", "2026-11-25"}
+    assert all(7 <= c.moment.hour < 21 for c in plan)
+
+
+# --- recontacts: callers ringing back, and the oracle that counts them -------------------------------
+
+
+def test_callers_ring_back_more_about_problems_self_service_helps_less_with() -> None:
+    plan = plan_day(3000, 5, calendar())
+    assert len(plan) == 3000  # --calls N is the total, ring-backs included
+    ring_backs = [c for c in plan if c.ring_back]
+    assert ring_backs
+    # Each ring-back follows an unsolved call of the same caller about the same problem, within the window
+    for call in ring_backs:
+        before = [
+            c
+            for c in plan
+            if c.caller == call.caller
+            and c.problem == call.problem
+            and c.moment < call.moment
+            and not c.helped
+        ]
+        assert before and call.moment - before[-1].moment <= RECONTACT_WINDOW, call
+    # More ring-backs per call about a complaint (self-service helps least) than about opening hours
+    complaint, hours = (next(p for p in PROBLEMS if p.key == key) for key in ("5", "3"))
+
+    def rung_back_share(problem: object) -> float:
+        calls = [c for c in plan if c.problem == problem and not c.ring_back]
+        return sum(1 for c in ring_backs if c.problem == problem) / len(calls)
+
+    assert complaint.helps < hours.helps
+    assert rung_back_share(complaint) > 3 * rung_back_share(hours)
+    # Withheld callers ring back too, and the oracle never counts them
+    assert any(c.caller == "anonymous" for c in ring_backs)
+    contacts = [
+        Contact(c.caller if E164.fullmatch(c.caller) else None, c.moment.replace(microsecond=0), "r", False)
+        for c in plan
+    ]
+    flags = recontacted(contacts)
+    assert not any(flag for c, flag in zip(plan, flags, strict=True) if c.caller == "anonymous")
+    # A caller's calls are one chain of ring-backs: a numbered call is recontacted when it was rung back
+    assert sum(flags) == sum(1 for c in ring_backs if c.caller != "anonymous")
+
+
+def test_the_oracle_counts_recontacts_on_a_hand_made_plan() -> None:
+    monday = datetime(2026, 11, 23, 9, tzinfo=NEW_YORK)
+    hour = timedelta(hours=1)
+
+    def call(caller: str | None, at: datetime) -> Contact:
+        return Contact(caller, at, "r", True)
+
+    contacts = [
+        call("+12025550111", monday + 80 * hour),  # C: 79 h after B, nothing after it
+        call("+12025550111", monday),  # A: B rings back an hour later
+        call("+12025550111", monday + hour),  # B: C is past the window
+        call("+12025550122", monday),  # D: E exactly 72 h later counts
+        call("+12025550122", monday + 72 * hour),  # E
+        call("+12025550133", monday),  # F: G starts the same second, not after it
+        call("+12025550133", monday),  # G
+        call(None, monday),  # withheld, twice: never a recontact
+        call(None, monday + hour),
+        call("+12025550144", monday + hour),  # another caller, once
+    ]
+    assert recontacted(contacts) == [False, True, False, True, False, False, False, False, False, False]
+    assert recontacted(contacts, timedelta(hours=80)) == [
+        False,
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+    ]
