@@ -30,13 +30,13 @@ from zoneinfo import ZoneInfo
 from infra.constants import SERVICE_LEVEL_SECONDS
 from lambdas.ctr_ingest.aggregates import NONE
 from lambdas.shared import kpi
-from lambdas.shared.kpi import COUNTERS, CSAT_HISTOGRAM, OUTCOME_COUNTERS, ratio
+from lambdas.shared.kpi import COUNTERS, CSAT_HISTOGRAM, OUTCOME_COUNTERS
 from lambdas.shared.tables import METRICS
 from tandem.demo.contact_records import StreamedRecord, contact_records, kinesis_record, oracle_outcome
 from tandem.demo.scenarios import decision_rule, rating
 from tandem.flows.simulator import SimulationResult
 from tandem.kpi import Totals
-from tandem.kpi_report import GROUPS, Report, build_report
+from tandem.kpi_report import Report, build_report
 from tandem.kpi_tables import kpi_tables
 from tandem.local import Sandbox
 from tandem.local.kinesis import KINESIS_BATCH, batch_outcome
@@ -50,6 +50,7 @@ OUTCOME_NAMES = tuple(OUTCOME_COUNTERS.values())  # contained, transferred, aban
 RECONTACT_WINDOW = timedelta(hours=int(FAKE_ENV.get("RECONTACT_WINDOW_HOURS", "72")))
 E164 = re.compile(r"\+[1-9]\d{6,14}")  # a caller's number; anything else ("anonymous") never matches
 RULE_FIGURES = ("contacts", "contained", "recontacted", "resolved")
+RULE_RATES = (kpi.CONTAINMENT_RATE, kpi.RECONTACT_RATE, kpi.RESOLUTION_RATE)
 RuleOutcomes = dict[str, dict[str, int]]  # rule (NONE: no decision) → RULE_FIGURES → calls
 
 
@@ -94,21 +95,17 @@ class KpiRun:
         return self.report.overall[name] - self.before[name]
 
     def disagreements(self) -> list[str]:
-        """Where the counters differ from what the simulator said of the calls; [] when they agree.
-
-        Only counters ctr_ingest keeps are compared (`lambdas.shared.kpi.COUNTERS`): the oracle
-        knows recontacts before the counters do.
-        """
+        """Where the counters differ from what the simulator said of the calls; [] when they agree."""
         found = [
             f"{name}: counted {self.added(name)}, expected {amount}"
             for name, amount in self.expected.items()
-            if name in COUNTERS and self.added(name) != amount
+            if self.added(name) != amount
         ]
         if self.by_rule is not None:
             counted = {row.value: row.totals for row in self.by_rule.rows}
             for rule in sorted(set(counted) | set(self.expected_by_rule)):
                 expected = self.expected_by_rule.get(rule, {})
-                for name in (n for n in RULE_FIGURES if n in COUNTERS):
+                for name in RULE_FIGURES:
                     before = self.before_by_rule[rule][name] if rule in self.before_by_rule else 0
                     got = (counted[rule][name] if rule in counted else 0) - before
                     if got != expected.get(name, 0):
@@ -174,12 +171,7 @@ def recontacted(contacts: Sequence[Contact], window: timedelta = RECONTACT_WINDO
 
 def rule_rates(figures: dict[str, int]) -> dict[str, float | None]:
     """A rule's (or the day's) shares of its contacts: contained, recontacted, resolved."""
-    contacts = figures["contacts"]
-    return {
-        "containedShare": ratio(figures["contained"], contacts),
-        "recontactRate": ratio(figures["recontacted"], contacts),
-        "resolutionRate": ratio(figures["resolved"], contacts),
-    }
+    return {rate.key: rate.of(figures) for rate in RULE_RATES}
 
 
 class CallRecords:
@@ -249,13 +241,12 @@ class CallRecords:
         self, box: Sandbox, *, redeliver: bool = False, by: str = "route", by_rule: bool = False
     ) -> KpiRun:
         """The records through ctr_ingest in stream order (and again, shuffled, with `redeliver`);
-        with `by_rule`, a second report by rule too, checked against the oracle's (once ctr_ingest
-        counts by rule)."""
+        with `by_rule`, a second report by rule too, checked against the oracle's."""
         if not self.calls:
             raise ValueError("no calls to ingest")
         days = sorted(self.days)
         before = self._report(box, days, by).overall
-        with_rule = by_rule and "rule" in GROUPS
+        with_rule = by_rule
         before_by_rule = (
             {row.value: row.totals for row in self._report(box, days, "rule").rows} if with_rule else {}
         )
@@ -394,7 +385,7 @@ def rule_table(rows: Sequence[tuple[str, dict[str, int]]]) -> str:
             [
                 rule,
                 f"{figures['contacts']:,}",
-                figure(figures["contained"], rates["containedShare"]),
+                figure(figures["contained"], rates[kpi.CONTAINMENT_RATE.key]),
                 figure(figures["recontacted"], rates["recontactRate"]),
                 figure(figures["resolved"], rates["resolutionRate"]),
             ]

@@ -13,7 +13,6 @@ import pytest
 
 from lambdas.documents.registry import bundled_defaults
 from lambdas.policy.calendar import Calendar
-from lambdas.shared.kpi import COUNTERS
 from tandem.cli import main
 from tandem.demo.day import CRM_OUTAGE, NEW_YORK, PROBLEMS, CallerModel, plan_day, run_day
 from tandem.demo.kpis import E164, RECONTACT_WINDOW, Contact, recontacted
@@ -158,14 +157,11 @@ def test_a_small_day_runs_end_to_end_with_consistent_figures(capsys: pytest.Capt
         assert figures["resolutionRate"] == round(figures["resolved"] / figures["contacts"], 4)
         assert figures["resolved"] <= figures["contained"]
     assert summary["ringBacks"] == sum(c["ringBack"] for c in calls)
-    if "recontacted" in COUNTERS:  # once ctr_ingest counts recontacts and rules
-        counted = {row["value"]: row for row in document["kpis"]["byRule"]["rows"]}
-        assert {rule: row["counts"]["recontacted"] for rule, row in counted.items()} == {
-            rule: r["recontacted"] for rule, r in by_rule.items()
-        }
-        assert all(
-            "recontactRate" in row["kpis"] and "resolutionRate" in row["kpis"] for row in counted.values()
-        )
+    counted = {row["value"]: row for row in document["kpis"]["byRule"]["rows"]}
+    assert {rule: row["counts"]["recontacted"] for rule, row in counted.items()} == {
+        rule: r["recontacted"] for rule, r in by_rule.items()
+    }
+    assert all("recontactRate" in row["kpis"] and "resolutionRate" in row["kpis"] for row in counted.values())
     # And the progress went to its own stream, ending at the total
     assert progress.getvalue().rstrip().splitlines()[-1].startswith("  24/24 calls (100%)")
 
