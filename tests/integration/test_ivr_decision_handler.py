@@ -17,6 +17,7 @@ import pytest
 from lambdas.documents.registry import DEFAULTS_DIR, parse_text
 from tandem.local import Sandbox
 from tandem.local.faults import Fault
+from tandem.local.sandbox import handler_module
 from tandem.rules_store import SANDBOX_CONFIG_PATH, push_document
 from tests.conftest import assert_flow_contract, load_event, shared_fixture
 
@@ -299,6 +300,12 @@ def test_rules_reload_after_max_age_and_bad_change_refused(monkeypatch: pytest.M
     event = flow_event("voice_known_gold.json", intent="Returns", intentConfidence="0.95")
     with sandbox(env={"IVR_RULES_MAX_AGE_SECONDS": "1"}) as box, box.clock(MONDAY_10_NY):
         assert box.invoke("ivr_decision", event)["rulesRevision"] == SHIPPED_REVISION
+        # The store's age is on its own clock, moved by hand: a loaded machine cannot age the set
+        ticks = [time.monotonic()]
+        handler_module("ivr_decision").CONTAINER.get().store._clock = lambda: ticks[0]
+
+        def wait_past_max_age() -> None:
+            ticks[0] += 1.1
 
         # Given an operator pushes a stricter rule set: returns now go to a person
         stricter = rules_document(revision="2026-11-24.1")
@@ -314,7 +321,7 @@ def test_rules_reload_after_max_age_and_bad_change_refused(monkeypatch: pytest.M
         push(box, stricter)
         # Then the warm container keeps its set until the max age has passed
         assert box.invoke("ivr_decision", event)["route"] == "SELF_SERVICE"
-        time.sleep(1.1)
+        wait_past_max_age()
         changed = box.invoke("ivr_decision", event)
         assert (changed["route"], changed["ruleId"], changed["rulesRevision"]) == (
             "AGENT",
@@ -327,7 +334,7 @@ def test_rules_reload_after_max_age_and_bad_change_refused(monkeypatch: pytest.M
         index = next(i for i, r in enumerate(broken["rules"]) if r["id"] == "after-hours-callback")
         broken["rules"][index]["when"]["all"][0]["fact"] = "hourz"
         push(box, broken)
-        time.sleep(1.1)
+        wait_past_max_age()
         kept = box.invoke("ivr_decision", event)
         # Then it is refused, the error names the rule and the field, and the last valid set serves
         assert kept["rulesRevision"] == "2026-11-24.1"
@@ -346,7 +353,7 @@ def test_rules_reload_after_max_age_and_bad_change_refused(monkeypatch: pytest.M
 
         # When the operator fixes it, Then the fix is served after the next max age
         push(box, rules_document(revision="2026-11-25.2"))
-        time.sleep(1.1)
+        wait_past_max_age()
         assert box.invoke("ivr_decision", event)["rulesRevision"] == "2026-11-25.2"
 
 
