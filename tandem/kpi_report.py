@@ -144,9 +144,19 @@ class Provisional:
 
 @dataclass(frozen=True)
 class DayCount:
+    """One day's counters (the `all` dimension) and so its KPIs: the report by day."""
+
     day: date
-    contacts: int
+    totals: Totals
     provisional: bool
+
+    @property
+    def contacts(self) -> int:
+        return self.totals["contacts"]
+
+    @property
+    def kpis(self) -> dict[str, KpiValue]:
+        return kpis(self.totals)
 
 
 @dataclass(frozen=True)
@@ -217,7 +227,12 @@ class Report:
             "recontactWindowHours": None if judged is None else judged.window / timedelta(hours=1),
             "provisionalDays": [day.isoformat() for day in self.provisional_days],
             "daily": [
-                {"day": d.day.isoformat(), "contacts": d.contacts, "provisional": d.provisional}
+                {
+                    "day": d.day.isoformat(),
+                    "contacts": d.contacts,
+                    "provisional": d.provisional,
+                    "kpis": d.kpis,
+                }
                 for d in self.daily
             ],
         }
@@ -243,13 +258,13 @@ def build_report(
     overall_items = read_counters(dynamodb_client, table, ALL, start, end, reads=reads, page_size=page_size)
     overall_counts = [counts_of(item) for item in overall_items]
     is_provisional = provisional or (lambda _: False)
-    per_day: dict[str, int] = {}
-    for item, counts in zip(overall_items, overall_counts, strict=True):
-        day = split_counter_sk(item[SK]["S"])[0]
-        per_day[day] = per_day.get(day, 0) + counts.get("contacts", 0)
+    per_day = by_value(
+        (split_counter_sk(item[SK]["S"])[0], counts)
+        for item, counts in zip(overall_items, overall_counts, strict=True)
+    )
     daily = tuple(
-        DayCount(date.fromisoformat(day), contacts, is_provisional(date.fromisoformat(day)))
-        for day, contacts in sorted(per_day.items())
+        DayCount(date.fromisoformat(day), totals, is_provisional(date.fromisoformat(day)))
+        for day, totals in sorted(per_day.items())
     )
     rows: tuple[Row, ...] = ()
     if by is not None:

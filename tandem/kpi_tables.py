@@ -24,28 +24,28 @@ def kpi_tables(report: Report) -> str:
     )
     headline = [
         ["contacts", f"{t['contacts']:,}", "calls (initial contacts)"],
-        ["containment", _percent(k["containmentRate"]), f"{t['contained']:,} contained of contacts"],
-        ["transfer", _percent(k["transferRate"]), f"{t['transferred']:,} to an agent or external number"],
-        ["abandon", _percent(k["abandonRate"]), f"{t['abandoned']:,} abandoned of {t['queued']:,} queued"],
-        ["callback", _percent(k["callbackRate"]), f"{t['callbacks']:,} callbacks of contacts"],
-        ["errors", _percent(k["errorRate"]), f"{t['errors']:,} not served, of contacts"],
-        ["AHT", _duration(k["averageHandleSeconds"]), f"per handled call ({t['handled']:,})"],
-        ["avg queue wait", _duration(k["averageQueueWaitSeconds"]), f"per queued call ({t['queued']:,})"],
-        ["service level", _percent(k["serviceLevel"]), f"answered within threshold ({threshold}) of queued"],
+        ["containment", percent(k["containmentRate"]), f"{t['contained']:,} contained of contacts"],
+        ["transfer", percent(k["transferRate"]), f"{t['transferred']:,} to an agent or external number"],
+        ["abandon", percent(k["abandonRate"]), f"{t['abandoned']:,} abandoned of {t['queued']:,} queued"],
+        ["callback", percent(k["callbackRate"]), f"{t['callbacks']:,} callbacks of contacts"],
+        ["errors", percent(k["errorRate"]), f"{t['errors']:,} not served, of contacts"],
+        ["AHT", duration(k["averageHandleSeconds"]), f"per handled call ({t['handled']:,})"],
+        ["avg queue wait", duration(k["averageQueueWaitSeconds"]), f"per queued call ({t['queued']:,})"],
+        ["service level", percent(k["serviceLevel"]), f"answered within threshold ({threshold}) of queued"],
         ["CSAT", _csat(k), "mean rating 1..5 (n = responses)"],
         [
             "recontact",
-            _percent(k[RECONTACT]),
+            percent(k[RECONTACT]),
             f"{t['recontacted']:,} the caller rang again within the window",
         ],
-        ["resolution", _percent(k[RESOLUTION]), f"{t['resolved']:,} contained, not recontacted"],
+        ["resolution", percent(k[RESOLUTION]), f"{t['resolved']:,} contained, not recontacted"],
     ]
     parts = [table(["measure", "value", "basis"], headline)]
     open_days = report.provisional_days
     if open_days and report.provisional is not None:
         hours = report.provisional.window / timedelta(hours=1)
         parts.append(
-            f"\nProvisional: {_days(open_days)}. Their recontact window ({hours:g} h) is still open "
+            f"\nProvisional: {day_span(open_days)}. Their recontact window ({hours:g} h) is still open "
             "(end of day + window is after now), so their figures, recontact and resolution above "
             "all, can still change."
         )
@@ -78,31 +78,31 @@ def _row_figures(totals: Totals, all_contacts: int) -> list[str]:
     share = ratio(totals["contacts"], all_contacts)
     return [
         f"{totals['contacts']:,}",
-        _percent(share),
-        _percent(k["containmentRate"]),
-        _percent(k["transferRate"]),
-        _percent(k["abandonRate"]),
-        _percent(k["callbackRate"]),
-        _percent(k["errorRate"]),
-        _duration(k["averageHandleSeconds"]),
-        _duration(k["averageQueueWaitSeconds"]),
-        _percent(k["serviceLevel"]),
+        percent(share),
+        percent(k["containmentRate"]),
+        percent(k["transferRate"]),
+        percent(k["abandonRate"]),
+        percent(k["callbackRate"]),
+        percent(k["errorRate"]),
+        duration(k["averageHandleSeconds"]),
+        duration(k["averageQueueWaitSeconds"]),
+        percent(k["serviceLevel"]),
         _csat(k),
-        _percent(k[RECONTACT]),
-        _percent(k[RESOLUTION]),
+        percent(k[RECONTACT]),
+        percent(k[RESOLUTION]),
     ]
 
 
-def _days(days: list[date]) -> str:
+def day_span(days: list[date]) -> str:
     """Consecutive days as one span: `2026-11-23 to 2026-11-26`."""
     return str(days[0]) if len(days) == 1 else f"{days[0]} to {days[-1]}"
 
 
-def _percent(value: KpiValue) -> str:
+def percent(value: KpiValue) -> str:
     return DASH if value is None else f"{value * 100:.1f}%"
 
 
-def _duration(seconds: KpiValue) -> str:
+def duration(seconds: KpiValue) -> str:
     """mm:ss, rounded to the second; minutes go past 59 rather than into hours."""
     if seconds is None:
         return DASH

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -19,11 +19,11 @@ Reader = Callable[[argparse.Namespace, date, date], int]
 AccountReader = Callable[[argparse.Namespace, str, date, date], int]
 
 
-def add_range_options(parser: Any) -> None:
-    """--from/--to, --format and where to read: --target, --profile, --region, --table."""
+def add_range_options(parser: Any, formats: Sequence[str] = ("table", "json", "csv")) -> None:
+    """--from/--to, --format (one of `formats`) and where to read: --target, --profile, --region, --table."""
     parser.add_argument("--from", dest="start", required=True, metavar="DATE", help="first day, YYYY-MM-DD")
     parser.add_argument("--to", dest="end", required=True, metavar="DATE", help="last day (inclusive)")
-    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    parser.add_argument("--format", choices=formats, default="table")
     parser.add_argument("--target", choices=("sandbox", "aws"), default="sandbox")
     parser.add_argument("--profile", default=None, help="AWS profile for --target aws")
     parser.add_argument(

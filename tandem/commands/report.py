@@ -4,8 +4,9 @@ Reads the Metrics table's per-day counters (never the calls): one Query for the 
 and one for the `--by` dimension, whatever the range. Days are the centre's days, as ingestion
 counted them. `--target sandbox` (the default) reads the running `tandem sandbox up` server, or a
 fresh in-process sandbox, which has no calls; `--target aws` reads a deployed table. Definitions:
-docs/kpis.md. Exit 0 with a report (even an empty one), 1 when the table cannot be read, 2 on
-usage errors.
+docs/kpis.md. `--format html` draws the same figures as charts on one self-contained page (to
+`--output FILE` or standard output). Exit 0 with a report (even an empty one), 1 when the table
+cannot be read or the page cannot be written, 2 on usage errors.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import csv
 import sys
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -43,7 +45,14 @@ CSV_KPIS = tuple(name for name in KPI_NAMES if name not in {"contacts", "csatRes
 
 def register(subcommands: Any) -> None:
     parser = subcommands.add_parser("report", help="contact-centre KPIs over a date range, from the counters")
-    add_range_options(parser)
+    add_range_options(parser, formats=("table", "json", "csv", "html"))
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="with --format html: write the page to FILE (default: standard output)",
+    )
     parser.add_argument(
         "--by", choices=GROUPS, default=None, help=f"one row per value of one of: {', '.join(GROUPS)}"
     )
@@ -90,6 +99,8 @@ def _provisional(args: argparse.Namespace) -> Provisional:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.output is not None and args.format != "html":
+        return _usage("--output: only with --format html")
     return run_for_range(args, _usage, _from_sandbox, _from_account)
 
 
@@ -125,7 +136,7 @@ def _from_sandbox(args: argparse.Namespace, start: date, end: date) -> int:
             else "no sandbox server is running, so this read a fresh in-process sandbox, whose Metrics "
             "table is empty; run `tandem sandbox up` and put calls through it to report on them"
         )
-    return _emit(report, f"{where}, {table_name}", note, args.format)
+    return _emit(report, f"{where}, {table_name}", note, args)
 
 
 def _from_account(args: argparse.Namespace, table_name: str, start: date, end: date) -> int:
@@ -147,10 +158,15 @@ def _from_account(args: argparse.Namespace, table_name: str, start: date, end: d
         print(f"tandem report: {table_name}: {error}", file=sys.stderr)
         return 1
     note = None if report.overall["contacts"] else f"no calls counted from {start} to {end}"
-    return _emit(report, f"aws, {table_name}", note, args.format)
+    return _emit(report, f"aws, {table_name}", note, args)
 
 
-def _emit(report: Report, source: str, note: str | None, output_format: str) -> int:
+def _emit(report: Report, source: str, note: str | None, args: argparse.Namespace) -> int:
+    output_format = args.format
+    if output_format == "html":
+        from tandem.html.report import report_page  # plotly: imported only by the command that draws
+
+        return _write_html(report_page(report, source, note), args.output)
     if output_format == "json":
         emit_json({**report.to_dict(), "source": source, "note": note})
     elif output_format == "csv":
@@ -161,6 +177,22 @@ def _emit(report: Report, source: str, note: str | None, output_format: str) -> 
         _print_table(report, source)
         if note:
             print(f"\nNote: {note}")
+    return 0
+
+
+def _write_html(text: str, output: Path | None) -> int:
+    """The page to standard output, or to `output` and one line saying where (1 when it cannot be written)."""
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(
+            f"tandem report: --output {output}: cannot write it ({error.strerror or error})", file=sys.stderr
+        )
+        return 1
+    print(f"tandem report: wrote {output} ({len(text.encode()):,} bytes)")
     return 0
 
 
