@@ -165,8 +165,12 @@ def call_counters(
     return {name: amount for name, amount in counters.items() if amount}
 
 
-def ratio(numerator: int, denominator: int) -> float | None:
-    """numerator / denominator, or None when nothing was there to divide by."""
+def ratio(numerator: float, denominator: float) -> float | None:
+    """numerator / denominator, or None when nothing was there to divide by.
+
+    Counts are whole numbers, except a replay's projected ones (tandem/replay/projection.py), which
+    are expected values: a moved call adds its intent's observed share of a call to each count.
+    """
     return numerator / denominator if denominator else None
 
 
@@ -178,7 +182,7 @@ class Rate:
     numerator: tuple[str, ...]
     denominator: str
 
-    def of(self, counts: Mapping[str, int]) -> float | None:
+    def of(self, counts: Mapping[str, float]) -> float | None:
         return ratio(sum(counts.get(name, 0) for name in self.numerator), counts.get(self.denominator, 0))
 
 
@@ -227,6 +231,9 @@ def kpis(counts: Mapping[str, int]) -> dict[str, KpiValue]:
 # Not of Metrics counters: the demo counts these from what the flow did with each call.
 SELF_SERVICE_RATE = Rate("selfServiceRate", ("selfServed",), "contacts")
 SURVEY_RESPONSE_RATE = Rate("responseRate", ("csatCount",), "surveysOffered")  # callers asked to rate
+# Calls handed to a person (their route at the end of the call is AGENT or CALLBACK, as ctr_ingest
+# counts `route`) over calls: what a replay projects agent demand from (tandem/replay/projection.py).
+TO_PERSON_RATE = Rate("toPersonRate", ("toPerson",), "contacts")
 
 # The dashboard's rates, of ivr_decision's EMF metrics (one `Decisions` per decision, and one
 # `Route<Route>` per route: RouteSelfService, RouteAgent, RouteCallback, RouteClosed).

@@ -27,6 +27,7 @@ ALL_RATES = (
     kpi.SURVEY_RESPONSE_RATE,
     *kpi.DASHBOARD_RATES,
     *kpi.INGEST_DASHBOARD_RATES,
+    kpi.TO_PERSON_RATE,
 )
 NUMERATORS = {_norm(n) for rate in ALL_RATES for n in rate.numerator} | {"ratings", "containment"}
 DENOMINATORS = {_norm(rate.denominator) for rate in ALL_RATES}
