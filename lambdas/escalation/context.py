@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from lambdas.policy.facts import CALLER_TYPES, CHANNELS, HANDOFF_FACTS, SENTIMENTS, TIERS, Route
 from lambdas.shared.event import ContactEvent
@@ -23,8 +23,7 @@ CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,47}$")
 _WITHHELD = {"", "anonymous", "restricted", "unknown", "private", "unavailable", "withheld"}
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(NamedTuple):
     """What the agent's screen shows; never logged, never stored with the handoff."""
 
     customer_id: str = ""
