@@ -9,9 +9,8 @@ accepts.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lambdas.documents.storage_format import (
     DOCUMENT_MAX_BYTES,
@@ -72,8 +71,7 @@ KIND_OF = {name: kind for kind, (name, _) in PARSERS.items()}
 DOCUMENT_FILE_MAX_BYTES = 4 * DOCUMENT_MAX_BYTES
 
 
-@dataclass(frozen=True)
-class Parsed:
+class Parsed(NamedTuple):
     name: str  # rules | content | calendar | escalation
     revision: str
     value: RuleSet | Content | Calendar | EscalationPolicy

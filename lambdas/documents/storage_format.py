@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 DOCUMENT_NAMES = ("rules", "content", "calendar", "escalation")
 PARAMETER_MAX_BYTES = 4096  # Standard tier limit, in UTF-8 bytes
@@ -30,8 +30,7 @@ class StorageFormatError(ValueError):
     """The stored layout is inconsistent (missing part, bad head, hash mismatch)."""
 
 
-@dataclass(frozen=True)
-class StoredDocument:
+class StoredDocument(NamedTuple):
     name: str  # one of DOCUMENT_NAMES
     text: str
     sha256: str

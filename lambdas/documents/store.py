@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from lambdas.documents.registry import Parsed, bundled_defaults, parse_text
 from lambdas.documents.storage_format import (
@@ -83,8 +83,7 @@ def fetch_parameters(ssm: Any, path: str, names: tuple[str, ...] | None = None) 
     return parameters
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     """The documents served together, where each came from, and what the store last held."""
 
     parsed: Mapping[str, Parsed]
@@ -218,8 +217,7 @@ STORE_LIMITS = ClientLimits(connect_timeout=0.2, read_timeout=0.4, max_attempts=
 REFRESH_BUDGET_MS = 600
 
 
-@dataclass(frozen=True)
-class StoreReporter:
+class StoreReporter(NamedTuple):
     """How a function names its store in logs and metrics ("rules"/"Rules", "policy"/"Policy")."""
 
     logger: Any

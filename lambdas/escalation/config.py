@@ -6,7 +6,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from lambdas.documents.config import calendar_time_zone, config_path
@@ -21,8 +21,7 @@ QUEUE_ARN = re.compile(
 INSTANCE_ARN = re.compile(r"^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance/[0-9A-Za-z-]{1,100}$")
 
 
-@dataclass(frozen=True)
-class EscalationConfig:
+class EscalationConfig(NamedTuple):
     config_path: str
     interactions_table: str
     time_zone: ZoneInfo

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from lambdas.policy.facts import CALLER_TYPES, CHANNELS, HANDOFF_FACTS, SENTIMENTS, TIERS, Route
 from lambdas.shared.event import ContactEvent
@@ -23,8 +22,7 @@ CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,47}$")
 _WITHHELD = {"", "anonymous", "restricted", "unknown", "private", "unavailable", "withheld"}
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(NamedTuple):
     """What the agent's screen shows; never logged, never stored with the handoff."""
 
     customer_id: str = ""
@@ -33,13 +31,12 @@ class Profile:
     latest_order_status: str = ""
 
 
-@dataclass
-class HandoffContext:
-    facts: dict[str, Any]
+class HandoffContext(NamedTuple):
+    facts: dict[str, Any]  # the policy's facts; the handoff adds the calendar's and the wait
     profile: Profile
     caller_e164: str  # only for the callback de-duplication key; empty when not a reachable number
-    reasons: tuple[str, ...] = ()  # the decision's reasons in its order, deciding reason first
-    problems: list[str] = field(default_factory=list)
+    reasons: tuple[str, ...]  # the decision's reasons in its order, deciding reason first
+    problems: list[str]
 
 
 def build_handoff_context(event: ContactEvent) -> HandoffContext:

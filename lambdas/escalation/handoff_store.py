@@ -16,9 +16,8 @@ claim's key (Secrets Manager unavailable), the handler offers the callback unche
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from lambdas.escalation.callback_claims import claim_condition
 from lambdas.escalation.plan import HandoffPlan
@@ -31,8 +30,7 @@ TTL = INTERACTIONS.ttl_attribute or "expiresAt"
 ITEM_TYPE = "HANDOFF"
 
 
-@dataclass(frozen=True)
-class HandoffWrite:
+class HandoffWrite(NamedTuple):
     recorded: bool
     callback_available: bool  # no other contact holds a claim: a callback may be offered
     callback_pending: bool  # another contact already holds a claim for this number

@@ -7,8 +7,7 @@ for that queue is estimated (`lambdas.escalation.handoff`), then priority and ca
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lambdas.escalation.context import HandoffContext, Profile
 from lambdas.policy.escalation import HINT, EscalationPolicy
@@ -17,27 +16,23 @@ NO_DIGIT_RUNS = re.compile(r"\d{6,}")  # nothing that could be a phone number re
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 
 
-@dataclass(frozen=True)
-class QueueChoice:
+class QueueChoice(NamedTuple):
     queue: str
     reason: str  # the queue rule's reason, DECISION_QUEUE, or DEFAULT_QUEUE
 
 
-@dataclass(frozen=True)
-class PriorityChoice:
+class PriorityChoice(NamedTuple):
     priority: int
     reasons: tuple[str, ...]  # the adjustments that applied
 
 
-@dataclass(frozen=True)
-class CallbackChoice:
+class CallbackChoice(NamedTuple):
     wanted: bool  # the situation calls for a callback
     reason: str  # DECISION, LONG_WAIT, CLOSING_SOON, CLOSED, or "" when not wanted
     possible: bool  # the caller can be called back (a voice call from a real number)
 
 
-@dataclass(frozen=True)
-class HandoffPlan:
+class HandoffPlan(NamedTuple):
     """What the handoff decided, with the context and the wait estimate it was decided from."""
 
     context: HandoffContext

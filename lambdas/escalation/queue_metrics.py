@@ -31,7 +31,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -70,8 +69,7 @@ _QUEUE_ARN = re.compile(rf"^arn:aws(?:-[a-z]+)*:connect:{_REGION}:\d{{12}}:insta
 _SHOWN = 120  # characters of a rejected value quoted in an error
 
 
-@dataclass(frozen=True)
-class QueueSnapshot:
+class QueueSnapshot(NamedTuple):
     """A queue's load at one moment; None where the source did not say."""
 
     agents_available: float | None
@@ -246,7 +244,7 @@ class ConnectQueueMetrics:
             return None
         hit, cached = self._cache.get(queue_name)
         if hit and cached is not None:
-            return replace(cached, source="cache")
+            return cached._replace(source="cache")
         if not self._bucket.take():
             self._failed(RATE_LIMITED)
             return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from lambdas.documents.config import calendar_time_zone, config_path
@@ -12,8 +12,7 @@ from lambdas.shared.config import integer, table_name
 from lambdas.shared.tables import INTERACTIONS
 
 
-@dataclass(frozen=True)
-class DecisionConfig:
+class DecisionConfig(NamedTuple):
     config_path: str  # SSM path holding the rules, content and calendar documents
     interactions_table: str
     time_zone: ZoneInfo  # the instance's time zone; the calendar is read in it

@@ -14,8 +14,7 @@ VIP_CUSTOMER,COMPLAINT,NEGATIVE_SENTIMENT — not just the rule that happened to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from lambdas.ivr_decision.signals import DecisionContext
 from lambdas.policy.calendar import Calendar
@@ -35,8 +34,7 @@ CHAMPION = "champion"
 NO_EXPERIMENT = ""
 
 
-@dataclass(frozen=True)
-class Documents:
+class Documents(NamedTuple):
     """The documents a decision is made with, and where each one came from."""
 
     rules: RuleSet
@@ -59,8 +57,7 @@ class Documents:
         )
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     route: Route
     rule_id: str
     reasons: tuple[str, ...]

@@ -10,9 +10,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lambdas.policy.validation import HEADER_FIELDS, Problems, check_header, check_keys, join, type_name
@@ -25,8 +24,7 @@ HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 
 
-@dataclass(frozen=True)
-class Closure:
+class Closure(NamedTuple):
     id: str
     type: str  # HOLIDAY | EMERGENCY
     names: Mapping[str, str]  # language → name a flow can speak
@@ -48,8 +46,7 @@ class Closure:
         )
 
 
-@dataclass(frozen=True)
-class HoursStatus:
+class HoursStatus(NamedTuple):
     hours: str  # OPEN, AFTER_HOURS, HOLIDAY, EMERGENCY
     closure: Closure | None = None
 
@@ -58,8 +55,7 @@ class HoursStatus:
         return self.hours == "OPEN"
 
 
-@dataclass(frozen=True)
-class Calendar:
+class Calendar(NamedTuple):
     revision: str
     time_zone: ZoneInfo | None  # None: use the instance's time zone
     weekly: Mapping[str, tuple[tuple[time, time], ...]]

@@ -17,8 +17,7 @@ is tested first and, when false, makes the whole predicate false without testing
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lambdas.policy.facts import Fact, FactType
 from lambdas.policy.validation import CODE, Problems, join, type_name
@@ -33,8 +32,7 @@ ORDERING = ("lt", "lte", "gt", "gte")
 CATEGORICAL = (FactType.TEXT, FactType.FLAG)
 
 
-@dataclass(frozen=True)
-class LeadingTest:
+class LeadingTest(NamedTuple):
     """A predicate is false, having tested nothing else, whenever `fact` is not one of `values`."""
 
     fact: str

@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from lambdas.policy.validation import HEADER_FIELDS, Problems, check_header, check_keys, join, type_name
 
@@ -39,8 +38,7 @@ WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu",
 Localized = Mapping[str, str]  # language → text
 
 
-@dataclass(frozen=True)
-class OrderPhrases:
+class OrderPhrases(NamedTuple):
     template: str
     statuses: Mapping[str, str]
     unknown_status: str
@@ -49,15 +47,13 @@ class OrderPhrases:
     no_order: str
 
 
-@dataclass(frozen=True)
-class Order:
+class Order(NamedTuple):
     order_id: str
     status: str  # status code, e.g. SHIPPED
     eta: str  # ISO date or empty
 
 
-@dataclass(frozen=True)
-class Content:
+class Content(NamedTuple):
     revision: str
     default_language: str
     answers: Mapping[str, Localized]

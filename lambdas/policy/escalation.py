@@ -9,8 +9,7 @@ Connect's routing priority is 1 for the most urgent.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lambdas.policy.conditions import ConditionCompiler, Predicate, parse_sets
 from lambdas.policy.facts import HANDOFF_FACTS
@@ -30,24 +29,21 @@ KIND = "tandem/escalation-policy"
 HINT = "@hint"  # a queue rule's queue that means "the queue the decision suggested"
 
 
-@dataclass(frozen=True)
-class QueueRule:
+class QueueRule(NamedTuple):
     id: str
     queue: str  # a declared queue, or HINT
     reason: str
     matches: Predicate
 
 
-@dataclass(frozen=True)
-class Adjustment:
+class Adjustment(NamedTuple):
     id: str
     change: int
     reason: str
     matches: Predicate
 
 
-@dataclass(frozen=True)
-class CallbackSettings:
+class CallbackSettings(NamedTuple):
     queue: str
     wait_threshold_seconds: float
     closing_soon_minutes: float
@@ -55,16 +51,14 @@ class CallbackSettings:
     average_handle_seconds: float
 
 
-@dataclass(frozen=True)
-class WhisperSettings:
+class WhisperSettings(NamedTuple):
     max_chars: int
     tiers: Mapping[str, str]
     unknown_caller: str
     reason_phrases: Mapping[str, str]
 
 
-@dataclass(frozen=True)
-class EscalationPolicy:
+class EscalationPolicy(NamedTuple):
     revision: str
     queues: tuple[str, ...]
     default_queue: str

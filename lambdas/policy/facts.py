@@ -11,9 +11,9 @@ rejected when the document is loaded, not when a caller hits it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import Enum, StrEnum
 from types import MappingProxyType
+from typing import NamedTuple
 
 from lambdas.shared.event import CHANNELS as CONTACT_CHANNELS
 
@@ -34,8 +34,7 @@ class FactType(Enum):
     LIST = "list"  # a set of codes, tested with `has`
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(NamedTuple):
     name: str
     type: FactType
     description: str

@@ -16,8 +16,7 @@ those rules are then tested exactly as a full scan would test them.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lambdas.policy.conditions import LeadingTest
 
@@ -26,15 +25,13 @@ _PLAIN = (str, bool, type(None))
 _MISSING = object()
 
 
-@dataclass(frozen=True)
-class _IndexedFact:
+class _IndexedFact(NamedTuple):
     name: str
     by_value: Mapping[Hashable, tuple[int, ...]]
     every: tuple[int, ...]  # all positions indexed by this fact, for a value the dict cannot judge
 
 
-@dataclass(frozen=True)
-class RuleIndex:
+class RuleIndex(NamedTuple):
     unindexed: tuple[int, ...]  # rules with no leading test: always candidates
     facts: tuple[_IndexedFact, ...]
 

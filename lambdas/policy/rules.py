@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from lambdas.policy.conditions import ConditionCompiler, Facts, LeadingTest, Predicate, parse_sets
 from lambdas.policy.facts import DECISION_FACTS, Route
@@ -37,15 +37,13 @@ PRIORITY_RANGE = range(-5, 6)
 PERSON_ROUTES = (Route.AGENT, Route.CALLBACK)
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(NamedTuple):
     route: Route
     queue: str = ""
     priority_change: int = 0  # positive = more urgent; escalation turns it into a Connect priority
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     id: str
     reason: str
     action: Action
@@ -73,7 +71,7 @@ class RuleSet:
     def unindexed(self) -> RuleSet:
         """The same rules with an empty index, each tested in turn: the reference the index is
         checked against (tests/unit/test_ivr_rule_index.py) and measured against (bench/)."""
-        return replace(self, rules=tuple(replace(rule, leading=None) for rule in self.rules))
+        return replace(self, rules=tuple(rule._replace(leading=None) for rule in self.rules))
 
     def matching(self, facts: Facts) -> list[Rule]:
         """Every rule whose condition holds, in rule order: exactly what testing each rule gives."""

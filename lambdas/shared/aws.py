@@ -9,9 +9,8 @@ from __future__ import annotations
 import gc
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 import botocore.loaders
@@ -24,8 +23,7 @@ from botocore.config import Config
 gc.freeze()
 
 
-@dataclass(frozen=True)
-class ClientLimits:
+class ClientLimits(NamedTuple):
     connect_timeout: float = 0.5
     read_timeout: float = 1.0
     max_attempts: int = 2  # total attempts, the first included

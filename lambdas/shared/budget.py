@@ -21,8 +21,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 T = TypeVar("T")
 
@@ -38,8 +37,7 @@ class BudgetExceeded(TimeoutError):
     """The work did not finish inside the time budget."""
 
 
-@dataclass(frozen=True)
-class Deadline:
+class Deadline(NamedTuple):
     at: float  # time.monotonic() value
 
     @classmethod

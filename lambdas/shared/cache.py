@@ -11,14 +11,12 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 V = TypeVar("V")
 
 
-@dataclass(frozen=True)
-class _Entry(Generic[V]):
+class _Entry(NamedTuple, Generic[V]):
     value: V
     fresh_until: float
     keep_until: float

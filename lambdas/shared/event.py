@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 # Connect's codes (its service model's `Channel` and `ContactInitiationMethod` enums; a unit test
 # compares them with the installed botocore).
@@ -33,14 +32,12 @@ class InvalidEvent(ValueError):
     """The event is not a Connect contact-flow event at all."""
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class Endpoint(NamedTuple):
     address: str
     type: str  # TELEPHONE_NUMBER, VOIP, CONTACT_FLOW, EMAIL_ADDRESS, ...
 
 
-@dataclass(frozen=True)
-class ContactEvent:
+class ContactEvent(NamedTuple):
     contact_id: str
     initial_contact_id: str
     channel: str
@@ -50,8 +47,8 @@ class ContactEvent:
     customer_endpoint: Endpoint | None
     system_endpoint: Endpoint | None
     queue_name: str
-    attributes: dict[str, str] = field(default_factory=dict)
-    parameters: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, str]
+    parameters: dict[str, str]
 
     @property
     def correlation_id(self) -> str:

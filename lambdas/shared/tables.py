@@ -7,30 +7,27 @@ Pure data: importing this module must stay cheap and free of CDK or boto3.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class KeyAttribute:
+class KeyAttribute(NamedTuple):
     name: str
     type: str = "S"  # DynamoDB scalar type: S, N or B
 
 
-@dataclass(frozen=True)
-class IndexSpec:
+class IndexSpec(NamedTuple):
     name: str
     partition_key: KeyAttribute
     sort_key: KeyAttribute | None = None
     projection: str = "ALL"
 
 
-@dataclass(frozen=True)
-class TableSpec:
+class TableSpec(NamedTuple):
     logical_name: str  # construct id in CDK and the sandbox's physical name
     env_var: str  # environment variable that carries the physical name to functions
     partition_key: KeyAttribute
     sort_key: KeyAttribute | None = None
-    indexes: tuple[IndexSpec, ...] = field(default_factory=tuple)
+    indexes: tuple[IndexSpec, ...] = ()
     ttl_attribute: str | None = None
 
     def attribute_definitions(self) -> list[dict[str, str]]:
