@@ -2,8 +2,9 @@
 
 For each Connect-facing function: one warm invocation of the real handler (stdout, where Lambda
 writes its logs and EMF metrics, goes to a sink), then the very requests that invocation sent
-(captured from botocore's `provide-client-params`), replayed on a plain boto3 client with the same
-limits, interleaved, so machine noise hits both sides. The ratio of the medians is what the handler
+(captured from botocore's `provide-client-params`), replayed on a client made as the handler makes
+its own (`make_client`: the same service model, slim or full, and the same limits), interleaved, so
+machine noise hits both sides. The ratio of the medians is what the handler
 adds on top of its AWS calls: parsing, deciding, the time budget, logging and metrics.
 """
 
