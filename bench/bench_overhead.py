@@ -2,8 +2,9 @@
 
 For each Connect-facing function: one warm invocation of the real handler (stdout, where Lambda
 writes its logs and EMF metrics, goes to a sink), then the very requests that invocation sent
-(captured from botocore's `provide-client-params`), replayed on a plain boto3 client with the same
-limits, interleaved, so machine noise hits both sides. The ratio of the medians is what the handler
+(captured from botocore's `provide-client-params`), replayed on a client made as the handler makes
+its own (`make_client`: the same service model, slim or full, and the same limits), interleaved, so
+machine noise hits both sides. The ratio of the medians is what the handler
 adds on top of its AWS calls: parsing, deciding, the time budget, logging and metrics.
 """
 
@@ -23,6 +24,7 @@ import boto3
 from botocore import xform_name
 
 from bench.common import heading, verdict
+from lambdas.shared.aws import make_client
 from tandem.demo.events import DemoCall, contact_event
 from tandem.local import Sandbox, sandbox
 from tandem.local.sandbox import FakeLambdaContext, handler_module
@@ -83,14 +85,16 @@ class _Requests:
     def __init__(self) -> None:
         self.recording = False
         self.seen: list[tuple[str, dict[str, Any]]] = []
+        self.services: set[str] = set()  # the models the requests were made with (slim or full)
 
     def __call__(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         if self.recording:
             self.seen.append((model.name, copy.deepcopy(params)))
+            self.services.add(model.service_model.service_name)
 
     @contextlib.contextmanager
     def record(self) -> Iterator[list[tuple[str, dict[str, Any]]]]:
-        self.seen, self.recording = [], True
+        self.seen, self.services, self.recording = [], set(), True
         try:
             yield self.seen
         finally:
@@ -143,8 +147,9 @@ def _pair(
         response = handler()
     if response.get("status") != "OK" or len(seen) != 1:
         raise RuntimeError(f"{function}: expected one AWS call and OK, got {response} after {seen}")
-    limits = importlib.import_module(LIMITS[function]).DYNAMODB_LIMITS.botocore_config()
-    client = boto3.client("dynamodb", region_name=box.region, config=limits)
+    # The same kind of client as the handler's: its model (the slim DynamoDB one) and its limits.
+    (service,) = requests.services
+    client = make_client(service, importlib.import_module(LIMITS[function]).DYNAMODB_LIMITS)
     calls = [(getattr(client, xform_name(operation)), params) for operation, params in seen]
 
     def direct() -> object:  # the handler builds its request each time; botocore leaves it unchanged
