@@ -1,0 +1,1 @@
+"""Replay: decide stored decision contexts again with candidate rule documents."""
