@@ -38,7 +38,9 @@ TUESDAY_11_NY = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
 MONDAY = ["--from", "2026-11-23", "--to", "2026-11-23"]
 KNOWN = {"customerFound": "true", "tier": "gold", "latestOrderId": "1046", "latestOrderStatus": "SHIPPED"}
 
-# (what the caller says, the context the flow passes) → the route and rule the defaults decide
+UNKNOWN_CALLER = {"customerFound": "false"}
+
+# (what the caller says, and this turn's CRM answer) → the route and rule the defaults decide
 MONDAY_CALLS: list[tuple[dict[str, str], str, str]] = [
     ({"intent": "CheckOrderStatus", "intentConfidence": "0.93"}, "SELF_SERVICE", "routine-self-service"),
     ({"intent": "CheckOrderStatus", "intentConfidence": "0.50"}, "AGENT", "low-confidence"),
@@ -49,6 +51,11 @@ MONDAY_CALLS: list[tuple[dict[str, str], str, str]] = [
     ),
     ({"intent": "Returns", "intentConfidence": "0.88"}, "SELF_SERVICE", "routine-self-service"),
     ({"intent": "Complaint", "intentConfidence": "0.95"}, "AGENT", "complaint"),
+    (
+        {"intent": "CheckOrderStatus", "intentConfidence": "0.90", **UNKNOWN_CALLER},
+        "AGENT",
+        "order-status-unknown-caller",
+    ),
 ]
 
 
@@ -83,7 +90,7 @@ def attached(box: Sandbox) -> Iterator[Sandbox]:
 
 @pytest.fixture
 def monday(box: Sandbox) -> Iterator[Sandbox]:
-    """Five calls decided on Monday with the shipped documents, in the sandbox the CLI uses."""
+    """Six calls decided on Monday with the shipped documents, in the sandbox the CLI uses."""
     make_monday_calls(box)
     with attached(box):
         yield box
@@ -107,7 +114,7 @@ def test_replay_with_the_current_documents_changes_nothing(
     monday: Sandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
     document = replay_json(capsys, *MONDAY)
-    assert (document["decisions"], document["calls"]) == (5, 5)
+    assert (document["decisions"], document["calls"]) == (6, 6)
     assert (document["changed"], document["reasonsChanged"], document["callsChanged"]) == (0, 0, 0)
     assert document["selfCheck"]["passed"] is True
     assert document["notReplayable"] == {"count": 0, "byReason": []}
@@ -127,7 +134,7 @@ def test_no_self_service_moves_calls_away_from_self_service(
     assert document["selfCheck"] is None
     assert document["changed"] == 2
     changes = {(c["from"], c["to"]): c["count"] for c in document["routeChanges"]}
-    assert changes == {("SELF_SERVICE", "AGENT"): 2, ("AGENT", "AGENT"): 3}
+    assert changes == {("SELF_SERVICE", "AGENT"): 2, ("AGENT", "AGENT"): 4}
     rules = {r["ruleId"]: r for r in document["rules"]}
     assert rules["routine-self-service"] == {
         "ruleId": "routine-self-service", "observed": 2, "replayed": 0, "gained": 0, "lost": 2
@@ -142,20 +149,20 @@ def test_deflect_candidate_answers_more_order_status_calls(
     monday: Sandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
     document = replay_json(capsys, "--rules", str(DEFLECT), *MONDAY)
-    assert document["changed"] == 2
+    assert document["changed"] == 3
     assert {(c["from"], c["to"]): c["count"] for c in document["routeChanges"]} == {
-        ("AGENT", "AGENT"): 1,
-        ("AGENT", "SELF_SERVICE"): 2,
+        ("AGENT", "AGENT"): 1,  # the complaint
+        ("AGENT", "SELF_SERVICE"): 3,
         ("SELF_SERVICE", "SELF_SERVICE"): 2,
     }
     moved = {s["observed"]["ruleId"]: s["replayed"] for s in document["sample"]}
-    assert set(moved) == {"low-confidence", "negative-sentiment"}
+    assert set(moved) == {"low-confidence", "negative-sentiment", "order-status-unknown-caller"}
     assert {m["ruleId"] for m in moved.values()} == {"order-status-deflect"}
     assert {m["reasons"][0] for m in moved.values()} == {"ORDER_STATUS_DEFLECTED"}
     # The table names the rules that gained and lost
     assert main(["replay", "--rules", str(DEFLECT), *MONDAY]) == 0
     text = capsys.readouterr().out
-    assert "order-status-deflect" in text and "Changed: 2 of 5 decisions (40.0%)" in text
+    assert "order-status-deflect" in text and "Changed: 3 of 6 decisions (50.0%)" in text
 
 
 def test_the_range_is_the_centres_days(box: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
@@ -200,7 +207,7 @@ def test_items_that_cannot_be_replayed_are_counted_with_a_reason(
     for item in (older, garbled, unknown):
         dynamodb.put_item(TableName=table, Item=item)
     document = replay_json(capsys)
-    assert document["decisions"] == 5
+    assert document["decisions"] == 6
     assert document["notReplayable"]["count"] == 3
     assert {r["reason"] for r in document["notReplayable"]["byReason"]} == {
         "context lacks the fact callbackPossible (stored by an older version?)",
