@@ -89,6 +89,9 @@ def _candidates(files: list[Path]) -> dict[str, Parsed] | int:
     if checked is None:
         return 2
     parsed, problems = checked
+    if len(problems) == 1:  # one line, as `tandem rules push` says it
+        print(f"tandem replay: nothing was replayed: {problems[0]}", file=sys.stderr)
+        return 1
     if problems:
         print_problems(problems)
         print(
