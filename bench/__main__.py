@@ -12,6 +12,7 @@ from bench import (
     bench_ivr_decision,
     bench_metrics,
     bench_overhead,
+    bench_replay,
     bench_rules,
     bench_scale,
     bench_test_fixtures,
@@ -30,6 +31,7 @@ def main() -> None:
     bench_crm_lookup.main()
     bench_ivr_decision.main()
     bench_rules.main()
+    bench_replay.main()
     bench_escalation.main()
     bench_overhead.main()
     bench_flows.main()

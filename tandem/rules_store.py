@@ -1,4 +1,5 @@
-"""Writing IVR documents to SSM Parameter Store: `tandem rules push` and the sandbox's seeding.
+"""IVR documents in SSM Parameter Store: writing them (`tandem rules push`, the sandbox's seeding)
+and reading back what the store serves (`tandem rules export`, `tandem replay`).
 
 Parts first, head last, stale parts of a longer earlier version deleted after the head moved
 on: a Lambda reading at any moment sees either the old document or the new one, never a mix
@@ -10,8 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lambdas.documents.registry import Parsed, bundled_defaults
-from lambdas.documents.storage_format import DOCUMENT_NAMES, encode_document, head_name, stale_parts
+from lambdas.documents.registry import Parsed, bundled_defaults, parse_text
+from lambdas.documents.storage_format import (
+    DOCUMENT_NAMES,
+    StoredDocument,
+    decode_documents,
+    encode_document,
+    head_name,
+    stale_parts,
+)
+from lambdas.documents.store import fetch_parameters
+from lambdas.policy.validation import DocumentError
 
 SANDBOX_CONFIG_PATH = "/tandem/sandbox/ivr"
 
@@ -50,6 +60,32 @@ def push_document(ssm: Any, path: str, parsed: Parsed) -> PushResult:
 def seed_defaults(ssm: Any, path: str = SANDBOX_CONFIG_PATH) -> list[PushResult]:
     """Every shipped document, escalation's policy included, as CDK deploys them (ivr_documents)."""
     return [push_document(ssm, path, parsed) for parsed in bundled_defaults(DOCUMENT_NAMES).values()]
+
+
+@dataclass(frozen=True)
+class StoreRead:
+    """What the store holds under a path: valid documents, and a one-line problem for each broken one."""
+
+    documents: dict[str, Parsed]
+    problems: dict[str, str]
+
+
+def read_documents(ssm: Any, path: str, names: tuple[str, ...] = DOCUMENT_NAMES) -> StoreRead:
+    """The documents as the functions would serve them from the store, read and validated the same
+    way (one GetParametersByPath walk, then the registry's parser). A document never pushed is absent
+    from both maps: the functions serve their bundled default for it."""
+    decoded = decode_documents(path, fetch_parameters(ssm, path), names)
+    documents: dict[str, Parsed] = {}
+    problems: dict[str, str] = {}
+    for name, stored in decoded.items():
+        if not isinstance(stored, StoredDocument):
+            problems[name] = str(stored)
+            continue
+        try:
+            documents[name] = parse_text(stored.text, name)
+        except DocumentError as error:
+            problems[name] = f"{head_name(path, name)}: {error}"
+    return StoreRead(documents, problems)
 
 
 def _put(ssm: Any, name: str, value: str) -> None:
