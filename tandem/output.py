@@ -14,6 +14,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from rich import box
@@ -146,3 +147,28 @@ def masked(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [masked(v) for v in value]
     return value
+
+
+def add_page_output(parser: Any) -> None:
+    """`--output FILE`: where `--format html` writes its page (standard output without it)."""
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="with --format html: write the page to FILE (default: standard output)",
+    )
+
+
+def write_page(command: str, text: str, output: Path | None) -> int:
+    """The page to standard output, or to `output` and one line saying where (1 when it cannot be written)."""
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(f"{command}: --output {output}: cannot write it ({error.strerror or error})", file=sys.stderr)
+        return 1
+    print(f"{command}: wrote {output} ({len(text.encode()):,} bytes)")
+    return 0

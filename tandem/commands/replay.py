@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,17 +26,20 @@ from zoneinfo import ZoneInfo
 from infra.constants import DEFAULT_TIME_ZONE
 from lambdas.documents.registry import Parsed
 from lambdas.ivr_decision.decide import Documents
-from lambdas.shared.tables import INTERACTIONS
+from lambdas.shared.tables import INTERACTIONS, METRICS
 from tandem.commands.metrics_range import add_range_options, optional_range, run_on_target
 from tandem.commands.rules import PATH_USAGE, PATH_VAR, check_files, print_problems, valid_path
 from tandem.kpi_report import RangeError
-from tandem.output import emit_json, table
+from tandem.output import add_page_output, emit_json, table, write_page
 from tandem.replay.contexts import StoredDecisions
 from tandem.replay.engine import IVR_DOCUMENTS, Replay, candidate_documents, replay
+from tandem.replay.outcomes import CallOutcome, OutcomesIncomplete, read_outcomes
+from tandem.replay.projection import project, projection_tables
 
 # The zone the centre's days are counted in (the sandbox's and a stack's default), as in `tandem report`.
 CENTRE_ZONE = ZoneInfo(DEFAULT_TIME_ZONE)
-FORMATS = ("table", "json")
+FORMATS = ("table", "json", "html")
+METRICS_TABLE_VAR = "TANDEM_METRICS_TABLE"  # where --target aws finds the calls' outcomes
 
 
 def register(subcommands: Any) -> None:
@@ -56,6 +60,12 @@ def register(subcommands: Any) -> None:
         default=None,
         help=f"SSM path of the documents for --target aws: the stack output IvrConfigPath (or {PATH_VAR})",
     )
+    parser.add_argument(
+        "--metrics-table",
+        default=None,
+        help=f"the Metrics table (the calls' outcomes) for --target aws (default: ${METRICS_TABLE_VAR})",
+    )
+    add_page_output(parser)
     parser.set_defaults(run=run)
 
 
@@ -67,8 +77,11 @@ def run(args: argparse.Namespace) -> int:
     candidates = _candidates(args.rules)
     if isinstance(candidates, int):
         return candidates
-    if args.target == "sandbox" and args.path is not None:
-        return _usage("--path: only with --target aws")
+    for option, given in (("--path", args.path), ("--metrics-table", args.metrics_table)):
+        if args.target == "sandbox" and given is not None:
+            return _usage(f"{option}: only with --target aws")
+    if args.output is not None and args.format != "html":
+        return _usage("--output: only with --format html")
     return run_on_target(
         args,
         _usage,
@@ -124,15 +137,16 @@ def _from_sandbox(
             candidates=candidates,
         )
         where, persistent = box.description, box.persistent
-    if isinstance(loaded, int):
-        return loaded
+        if isinstance(loaded, int):
+            return loaded
+        outcomes = _outcomes(box.client("dynamodb"), box.table_names[METRICS.env_var], loaded[1])
     if not persistent and not loaded[1].items_read:
         print(
             "tandem replay: no sandbox server is running, so this read a fresh in-process sandbox, which "
             "has no stored decisions; run `tandem sandbox up` and put calls through it",
             file=sys.stderr,
         )
-    return _report(args, *loaded, days, f"{where}, {table_name}")
+    return _report(args, *loaded, outcomes, days=days, source=f"{where}, {table_name}")
 
 
 def _from_account(
@@ -146,6 +160,9 @@ def _from_account(
     path = args.path if args.path is not None else os.environ.get(PATH_VAR, "")
     if not valid_path(path):
         return _usage(PATH_USAGE)
+    metrics_table = args.metrics_table or os.environ.get(METRICS_TABLE_VAR, "")
+    if not metrics_table:
+        return _usage(f"--metrics-table: the Metrics table's name (or set {METRICS_TABLE_VAR})")
     try:
         session = boto3.Session(profile_name=args.profile, region_name=args.region)
         loaded = _load(
@@ -156,10 +173,13 @@ def _from_account(
             days=days,
             candidates=candidates,
         )
-    except (BotoCoreError, ClientError) as error:
-        print(f"tandem replay: {table_name}: {error}", file=sys.stderr)
+        if isinstance(loaded, int):
+            return loaded
+        outcomes = _outcomes(session.client("dynamodb"), metrics_table, loaded[1])
+    except (BotoCoreError, ClientError, OutcomesIncomplete) as error:
+        print(f"tandem replay: {error}", file=sys.stderr)
         return 1
-    return loaded if isinstance(loaded, int) else _report(args, *loaded, days, f"aws, {table_name}")
+    return _report(args, *loaded, outcomes, days=days, source=f"aws, {table_name}")
 
 
 def _load(
@@ -191,20 +211,36 @@ def _load(
     return candidate_documents(store.documents, candidates), loaded
 
 
+def _outcomes(dynamodb: Any, metrics_table: str, loaded: StoredDecisions) -> dict[str, CallOutcome]:
+    """What became of each replayed call, from ctr_ingest's call states (a call not yet counted has none)."""
+    calls = sorted({decision.initial_contact_id for decision in loaded.decisions})
+    return read_outcomes(dynamodb, metrics_table, calls)
+
+
 def _report(
     args: argparse.Namespace,
     documents: Documents,
     loaded: StoredDecisions,
+    outcomes: Mapping[str, CallOutcome],
+    *,
     days: tuple[date, date] | None,
     source: str,
 ) -> int:
     result = replay(loaded.decisions, documents)
+    projection = project(result.moves, outcomes)
     document = replay_document(result, loaded, documents, days, source, self_check=not args.rules)
+    document |= projection.to_dict()
+    failed = 1 if document["selfCheck"] and not document["selfCheck"]["passed"] else 0
     if args.format == "json":
         emit_json(document)
+    elif args.format == "html":
+        from tandem.html.replay import replay_page  # plotly: imported only by the command that draws
+
+        return write_page("tandem replay", replay_page(document), args.output) or failed
     else:
         print(replay_text(document))
-    return 1 if document["selfCheck"] and not document["selfCheck"]["passed"] else 0
+        print("\n" + projection_tables(projection))
+    return failed
 
 
 def replay_document(

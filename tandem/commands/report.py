@@ -15,7 +15,6 @@ import argparse
 import csv
 import sys
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,7 +33,7 @@ from tandem.kpi_report import (
     build_report,
 )
 from tandem.kpi_tables import kpi_tables
-from tandem.output import emit_json
+from tandem.output import add_page_output, emit_json, write_page
 
 # The zone ctr_ingest counts days in: the sandbox's and a stack's default (its `timeZone` context).
 CENTRE_TIME_ZONE = DEFAULT_TIME_ZONE
@@ -46,13 +45,7 @@ CSV_KPIS = tuple(name for name in KPI_NAMES if name not in {"contacts", "csatRes
 def register(subcommands: Any) -> None:
     parser = subcommands.add_parser("report", help="contact-centre KPIs over a date range, from the counters")
     add_range_options(parser, formats=("table", "json", "csv", "html"))
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="with --format html: write the page to FILE (default: standard output)",
-    )
+    add_page_output(parser)
     parser.add_argument(
         "--by", choices=GROUPS, default=None, help=f"one row per value of one of: {', '.join(GROUPS)}"
     )
@@ -166,7 +159,7 @@ def _emit(report: Report, source: str, note: str | None, args: argparse.Namespac
     if output_format == "html":
         from tandem.html.report import report_page  # plotly: imported only by the command that draws
 
-        return _write_html(report_page(report, source, note), args.output)
+        return write_page("tandem report", report_page(report, source, note), args.output)
     if output_format == "json":
         emit_json({**report.to_dict(), "source": source, "note": note})
     elif output_format == "csv":
@@ -177,22 +170,6 @@ def _emit(report: Report, source: str, note: str | None, args: argparse.Namespac
         _print_table(report, source)
         if note:
             print(f"\nNote: {note}")
-    return 0
-
-
-def _write_html(text: str, output: Path | None) -> int:
-    """The page to standard output, or to `output` and one line saying where (1 when it cannot be written)."""
-    if output is None:
-        sys.stdout.write(text)
-        return 0
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        print(
-            f"tandem report: --output {output}: cannot write it ({error.strerror or error})", file=sys.stderr
-        )
-        return 1
-    print(f"tandem report: wrote {output} ({len(text.encode()):,} bytes)")
     return 0
 
 

@@ -21,12 +21,17 @@ import pytest
 from lambdas.documents.registry import DEFAULTS_DIR, parse_file
 from lambdas.shared.tables import INTERACTIONS
 from tandem.cli import main
+from tandem.commands.replay import METRICS_TABLE_VAR
 from tandem.commands.rules import PATH_VAR
+from tandem.html.replay import KPIS_ID
 from tandem.local import Sandbox
 from tandem.replay.contexts import read_decisions
 from tandem.replay.engine import candidate_documents, replay
 from tandem.rules_store import SANDBOX_CONFIG_PATH, push_document, read_documents
 from tests.conftest import load_event
+from tests.html_support import figures, parse
+from tests.integration.test_ctr_recontacts import contact, ingest
+from tests.integration.test_replay_outcomes import agent_call
 
 ZONE_NY = ZoneInfo("America/New_York")
 REPO = Path(__file__).resolve().parents[2]
@@ -280,6 +285,13 @@ def test_export_keeps_existing_files_unless_forced(
         (["--target", "aws"], 2, "tandem replay: --target aws needs --table"),
         (["--target", "aws", "--table", "t"], 2, "tandem replay: --target aws needs --path"),
         (["--path", "/tandem/x/ivr"], 2, "tandem replay: --path: only with --target aws"),
+        (["--metrics-table", "m"], 2, "tandem replay: --metrics-table: only with --target aws"),
+        (["--output", "page.html"], 2, "tandem replay: --output: only with --format html"),
+        (
+            ["--target", "aws", "--table", "t", "--path", "/tandem/x/ivr"],
+            2,
+            "tandem replay: --metrics-table: the Metrics table's name",
+        ),
     ],
 )
 def test_bad_input_gets_one_line(
@@ -292,6 +304,7 @@ def test_bad_input_gets_one_line(
 ) -> None:
     monkeypatch.delenv(INTERACTIONS.env_var, raising=False)  # the sandbox exports its table names
     monkeypatch.delenv(PATH_VAR, raising=False)
+    monkeypatch.delenv(METRICS_TABLE_VAR, raising=False)
     with attached(box):
         assert error_line(capsys, ["replay", *args], expect).startswith(line)
 
@@ -318,3 +331,47 @@ def test_invalid_candidates_get_the_validators_lines(
                 replayed[-1]
                 == f"tandem replay: nothing was replayed ({len(validated)} problems in the candidates)"
             )
+
+
+def test_projections_come_from_the_calls_outcomes_and_no_self_service_lowers_containment(
+    monday: Sandbox, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Given the six Monday calls' contact records through the real ctr_ingest: the two self-served
+    # calls contained, the four others answered by an agent (a caller each)
+    records = []
+    for n, (_, route, rule) in enumerate(MONDAY_CALLS, start=1):
+        caller, start = f"+1202555{n:04d}", "2026-11-23T15:00:00Z"
+        if route == "SELF_SERVICE":
+            attributes = {
+                "tandemOutcome": "SELF_SERVED",
+                "route": route,
+                "ruleId": rule,
+                "intent": "ORDER_STATUS",
+            }
+            records.append(contact(n, caller, start, attributes=attributes))
+        else:
+            records.append(agent_call(n, caller, start, (240, 0, 60)))
+    ingest(monday, *records)
+    # When the current documents are replayed: observed and projected are the calls' own outcomes
+    current = replay_json(capsys, *MONDAY)
+    assert current["observed"] == current["projected"]
+    assert current["observed"]["containmentRate"] == 2 / 6 and current["callsWithoutOutcome"] == 0
+    # When the candidate without self-service is: calls leave SELF_SERVICE, containment falls
+    document = replay_json(capsys, "--rules", str(NO_SELF_SERVICE), *MONDAY)
+    assert any(c["from"] == "SELF_SERVICE" != c["to"] for c in document["routeChanges"])
+    assert document["projected"]["containmentRate"] < document["observed"]["containmentRate"]
+    assert document["projected"]["callsToPeople"] > document["observed"]["callsToPeople"]
+    assert document["assumptions"]
+    # And its page is self-contained and carries the same figures
+    page = tmp_path / "replay.html"
+    assert (
+        main(["replay", "--rules", str(NO_SELF_SERVICE), *MONDAY, "--format", "html", "--output", str(page)])
+        == 0
+    )
+    assert capsys.readouterr().out.startswith(f"tandem replay: wrote {page}")
+    html = page.read_text(encoding="utf-8")
+    assert parse(html).remote == []
+    chart = figures(html)[KPIS_ID]
+    projected = [trace for trace in chart.data if trace["meta"] == "projected"]
+    charted = {key: y for bar in projected for key, y in zip(bar["customdata"], bar["y"], strict=True)}
+    assert charted["containmentRate"] == document["projected"]["containmentRate"]
