@@ -58,6 +58,7 @@ from tandem.demo.kpis import (
     rule_rates,
     rule_table,
 )
+from tandem.demo.replay import print_replay, replay_candidate
 from tandem.demo.scenarios import (
     call_inbound,
     decision_route,
@@ -337,6 +338,7 @@ def run_day(
         bar.finish()
         elapsed = time.perf_counter() - started
         kpis = records.ingest_and_report(box, by_rule=True)
+        replayed = replay_candidate(box, (kpis.report.start, kpis.report.end))
     summary = summarise(tally, elapsed, records.by_rule())
     if output_format == "json":
         emit_json(
@@ -345,10 +347,12 @@ def run_day(
                 "summary": summary,
                 "calls": tally.rows,
                 "kpis": kpis.to_dict(),
+                "replay": replayed if isinstance(replayed, str) else replayed[0],
             }
         )
     else:
         _print(summary, calls, seed, kpis)
+        print_replay(replayed)
     return 1 if summary["outcomes"].get("error") or kpis.disagreements() else 0
 
 

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from lambdas.shared.kpi import CSAT_AVERAGE, SELF_SERVICE_RATE, ratio
 from tandem.demo.kpis import KpiRun, PlacedForKpis, ingest_and_report, print_kpis
+from tandem.demo.replay import print_replay, replay_candidate
 from tandem.demo.scenarios import (
     DEMO_SCENARIOS,
     Scenario,
@@ -37,6 +38,7 @@ from tandem.demo.trace import caller_label, lambda_summary, trace_lines
 from tandem.flows.simulator import CLOSED_MOMENT, OPEN_MOMENT, SimulationResult, merge_coverage
 from tandem.local import Sandbox, sandbox
 from tandem.output import emit_json, masked, table
+from tandem.replay.projection import Projection
 
 NEW_YORK = ZoneInfo("America/New_York")
 PERSON_OUTCOMES = ("queued", "callback")
@@ -92,12 +94,14 @@ def run(
             for p, at in zip(placed, start_times(placed), strict=True)
         ]
         kpis = ingest_and_report(box, streamed, rng=random.Random(CTR_SEED), redeliver=True)
+        replayed = replay_candidate(box, (kpis.report.start, kpis.report.end))
     elapsed = time.perf_counter() - started
     problems = {p.scenario.name: mismatches(p.scenario, p.result) for p in placed}
     if output_format == "json":
-        emit_json({**_as_json(placed, problems, elapsed), "kpis": kpis.to_dict()})
+        replay = replayed if isinstance(replayed, str) else replayed[0]
+        emit_json({**_as_json(placed, problems, elapsed), "kpis": kpis.to_dict(), "replay": replay})
     else:
-        _print(placed, problems, elapsed, kpis)
+        _print(placed, problems, elapsed, kpis, replayed)
     return 1 if any(problems.values()) or kpis.disagreements() else 0
 
 
@@ -159,7 +163,13 @@ def _conditions(scenario: Scenario) -> str:
     return " · ".join(parts)
 
 
-def _print(placed: list[PlacedCall], problems: dict[str, list[str]], elapsed: float, kpis: KpiRun) -> None:
+def _print(
+    placed: list[PlacedCall],
+    problems: dict[str, list[str]],
+    elapsed: float,
+    kpis: KpiRun,
+    replayed: tuple[dict[str, Any], Projection] | str,
+) -> None:
     print(
         f"Tandem demo: {len(placed)} scripted calls through flows/inbound_main.json on the local sandbox\n"
         "(the real Lambda handlers on moto; Lex is a fake keyword bot; no AWS account, "
@@ -184,6 +194,7 @@ def _print(placed: list[PlacedCall], problems: dict[str, list[str]], elapsed: fl
     )
     print()
     print_kpis(kpis, what=f"The {len(placed)} calls")
+    print_replay(replayed)
     failed = [name for name, found in problems.items() if found]
     verdict = (
         f"{len(failed)} call(s) not as expected: {', '.join(failed)}" if failed else "every call as expected"
@@ -192,7 +203,8 @@ def _print(placed: list[PlacedCall], problems: dict[str, list[str]], elapsed: fl
     print(
         "Next: `tandem demo --calls 200` (a synthetic day), "
         "`tandem simulate inbound_main --caller +12025550105 --input 1 --input 1` (every step), "
-        "`tandem demo --handlers` (each handler on its own)."
+        "`tandem demo --handlers` (each handler on its own), "
+        "`tandem replay --rules examples/candidates/no-self-service.json` (with `tandem sandbox up`)."
     )
 
 

@@ -61,7 +61,12 @@ def test_demo_table_traces_each_call_and_masks_numbers(capsys: pytest.CaptureFix
     assert "λ ivr_decision" in out and "⇒ self-served" in out and "⇒ closed" in out
     assert "Self-service rate" in out and "Flow coverage" in out
     # One containment figure (the KPI report's); the self-served share has its own name
-    assert len(re.findall(r"(?i)containment\b.*?\d+(\.\d+)?%", out)) == 1
+    # One containment figure for the calls; the replay that ends the demo shows observed and projected
+    calls, replayed = out.split(
+        "What if: these calls replayed against examples/candidates/deflect-order-status.json"
+    )
+    assert len(re.findall(r"(?i)containment\b.*?\d+(\.\d+)?%", calls)) == 1
+    assert re.search(r"(?m)^containment\s+\d+\.\d%\s+\d+\.\d%$", replayed)
     # No caller's whole number (but in the command it suggests next), and no handler log line
     traced = "\n".join(line for line in out.splitlines() if not line.startswith("Next:"))
     assert not FULL_NUMBER.search(traced), FULL_NUMBER.search(traced)
@@ -126,7 +131,12 @@ def test_the_days_screen_prints_one_containment_figure(capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     # Then the self-served share is the self-service rate, and containment is the KPI report's alone
     assert re.search(r"Self-service rate \d+%", out)
-    assert len(re.findall(r"(?i)containment\b.*?\d+(\.\d+)?%", out)) == 1
+    # One containment figure for the calls; the replay that ends the demo shows observed and projected
+    calls, replayed = out.split(
+        "What if: these calls replayed against examples/candidates/deflect-order-status.json"
+    )
+    assert len(re.findall(r"(?i)containment\b.*?\d+(\.\d+)?%", calls)) == 1
+    assert re.search(r"(?m)^containment\s+\d+\.\d%\s+\d+\.\d%$", replayed)
 
 
 def test_a_small_day_runs_end_to_end_with_consistent_figures(capsys: pytest.CaptureFixture[str]) -> None:
@@ -157,6 +167,10 @@ def test_a_small_day_runs_end_to_end_with_consistent_figures(capsys: pytest.Capt
         assert figures["resolutionRate"] == round(figures["resolved"] / figures["contacts"], 4)
         assert figures["resolved"] <= figures["contained"]
     assert summary["ringBacks"] == sum(c["ringBack"] for c in calls)
+    # The day's decisions replayed against the deflect candidate: every call, a projection for each
+    replayed = document["replay"]
+    assert replayed["calls"] == 24 and replayed["documents"]["rules"]["source"] == "candidate"
+    assert replayed["observed"]["calls"] == replayed["projected"]["calls"] == 24
     counted = {row["value"]: row for row in document["kpis"]["byRule"]["rows"]}
     assert {rule: row["counts"]["recontacted"] for rule, row in counted.items()} == {
         rule: r["recontacted"] for rule, r in by_rule.items()
