@@ -108,15 +108,7 @@ def _from_sandbox(args: argparse.Namespace, start: date, end: date) -> int:
     with sandbox() as box:
         table_name = box.table_names[METRICS.env_var]
         try:
-            report = build_report(
-                box.client("dynamodb"),
-                table_name,
-                start,
-                end,
-                args.by,
-                service_level_seconds=SERVICE_LEVEL_SECONDS,
-                provisional=_provisional(args),
-            )
+            report = _read(args, box.client("dynamodb"), table_name, start, end)
         except CounterError as error:
             print(f"tandem report: {table_name}: {error}", file=sys.stderr)
             return 1
@@ -138,20 +130,24 @@ def _from_account(args: argparse.Namespace, table_name: str, start: date, end: d
 
     try:
         client = boto3.Session(profile_name=args.profile, region_name=args.region).client("dynamodb")
-        report = build_report(
-            client,
-            table_name,
-            start,
-            end,
-            args.by,
-            service_level_seconds=SERVICE_LEVEL_SECONDS,
-            provisional=_provisional(args),
-        )
+        report = _read(args, client, table_name, start, end)
     except (BotoCoreError, ClientError, CounterError) as error:
         print(f"tandem report: {table_name}: {error}", file=sys.stderr)
         return 1
     note = None if report.overall["contacts"] else f"no calls counted from {start} to {end}"
     return _emit(report, f"aws, {table_name}", note, args)
+
+
+def _read(args: argparse.Namespace, dynamodb: Any, table_name: str, start: date, end: date) -> Report:
+    return build_report(
+        dynamodb,
+        table_name,
+        start,
+        end,
+        args.by,
+        service_level_seconds=SERVICE_LEVEL_SECONDS,
+        provisional=_provisional(args),
+    )
 
 
 def _emit(report: Report, source: str, note: str | None, args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ updated), so these tests are about the store's bookkeeping, not classification.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -120,19 +120,18 @@ def test_a_failed_write_is_reported_and_its_retry_counts_once(box: Sandbox) -> N
 
 
 class RacingClient:
-    """A DynamoDB client that lets another writer update a call between our read and our write."""
+    """A DynamoDB client that lets another writer (`rival`, once) write between our read and our write."""
 
-    def __init__(self, box: Sandbox, rival: list[tuple[str, Seg]]) -> None:
-        self.real, self.box, self.rival = box.client("dynamodb"), box, rival
+    def __init__(self, box: Sandbox, rival: Callable[[], object]) -> None:
+        self.real, self.rival = box.client("dynamodb"), [rival]
         self.exceptions = self.real.exceptions
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
 
     def transact_write_items(self, **kwargs: Any) -> Any:
-        if self.rival:
-            rival, self.rival = self.rival, []
-            store(self.box).ingest(rival)
+        while self.rival:
+            self.rival.pop()()
         return self.real.transact_write_items(**kwargs)
 
 
@@ -140,7 +139,7 @@ def test_a_lost_race_re_reads_and_counts_the_call_once(box: Sandbox) -> None:
     store(box).ingest(batch(call(1, "2026-11-23T10:00:00Z")))
     rival = batch(call(1, "2026-11-23T10:04:00Z", outcome="abandoned"))
     ours = batch(call(1, "2026-11-23T10:05:00Z", outcome="transferred", route="AGENT"))
-    result = store(box, RacingClient(box, rival)).ingest(ours)
+    result = store(box, RacingClient(box, lambda: store(box).ingest(rival))).ingest(ours)
     assert result.applied == 1 and not result.failed_items
     assert result.dynamodb_calls == 4  # read, write refused (the rival won), read again, write
     assert counters(box)[("DIM#all", f"{DAY}#all")] == {"contacts": 1, "transferred": 1}

@@ -25,6 +25,7 @@ from lambdas.shared.keyed_hash import CALLER, KeyedHasher
 from tandem.local import Sandbox, sandbox
 from tandem.local.faults import Fault
 from tandem.local.provision import SANDBOX_ONLY_KEYED_HASH_SECRET
+from tests.integration.test_ctr_call_counters import RacingClient
 from tests.integration.test_ctr_ingest_handler import kinesis_event
 from tests.unit.test_ctr_classify import ctr
 
@@ -303,28 +304,15 @@ def store(box: Sandbox, client: Any = None) -> CounterStore[Any]:
     return CounterStore(client or box.client("dynamodb"), box.table_names["METRICS_TABLE"], codec)
 
 
-class RacingClient:
-    """A DynamoDB client that lets another writer count records between our read and our write."""
-
-    def __init__(self, box: Sandbox, rival: list[tuple[str, Any]]) -> None:
-        self.real, self.box, self.rival = box.client("dynamodb"), box, rival
-        self.exceptions = self.real.exceptions
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
-
-    def transact_write_items(self, **kwargs: Any) -> Any:
-        if self.rival:
-            rival, self.rival = self.rival, []
-            assert not store(self.box).ingest(rival).failed_items
-        return self.real.transact_write_items(**kwargs)
-
-
 def test_a_racing_writer_for_the_same_caller_still_counts_each_recontact_once(box: Sandbox) -> None:
     first, second, third = (contact(n, X, f"2025-03-0{3 + n}T14:00:00Z") for n in (1, 2, 3))
     assert not store(box).ingest(parsed(first)).failed_items
+
     # Ours brings the second call; between our read and our write a rival counts the third
-    result = store(box, RacingClient(box, parsed(third))).ingest(parsed(second))
+    def rival() -> None:
+        assert not store(box).ingest(parsed(third)).failed_items
+
+    result = store(box, RacingClient(box, rival)).ingest(parsed(second))
     assert not result.failed_items and result.applied == 1
     assert result.dynamodb_calls == 5  # read, the flip's read, write refused (the rival won); read, write
     assert recontacted(box) == {("2025-03-04", "all"): 1, ("2025-03-05", "all"): 1}
