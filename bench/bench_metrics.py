@@ -1,7 +1,7 @@
 """Contact-record ingestion and the KPI report, on the sandbox (moto).
 
 Prints ctr_ingest's processing throughput (records per second through the real handler, Kinesis
-event in, counters written), its DynamoDB calls per 100 records (budget <= 4), what a batch with
+event in, counters written), its DynamoDB calls per 100 records (goal <= 3), what a batch with
 refused records costs on top (listing and queue), and the report's reads and time over 365 days of
 counters. Moto's latency is not DynamoDB's: the calls per record
 and reads per report are the figures that carry over; the times compare runs on one machine.
@@ -24,6 +24,9 @@ from tandem.kpi_report import build_report
 from tandem.local import Sandbox, sandbox
 
 CALLS_PER_100_BUDGET = 4
+# Issue 18's goal; the recontact index's item per caller makes 5 the floor of this design
+# (docs/decision_log.md, "Recontacts: one index item per caller").
+CALLS_PER_100_GOAL = 3
 BATCH = 100
 BATCHES = 10
 RULES = ("routine-self-service", "vip-customer", "repeat-caller", "explicit-agent-request", "default")
@@ -31,7 +34,8 @@ RULES = ("routine-self-service", "vip-customer", "repeat-caller", "explicit-agen
 
 def record(n: int, rng: random.Random) -> dict[str, Any]:
     """A plausible CTR: a third self-served, the rest queued (most answered), one segment each,
-    spread over eight hours (so the interval dimension has many half-hours), one experiment running."""
+    spread over eight hours (so the interval dimension has many half-hours), one experiment running;
+    about one caller in ten rang before (a few dozen numbers), the others are new."""
     start = f"2026-11-23T{14 + n % 8:02d}:{n % 60:02d}:00Z"
     queued = n % 3 != 0
     answered = queued and n % 7 != 0
@@ -45,7 +49,7 @@ def record(n: int, rng: random.Random) -> dict[str, Any]:
         "ConnectedToSystemTimestamp": start,
         "LastUpdateTimestamp": start,
         "DisconnectReason": "CUSTOMER_DISCONNECT",
-        "CustomerEndpoint": {"Address": "+12025550100", "Type": "TELEPHONE_NUMBER"},
+        "CustomerEndpoint": {"Address": caller_number(rng), "Type": "TELEPHONE_NUMBER"},
         "Queue": {"Name": "general", "EnqueueTimestamp": start, "Duration": rng.randint(5, 600)}
         if queued
         else None,
@@ -68,6 +72,11 @@ def record(n: int, rng: random.Random) -> dict[str, Any]:
             "experimentId": "exp-2026-12",
         },
     }
+
+
+def caller_number(rng: random.Random) -> str:
+    repeat = rng.random() < 0.1
+    return f"+1202555{rng.randint(0, 39):04d}" if repeat else f"+1312{rng.randint(2_000_000, 9_999_999)}"
 
 
 def kinesis_event(records: list[dict[str, Any]], first: int) -> dict[str, Any]:
@@ -138,7 +147,8 @@ def _ingestion(box: Sandbox) -> None:
     )
     print(
         f"DynamoDB calls per 100 records: {per_100:.1f} "
-        f"(budget <= {CALLS_PER_100_BUDGET}: {verdict(per_100, CALLS_PER_100_BUDGET)})"
+        f"(goal <= {CALLS_PER_100_GOAL}: {verdict(per_100, CALLS_PER_100_GOAL)}; "
+        f"before recontacts, budget <= {CALLS_PER_100_BUDGET}: {verdict(per_100, CALLS_PER_100_BUDGET)})"
     )
     # Redelivery: the same batches again count nothing and cost the reads only
     again = box.invoke("ctr_ingest", kinesis_event(records[:BATCH], 0))
