@@ -468,3 +468,53 @@ def sequential_look(
     enough = min(champion.trials, challenger.trials) >= MIN_TRIALS_PER_ARM and variance > 0.0
     ratio = mixture_likelihood_ratio(worsening, variance, mixing_sd**2, margin) if enough else None
     return SequentialLook(champion.metric, worsening, margin, ratio, 1.0 / alpha, mixing_sd)
+
+
+def counters_of(metric: str) -> tuple[str, ...]:
+    """The counters `metric` is computed from: what a report shows next to its interval."""
+    if metric in PROPORTIONS:
+        rate = PROPORTIONS[metric]
+        return (*rate.numerator, rate.denominator)
+    if metric in SUMS_OF_SQUARES:
+        rate, squares = SUMS_OF_SQUARES[metric]
+        return (*rate.numerator, squares, rate.denominator)
+    if metric in HISTOGRAMS:
+        return tuple(HISTOGRAMS[metric].values())
+    raise ValueError(f"{metric!r} is not a metric an experiment can measure ({', '.join(METRICS)})")
+
+
+def guardrail_alpha(alpha: float, guardrails: int) -> float:
+    """Each guardrail's share of alpha (Bonferroni): the chance that any of them stops an experiment
+    that does no harm stays at most alpha, however the metrics are correlated."""
+    return alpha / max(1, guardrails)
+
+
+def guardrail_look(
+    metric: str,
+    *,
+    better: str,
+    max_worsening: float,
+    champion: Mapping[str, int],
+    challenger: Mapping[str, int],
+    alpha: float,
+) -> SequentialLook | None:
+    """A guardrail's look at the arms' summed counters: `worse` when the mSPRT shows the challenger
+    worse than the champion by more than `max_worsening` (H0 at the margin, the mixture's standard
+    deviation the margin itself: harms about as large again as the tolerance are what it is tuned
+    to find quickly). None while an arm has nothing to measure. `alpha` is this guardrail's own
+    (`guardrail_alpha`)."""
+    champion_estimate, challenger_estimate = estimate(metric, champion), estimate(metric, challenger)
+    if champion_estimate is None or challenger_estimate is None:
+        return None
+    return sequential_look(
+        champion_estimate,
+        challenger_estimate,
+        better=better,
+        alpha=alpha,
+        margin=max_worsening,
+        mixing_sd=max(max_worsening, MIN_MIXING_SD),
+    )
+
+
+# A margin of 0 ("no worsening at all") still needs a scale for the mixture: a percentage point.
+MIN_MIXING_SD = 0.01
