@@ -36,6 +36,7 @@ def _rates(status: Status) -> Section:
         figure.add_trace(
             go.Scatter(
                 name=f"{arm.name} ({arm.totals['contacts']:,} calls)",
+                meta=arm.name,
                 x=metrics,
                 y=values,
                 mode="markers",

@@ -24,6 +24,7 @@ from lambdas.shared import experiment_stats as es
 from tandem.cli import main
 from tandem.local import Sandbox
 from tandem.rules_store import SANDBOX_CONFIG_PATH
+from tests.html_support import figures, parse
 from tests.integration.test_ingest import lines
 from tests.unit.test_ctr_classify import ctr
 from tests.unit.test_experiment_stats import _newcombe_from_scipy, _power
@@ -278,7 +279,17 @@ def test_table_and_html(
         == 0
     )
     text = page.read_text()
-    assert 'id="experiment-rates"' in text and "RUNNING" in text
+    parsed = parse(text)
+    assert parsed.remote == [] and "RUNNING" in parsed.title
+    # The chart's points and error bars are the JSON's figures and intervals
+    document = status(capsys, "--experiment-file", str(document_file))
+    chart = figures(text)["experiment-rates"]
+    for name, variant in document["variants"].items():
+        trace = chart.trace(name)
+        for metric, value, above in zip(trace["x"], trace["y"], trace["error_y"]["array"], strict=True):
+            kpi = variant["kpis"][metric]
+            assert value == pytest.approx(kpi["value"])
+            assert value + above == pytest.approx(kpi["interval"]["high"])
 
 
 @pytest.mark.parametrize(
