@@ -8,6 +8,7 @@ from bench import (
     bench_cold_start,
     bench_crm_lookup,
     bench_escalation,
+    bench_experiments,
     bench_flows,
     bench_ivr_decision,
     bench_metrics,
@@ -32,6 +33,7 @@ def main() -> None:
     bench_ivr_decision.main()
     bench_rules.main()
     bench_replay.main()
+    bench_experiments.main()
     bench_escalation.main()
     bench_overhead.main()
     bench_flows.main()

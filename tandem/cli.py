@@ -9,9 +9,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tandem.commands import demo, flows, ingest, refused, replay, report, rules, sandbox, simulate
+from tandem.commands import demo, experiment, flows, ingest, refused, replay, report, rules, sandbox, simulate
 
-COMMANDS = (demo, flows, ingest, report, refused, replay, rules, sandbox, simulate)
+COMMANDS = (demo, experiment, flows, ingest, report, refused, replay, rules, sandbox, simulate)
 
 
 def build_parser() -> argparse.ArgumentParser:

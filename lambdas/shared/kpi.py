@@ -200,6 +200,9 @@ CSAT_AVERAGE = Rate("csatAverage", ("csatSum",), "csatCount")  # ratings 1..5
 RECONTACT_RATE = Rate("recontactRate", ("recontacted",), "contacts")
 # Contained and the caller did not come back: containment that held.
 RESOLUTION_RATE = Rate("resolutionRate", ("resolved",), "contacts")
+# Of rated calls: ratings of 1 or 2. An experiment's guardrail (lambdas/shared/experiment_stats.py);
+# not a column of `tandem report`.
+LOW_CSAT_SHARE = Rate("lowCsatShare", (CSAT_HISTOGRAM[1], CSAT_HISTOGRAM[2]), "csatCount")
 # The KPIs of the Metrics table's counters, in report order.
 RATES = (
     CONTAINMENT_RATE,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -49,6 +49,12 @@ def register(subcommands: Any) -> None:
     parser.add_argument(
         "--by", choices=GROUPS, default=None, help=f"one row per value of one of: {', '.join(GROUPS)}"
     )
+    add_window_options(parser)
+    parser.set_defaults(run=run)
+
+
+def add_window_options(parser: Any) -> None:
+    """--recontact-window-hours and --time-zone: what judges which days are provisional."""
     parser.add_argument(
         "--recontact-window-hours",
         type=_hours,
@@ -64,7 +70,11 @@ def register(subcommands: Any) -> None:
         metavar="ZONE",
         help=f"the centre's time zone, in which days end (default: {CENTRE_TIME_ZONE}, the sandbox's)",
     )
-    parser.set_defaults(run=run)
+
+
+def provisional_as_of(args: argparse.Namespace, now: datetime) -> Provisional:
+    """Which days are provisional as of `now`, from the window options."""
+    return Provisional(args.time_zone, timedelta(hours=args.recontact_window_hours), now)
 
 
 def _hours(text: str) -> int:
@@ -88,7 +98,7 @@ def _zone(text: str) -> ZoneInfo:
 
 def _provisional(args: argparse.Namespace) -> Provisional:
     """Judged as of now: the report's one wall-clock read (tests replace `utc_now`)."""
-    return Provisional(args.time_zone, timedelta(hours=args.recontact_window_hours), utc_now())
+    return provisional_as_of(args, utc_now())
 
 
 def run(args: argparse.Namespace) -> int:
