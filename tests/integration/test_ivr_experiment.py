@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,11 +19,12 @@ import pytest
 from lambdas.documents.registry import bundled_defaults, parse_text
 from lambdas.documents.storage_format import stop_parameter_name
 from lambdas.policy.experiment import Stop, stop_text
+from tandem.cli import main
 from tandem.local import Sandbox
 from tandem.local.sandbox import handler_module
-from tandem.rules_store import SANDBOX_CONFIG_PATH, push_document
+from tandem.rules_store import SANDBOX_CONFIG_PATH, push_document, read_documents
 from tests.conftest import load_event
-from tests.integration.test_replay import attached, replay_json
+from tests.integration.test_replay import attached, error_line, replay_json
 from tests.unit.ivr_support import CHALLENGER_REVISION, experiment_json
 
 MONDAY_10_NY = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # inside the experiment's start and end
@@ -177,3 +179,32 @@ def test_replay_leaves_the_challengers_decisions_out_of_its_self_check(
     assert document["changed"] == 3
     assert document["selfCheck"]["passed"] is True
     assert document["selfCheck"]["challengerLeftOut"] == 3
+
+
+def test_rules_validate_and_push_take_the_experiment_and_never_write_the_stop(
+    experiment_box: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box, _ = experiment_box
+    good, bad = tmp_path / "experiment.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(experiment_json(), indent=2))
+    bad.write_text(json.dumps(experiment_json(share=1.5)))
+    # validate: the table names the experiment; a bad field is one line naming it
+    assert main(["rules", "validate", str(good)]) == 0
+    assert "experiment deflect-2026-12: 50% of callers" in capsys.readouterr().out
+    assert error_line(capsys, ["rules", "validate", str(bad)], 1) == (
+        f"{bad}: experiment.share: must be above 0 and below 1, got 1.5"
+    )
+    # push: the document is written; the guard's stop stays as it was (absent, then present)
+    ssm = box.client("ssm")
+    stop_name = stop_parameter_name(SANDBOX_CONFIG_PATH)
+    with attached(box):
+        assert main(["rules", "push", str(good), "--format", "json"]) == 0
+        assert [p["document"] for p in json.loads(capsys.readouterr().out)["pushed"]] == ["experiment"]
+        assert not ssm.get_parameters(Names=[stop_name])["Parameters"]
+        ssm.put_parameter(Name=stop_name, Value=stop_text(STOP), Type="String")
+        assert main(["rules", "push", str(good)]) == 0
+    assert ssm.get_parameter(Name=stop_name)["Parameter"]["Value"] == stop_text(STOP)
+    assert (
+        read_documents(ssm, SANDBOX_CONFIG_PATH).documents["experiment"].sha256
+        == parse_text(good.read_text()).sha256
+    )
