@@ -3,15 +3,15 @@
 Thin on purpose: refresh the documents when due, assign the experiment's variant, build the
 context, decide, record, answer.
 
-The keyed-hash secret (an experiment's `caller` unit) is read in the init phase, beside the store's
-first read. A call never waits for it: when the init read failed, the call is left out of the
-experiment and the read is started again in the background (at most every HASH_KEY_RETRY_SECONDS),
-so the caller's path gains no AWS call to wait on.
+The keyed-hash secret (an experiment's `caller` unit) is read in the init phase when the store
+serves an experiment by caller; otherwise the container never reads it. A call never waits for it:
+while the key is not at hand (an experiment by caller pushed to a warm container, or a failed init
+read), a known caller is left out of the experiment and the read is started in the background (at
+most every HASH_KEY_RETRY_SECONDS), so the caller's path gains no AWS call to wait on.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +26,7 @@ from lambdas.ivr_decision.interaction_store import interaction_item, put_interac
 from lambdas.ivr_decision.signals import DecisionContext, build_context
 from lambdas.policy.experiment import ExperimentDocument, read_stop
 from lambdas.policy.facts import Route
-from lambdas.shared.aws import ClientLimits, make_client
+from lambdas.shared.aws import ClientLimits, LazyClient, make_client
 from lambdas.shared.budget import Deadline, run_within
 from lambdas.shared.clock import Clock, utc_now
 from lambdas.shared.connect_handler import run_connect_handler
@@ -40,7 +40,8 @@ from lambdas.shared.response import Status, flat_response, to_flow_value
 SERVICE = "ivr_decision"
 DYNAMODB_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=2)
 SECRETS_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=1)
-# The secret's first read, in the init phase beside the store's; a later read never holds a call.
+# The secret's read in the init phase (after the store's: only an experiment by caller needs it);
+# a later read never holds a call.
 HASH_KEY_INIT_BUDGET_MS = 1000
 HASH_KEY_RETRY_SECONDS = 10
 NO_WAIT = 0.0
@@ -64,30 +65,29 @@ class DecisionDeps:
 
 def build_deps() -> DecisionDeps:
     config = DecisionConfig.from_env()
+    store = open_store(
+        config.config_path,
+        DOCUMENTS,
+        max_age_seconds=config.max_age_seconds,
+        retry_after_failure_seconds=config.retry_after_failure_seconds,
+        init_budget_ms=config.budget_ms,
+        reporter=REPORTER,
+        extras=EXTRAS,
+    )
+    # Created on first use: without an experiment by caller, the container never reads the secret.
     hash_secret = KeyedHashSecret(
-        make_client("secretsmanager-slim", SECRETS_LIMITS),
+        LazyClient("secretsmanager-slim", SECRETS_LIMITS),
         config.keyed_hash_secret,
         retry_after_seconds=HASH_KEY_RETRY_SECONDS,
     )
-    # Read while the store is read, so the two waits on the network overlap.
-    secret_read = threading.Thread(
-        target=hash_secret.hasher, args=(Deadline.after_ms(HASH_KEY_INIT_BUDGET_MS),), daemon=True
-    )
-    secret_read.start()
-    try:
-        store = open_store(
-            config.config_path,
-            DOCUMENTS,
-            max_age_seconds=config.max_age_seconds,
-            retry_after_failure_seconds=config.retry_after_failure_seconds,
-            init_budget_ms=config.budget_ms,
-            reporter=REPORTER,
-            extras=EXTRAS,
-        )
-        dynamodb = make_client("dynamodb-slim", DYNAMODB_LIMITS)
-    finally:
-        secret_read.join()
-    return DecisionDeps(config, store, dynamodb, hash_secret)
+    if _needs_caller_key(store.snapshot()):
+        hash_secret.hasher(Deadline.after_ms(HASH_KEY_INIT_BUDGET_MS))  # in the init phase, bounded
+    return DecisionDeps(config, store, make_client("dynamodb-slim", DYNAMODB_LIMITS), hash_secret)
+
+
+def _needs_caller_key(snapshot: Snapshot) -> bool:
+    document: ExperimentDocument = snapshot.get("experiment").value  # type: ignore[assignment]
+    return document.experiment is not None and document.experiment.unit == "caller"
 
 
 CONTAINER = Container(build_deps)

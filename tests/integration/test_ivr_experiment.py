@@ -109,16 +109,39 @@ def test_the_champion_of_a_running_experiment_names_it(experiment_box: Any) -> N
     )
 
 
-def test_a_known_caller_is_assigned_by_the_keyed_hash_the_same_on_every_call(experiment_box: Any) -> None:
-    box, past_max_age = experiment_box
-    # Given unit=caller: the sandbox's keyed-hash secret was read at cold start
-    push_experiment(box, unit="caller", share=0.5)
-    past_max_age()
-    answers = [box.invoke("ivr_decision", hours_question(f"call-{n:04d}")) for n in range(8)]
-    # Then every call of the same caller gets one variant, in the experiment
+def test_with_an_experiment_by_caller_the_key_is_read_at_init_and_a_caller_keeps_the_variant() -> None:
+    from tandem.local import sandbox
+
+    with sandbox() as box, box.clock(MONDAY_10_NY):
+        # Given an experiment by caller in the store when a container starts
+        push_experiment(box, unit="caller", share=0.5)
+        box.cold_start("ivr_decision")
+        answers = [box.invoke("ivr_decision", hours_question(f"call-{n:04d}")) for n in range(8)]
+        # Then the init phase read the keyed-hash secret, and no call waited on it
+        assert "secrets-manager.GetSecretValue" in box.invocations[0].aws_calls
+        assert not [c for i in box.invocations[1:] for c in i.aws_calls if c.startswith("secrets-manager.")]
+    # And every call of the same caller gets one variant, in the experiment
     assert len({a["variant"] for a in answers}) == 1
     assert {a["experimentId"] for a in answers} == {"deflect-2026-12"}
-    # And no call made a Secrets Manager call: the key was read in the init phase
+
+
+def test_an_experiment_by_caller_pushed_to_a_warm_container_leaves_callers_out_until_the_key_is_read(
+    experiment_box: Any,
+) -> None:
+    from lambdas.shared.budget import settle
+
+    box, past_max_age = experiment_box
+    # Given a warm container that never needed the key, and an experiment by caller pushed
+    push_experiment(box, unit="caller", share=EVERYONE)
+    past_max_age()
+    # When the first known caller comes: the key is not at hand, and the call does not wait for it
+    first = box.invoke("ivr_decision", hours_question("call-0100"))
+    assert (first["variant"], first["experimentId"], first["route"]) == ("champion", "", "SELF_SERVICE")
+    assert any("ExperimentLeftOutUnitKeyUnavailable" in json.dumps(m) for m in box.last.metrics)
+    # Then the read started in the background serves the next calls
+    assert settle(5.0)
+    later = box.invoke("ivr_decision", hours_question("call-0101"))
+    assert (later["variant"], later["experimentId"]) == ("challenger", "deflect-2026-12")
     assert not [c for c in box.last.aws_calls if c.startswith("secrets-manager.")]
 
 
