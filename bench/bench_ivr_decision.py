@@ -100,5 +100,5 @@ def _aws_calls() -> None:
     print(
         f"AWS calls per warm invocation: {worst} (the interaction PutItem; budget {WARM_CALLS_BUDGET}: "
         f"{verdict(worst, WARM_CALLS_BUDGET)}); once per max age (60 s) per container one more, "
-        "GetParametersByPath, to check the store"
+        "read of the store, GetParametersByPath (two pages of 10 with the five shipped documents)"
     )

@@ -46,7 +46,7 @@ class Functions(Construct):
         self.runtime = runtime
         self.crm_lookup = CrmLookup(self, config=config, runtime=runtime, data=data)
         self.ivr_decision = IvrDecision(
-            self, config=config, runtime=runtime, data=data, ivr_config=ivr_config
+            self, config=config, runtime=runtime, data=data, ivr_config=ivr_config, keyed_hash=keyed_hash
         )
         self.escalation = Escalation(
             self,

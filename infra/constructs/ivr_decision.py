@@ -1,6 +1,7 @@
 """IVR decision: the function that decides machine or human for the Connect flow.
 
-It reads the IVR documents (rules, content, calendar) from SSM (infra/constructs/ivr_config.py)
+It reads the IVR documents (rules, content, calendar, experiment) and the experiment's stop from
+SSM (infra/constructs/ivr_config.py), reads the keyed-hash secret (an experiment's caller unit),
 and writes one interaction item per decision.
 """
 
@@ -13,8 +14,10 @@ from constructs import Construct
 from infra.config import TandemConfig
 from infra.constructs.data import Data
 from infra.constructs.ivr_config import IvrConfig
+from infra.constructs.keyed_hash import KeyedHash
 from infra.constructs.tandem_function import TandemFunction
 from lambdas.documents.config import CONFIG_PATH_VAR, TIME_ZONE_VAR
+from lambdas.shared.keyed_hash_secret import SECRET_VAR as KEYED_HASH_SECRET_VAR
 from lambdas.shared.tables import INTERACTIONS
 
 
@@ -27,6 +30,7 @@ class IvrDecision(TandemFunction):
         runtime: lambda_.Runtime,
         data: Data,
         ivr_config: IvrConfig,
+        keyed_hash: KeyedHash,
     ) -> None:
         super().__init__(
             scope,
@@ -38,10 +42,13 @@ class IvrDecision(TandemFunction):
                 CONFIG_PATH_VAR: ivr_config.path,
                 **data.environment(INTERACTIONS),
                 TIME_ZONE_VAR: config.time_zone,
+                KEYED_HASH_SECRET_VAR: keyed_hash.secret_arn,
             },
             flow_invoked=True,
         )
         ivr_config.grant_read(self.role)
+        # An experiment's caller unit is the caller's keyed hash: GetSecretValue on that secret alone.
+        keyed_hash.grant_read(self.role)
         # One PutItem per decision: grant_write_data would add BatchWriteItem, UpdateItem and
         # DeleteItem, which the function never does.
         self.role.add_to_principal_policy(

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from lambdas.shared.caller_number import identifying_e164
+from lambdas.shared.caller_number import caller_identity
 
 # Codes as the flows write them (see lambdas/survey/rating.py, which this package does not bundle).
 CODE = re.compile(r"[A-Z][A-Z0-9_]{0,47}")
@@ -58,7 +58,6 @@ AGENT_DURATIONS = (
 
 # Turns "tel:<E.164>" or "crm:<customer id>" into its keyed hash; never logged, never stored itself.
 CallerHash = Callable[[str], str]
-PHONE_ENDPOINT = "TELEPHONE_NUMBER"
 
 
 class Refusal(StrEnum):
@@ -208,14 +207,11 @@ def _caller(raw: dict[str, Any], hash_caller: CallerHash | None) -> str | None:
     if hash_caller is None:
         return None
     endpoint = raw.get("CustomerEndpoint")
-    if isinstance(endpoint, dict) and endpoint.get("Type") == PHONE_ENDPOINT:
-        address = endpoint.get("Address")
-        return (
-            hash_caller(f"tel:{address}") if isinstance(address, str) and identifying_e164(address) else None
-        )
+    endpoint = endpoint if isinstance(endpoint, dict) else {}
     attributes = raw.get("Attributes")
     customer = _text(attributes.get("customerId")) if isinstance(attributes, dict) else ""
-    return hash_caller(f"crm:{customer}") if CONTACT_ID.fullmatch(customer) else None
+    identity = caller_identity(endpoint.get("Type"), endpoint.get("Address"), customer)
+    return hash_caller(identity) if identity is not None else None
 
 
 def _load(data: bytes | str) -> dict[str, Any]:

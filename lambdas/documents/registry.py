@@ -1,16 +1,16 @@
 """The registry of document kinds, and reading a document from text, whatever its source.
 
-Four kinds: the IVR rules, content and calendar, and the escalation policy (`lambdas.policy`
-defines each). The Lambdas (store and bundled defaults), `tandem rules validate/push` and CDK all
-parse through here, so a document that passes `tandem rules validate` is exactly one the function
-accepts.
+Five kinds: the IVR rules, content and calendar, the escalation policy and the experiment
+(`lambdas.policy` defines each). The Lambdas (store and bundled defaults), `tandem rules
+validate/push` and CDK all parse through here, so a document that passes `tandem rules validate`
+is exactly one the function accepts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from lambdas.documents.storage_format import (
     DOCUMENT_MAX_BYTES,
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from lambdas.policy.calendar import Calendar
     from lambdas.policy.content import Content
     from lambdas.policy.escalation import EscalationPolicy
+    from lambdas.policy.experiment import ExperimentDocument
     from lambdas.policy.rules import RuleSet
 
 DEFAULTS_DIR = Path(__file__).parent / "defaults"
@@ -58,12 +59,20 @@ def _parse_escalation(document: Any) -> EscalationPolicy:
     return parse_policy(document)
 
 
+def _parse_experiment(document: Any) -> ExperimentDocument:
+    from lambdas.policy.experiment import parse_experiment
+
+    return parse_experiment(document)
+
+
+Document: TypeAlias = "RuleSet | Content | Calendar | EscalationPolicy | ExperimentDocument"
 # kind (what the document's "kind" field says) → (its name in the store and in defaults/, parser)
-PARSERS: dict[str, tuple[str, Callable[[Any], RuleSet | Content | Calendar | EscalationPolicy]]] = {
+PARSERS: dict[str, tuple[str, Callable[[Any], Document]]] = {
     "tandem/ivr-rules": ("rules", _parse_rules),
     "tandem/ivr-content": ("content", _parse_content),
     "tandem/ivr-calendar": ("calendar", _parse_calendar),
     "tandem/escalation-policy": ("escalation", _parse_escalation),
+    "tandem/ivr-experiment": ("experiment", _parse_experiment),
 }
 KIND_OF = {name: kind for kind, (name, _) in PARSERS.items()}
 # A document file may be indented; four times what the store holds leaves room for that, and
@@ -72,9 +81,9 @@ DOCUMENT_FILE_MAX_BYTES = 4 * DOCUMENT_MAX_BYTES
 
 
 class Parsed(NamedTuple):
-    name: str  # rules | content | calendar | escalation
+    name: str  # rules | content | calendar | escalation | experiment
     revision: str
-    value: RuleSet | Content | Calendar | EscalationPolicy
+    value: Document
     canonical_text: str  # what is stored: compact JSON
     sha256: str
 

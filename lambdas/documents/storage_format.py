@@ -16,13 +16,17 @@ import json
 from collections.abc import Mapping
 from typing import NamedTuple
 
-DOCUMENT_NAMES = ("rules", "content", "calendar", "escalation")
+DOCUMENT_NAMES = ("rules", "content", "calendar", "escalation", "experiment")
+# Beside the documents, never one of them: the guard's stop of an experiment (a JSON value,
+# `lambdas.policy.experiment.read_stop`). `tandem rules push` writes documents only, so a push can
+# never restart a stopped experiment; ivr_decision reads it with the documents, in the same read.
+EXPERIMENT_STOP = "experiment-stop"
 PARAMETER_MAX_BYTES = 4096  # Standard tier limit, in UTF-8 bytes
 MAX_CHAR_BYTES = 4  # the widest character in UTF-8
 MAX_PARTS = 16  # 64 KB per document; keeps a full read to a handful of pages
 # What the store holds per document: its canonical (compact) text, in UTF-8 bytes.
 DOCUMENT_MAX_BYTES = MAX_PARTS * PARAMETER_MAX_BYTES
-# The shipped defaults (4 heads + their parts) take two GetParametersByPath pages of 10 at most.
+# The shipped defaults (5 heads + their parts) take two GetParametersByPath pages of 10 at most.
 READ_PAGE_SIZE = 10
 
 
@@ -38,6 +42,11 @@ class StoredDocument(NamedTuple):
 
 def head_name(path: str, document: str) -> str:
     return f"{path.rstrip('/')}/{document}"
+
+
+def stop_parameter_name(path: str) -> str:
+    """`<path>/experiment-stop`: where the guard writes an experiment's stop."""
+    return head_name(path, EXPERIMENT_STOP)
 
 
 def part_name(path: str, document: str, index: int) -> str:

@@ -1,5 +1,6 @@
 """The documents an operator can change without a deploy (rules, content, calendar, escalation
-policy), cached per container.
+policy, experiment), cached per container, with any `extras` parameters read beside them (the
+experiment's stop).
 
 Documents live in SSM Parameter Store (layout: `storage_format`). A container serves what it
 has for `max_age` seconds, then reads the whole path again with one `GetParametersByPath` call.
@@ -36,13 +37,14 @@ from lambdas.documents.storage_format import (
     READ_PAGE_SIZE,
     StorageFormatError,
     decode_documents,
+    head_name,
     holds_documents,
 )
 from lambdas.policy.validation import DocumentError
 from lambdas.shared.aws import ClientLimits, make_client
 from lambdas.shared.budget import Deadline, run_within
 
-MAX_PAGES = 10  # 100 parameters: far more than three documents of at most 16 parts need
+MAX_PAGES = 10  # 100 parameters: far more than the shipped documents (a few parts each) need
 
 STORE_UNAVAILABLE = "STORE_UNAVAILABLE"  # no read of the store has succeeded: all bundled
 STORE_INCOMPLETE = "STORE_INCOMPLETE"  # read, but a document has no valid version there: bundled
@@ -61,10 +63,14 @@ class MalformedReply(RuntimeError):
     """The store answered something that is not a GetParametersByPath page."""
 
 
-def fetch_parameters(ssm: Any, path: str, names: tuple[str, ...] | None = None) -> dict[str, str]:
+def fetch_parameters(
+    ssm: Any, path: str, names: tuple[str, ...] | None = None, extras: tuple[str, ...] = ()
+) -> dict[str, str]:
     """Every parameter under `path` (recursive), as name → value; with `names`, the pages stop as
     soon as those documents are whole (a full page of 10 comes with a token, often to an empty
-    page: one store call less, at cold start and on each refresh)."""
+    page: one store call less, at cold start and on each refresh) and the `extras` parameters
+    (`<path>/<extra>`) are read — an absent extra is known absent only at the last page."""
+    wanted = [head_name(path, extra) for extra in extras]
     parameters: dict[str, str] = {}
     token = ""
     for _ in range(MAX_PAGES):
@@ -78,7 +84,11 @@ def fetch_parameters(ssm: Any, path: str, names: tuple[str, ...] | None = None) 
         for parameter in page["Parameters"]:
             parameters[parameter["Name"]] = parameter["Value"]
         token = page.get("NextToken", "")
-        if not token or (names is not None and holds_documents(path, parameters, names)):
+        if not token or (
+            names is not None
+            and holds_documents(path, parameters, names)
+            and all(name in parameters for name in wanted)
+        ):
             break
     return parameters
 
@@ -91,6 +101,9 @@ class Snapshot(NamedTuple):
     seen: Mapping[str, str]  # document → sha256 last read from the store
     refused: Mapping[str, str]  # document → why the store's current version is refused
     read: bool = False  # a read of the store has succeeded (for this snapshot or an earlier one)
+    # The `extras` parameters the last successful read found (name under the path → value), e.g.
+    # the experiment's stop: read with the documents, so they change within the same max age.
+    extras: Mapping[str, str] = MappingProxyType({})
 
     @classmethod
     def bundled(cls, documents: Mapping[str, Parsed]) -> Snapshot:
@@ -106,7 +119,9 @@ class Snapshot(NamedTuple):
             return STORE_UNAVAILABLE
         return STORE_INCOMPLETE if "bundled" in self.sources.values() else ""
 
-    def after_read(self, path: str, parameters: Mapping[str, str]) -> tuple[Snapshot, RefreshOutcome]:
+    def after_read(
+        self, path: str, parameters: Mapping[str, str], extras: tuple[str, ...] = ()
+    ) -> tuple[Snapshot, RefreshOutcome]:
         """The next snapshot from one read of the store (pure: this one is left as it is)."""
         outcome = RefreshOutcome(checked=True)
         parsed, sources = dict(self.parsed), dict(self.sources)
@@ -142,8 +157,18 @@ class Snapshot(NamedTuple):
             refused.pop(name, None)
             parsed[name], sources[name] = document, "store"
             outcome.changed.append(name)
+        found = {
+            extra: parameters[head_name(path, extra)]
+            for extra in extras
+            if head_name(path, extra) in parameters
+        }
         return Snapshot(
-            _frozen(parsed), _frozen(sources), _frozen(seen), _frozen(refused), read=True
+            _frozen(parsed),
+            _frozen(sources),
+            _frozen(seen),
+            _frozen(refused),
+            read=True,
+            extras=_frozen(found),
         ), outcome
 
 
@@ -164,9 +189,11 @@ class DocumentStore:
         max_age_seconds: float,
         retry_after_failure_seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        extras: tuple[str, ...] = (),
     ) -> None:
         self._fetch = fetch
         self._path = path
+        self._extras = extras
         self._snapshot = Snapshot.bundled(bundled)
         self._swap = threading.Lock()
         self._max_age = max_age_seconds
@@ -194,7 +221,7 @@ class DocumentStore:
         base = self._snapshot
 
         def read_and_build() -> tuple[Snapshot, RefreshOutcome]:
-            return base.after_read(self._path, self._fetch())
+            return base.after_read(self._path, self._fetch(), self._extras)
 
         try:
             candidate, outcome = read(read_and_build) if read else read_and_build()
@@ -265,6 +292,7 @@ def open_store(
     retry_after_failure_seconds: float,
     init_budget_ms: float,
     reporter: StoreReporter,
+    extras: tuple[str, ...] = (),
 ) -> DocumentStore:
     """A store over `path` serving `names`, read once now (in the init phase, so the first caller
     does not wait for it; bounded, so a stalled store cannot eat the init phase's time limit).
@@ -274,13 +302,14 @@ def open_store(
     ssm = make_client("ssm-slim", STORE_LIMITS)  # GetParametersByPath only: a faster cold start
     deadline = Deadline.after_ms(init_budget_ms)
     # The store answers while the bundled documents are parsed: the read starts first.
-    first_read = _StartedRead(lambda: fetch_parameters(ssm, path, names))
+    first_read = _StartedRead(lambda: fetch_parameters(ssm, path, names, extras))
     store = DocumentStore(
         fetch=first_read,
         path=path,
         bundled=bundled_defaults(names),
         max_age_seconds=max_age_seconds,
         retry_after_failure_seconds=retry_after_failure_seconds,
+        extras=extras,
     )
     reporter.report(store.refresh(read=within(deadline)))
     return store

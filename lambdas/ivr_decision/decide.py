@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from lambdas.ivr_decision.assignment import CHAMPION, NO_EXPERIMENT
 from lambdas.ivr_decision.signals import DecisionContext
 from lambdas.policy.calendar import Calendar
 from lambdas.policy.content import Content
@@ -29,9 +30,6 @@ MAX_REASONS = 8
 DEFAULT_RULE_ID = "default"
 NO_ANSWER_REASON = "NO_ANSWER_CONTENT"
 CLOSED_MESSAGES = {"EMERGENCY": "CLOSED_EMERGENCY", "HOLIDAY": "CLOSED_HOLIDAY"}
-# Which rule set decided: the champion (the rules in force) until experiments exist, in none.
-CHAMPION = "champion"
-NO_EXPERIMENT = ""
 
 
 class Documents(NamedTuple):
@@ -64,7 +62,7 @@ class Decision(NamedTuple):
     queue: str
     priority_change: int
     answer: str  # what the flow speaks; empty when a person takes over straight away
-    variant: str = CHAMPION
+    variant: str = CHAMPION  # which rule set decided (lambdas/ivr_decision/assignment.py)
     experiment_id: str = NO_EXPERIMENT
 
 

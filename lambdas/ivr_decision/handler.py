@@ -1,6 +1,13 @@
 """Connect-facing entry point: `lambdas.ivr_decision.handler.lambda_handler`.
 
-Thin on purpose: refresh the documents when due, build the context, decide, record, answer.
+Thin on purpose: refresh the documents when due, assign the experiment's variant, build the
+context, decide, record, answer.
+
+The keyed-hash secret (an experiment's `caller` unit) is read in the init phase when the store
+serves an experiment by caller; otherwise the container never reads it. A call never waits for it:
+while the key is not at hand (an experiment by caller pushed to a warm container, or a failed init
+read), a known caller is left out of the experiment and the read is started in the background (at
+most every HASH_KEY_RETRY_SECONDS), so the caller's path gains no AWS call to wait on.
 """
 
 from __future__ import annotations
@@ -10,29 +17,41 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lambdas.documents.store import DocumentStore, StoreReporter, open_store, refresh_when_due
+from lambdas.documents.storage_format import EXPERIMENT_STOP
+from lambdas.documents.store import DocumentStore, Snapshot, StoreReporter, open_store, refresh_when_due
+from lambdas.ivr_decision.assignment import CHAMPION, NO_EXPERIMENT, Assignment, assign
 from lambdas.ivr_decision.config import DecisionConfig
-from lambdas.ivr_decision.decide import CHAMPION, NO_EXPERIMENT, Decision, Documents, decide
+from lambdas.ivr_decision.decide import Decision, Documents, decide
 from lambdas.ivr_decision.interaction_store import interaction_item, put_interaction
 from lambdas.ivr_decision.signals import DecisionContext, build_context
+from lambdas.policy.experiment import ExperimentDocument, read_stop
 from lambdas.policy.facts import Route
-from lambdas.shared.aws import ClientLimits, make_client
+from lambdas.shared.aws import ClientLimits, LazyClient, make_client
 from lambdas.shared.budget import Deadline, run_within
 from lambdas.shared.clock import Clock, utc_now
 from lambdas.shared.connect_handler import run_connect_handler
 from lambdas.shared.container import Container
 from lambdas.shared.event import ContactEvent
+from lambdas.shared.keyed_hash import CALLER
+from lambdas.shared.keyed_hash_secret import KeyedHashSecret
 from lambdas.shared.observability import MetricUnit, get_logger, get_metrics
 from lambdas.shared.response import Status, flat_response, to_flow_value
 
 SERVICE = "ivr_decision"
 DYNAMODB_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=2)
+SECRETS_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.5, max_attempts=1)
+# The secret's read in the init phase (after the store's: only an experiment by caller needs it);
+# a later read never holds a call.
+HASH_KEY_INIT_BUDGET_MS = 1000
+HASH_KEY_RETRY_SECONDS = 10
+NO_WAIT = 0.0
 FALLBACK_QUEUE = "general"
 
 logger = get_logger(SERVICE)
 metrics = get_metrics(SERVICE)
 REPORTER = StoreReporter(logger, metrics, subject="rules", metric_prefix="Rules")
-DOCUMENTS = ("rules", "content", "calendar")
+DOCUMENTS = ("rules", "content", "calendar", "experiment")
+EXTRAS = (EXPERIMENT_STOP,)  # the guard's stop, read with the documents (same call, same max age)
 
 
 @dataclass(frozen=True)
@@ -40,6 +59,7 @@ class DecisionDeps:
     config: DecisionConfig
     store: DocumentStore
     dynamodb: Any
+    hash_secret: KeyedHashSecret
     clock: Clock = utc_now  # decides "as of" this moment (holidays, opening hours); the sandbox pins it
 
 
@@ -52,8 +72,22 @@ def build_deps() -> DecisionDeps:
         retry_after_failure_seconds=config.retry_after_failure_seconds,
         init_budget_ms=config.budget_ms,
         reporter=REPORTER,
+        extras=EXTRAS,
     )
-    return DecisionDeps(config, store, make_client("dynamodb-slim", DYNAMODB_LIMITS))
+    # Created on first use: without an experiment by caller, the container never reads the secret.
+    hash_secret = KeyedHashSecret(
+        LazyClient("secretsmanager-slim", SECRETS_LIMITS),
+        config.keyed_hash_secret,
+        retry_after_seconds=HASH_KEY_RETRY_SECONDS,
+    )
+    if _needs_caller_key(store.snapshot()):
+        hash_secret.hasher(Deadline.after_ms(HASH_KEY_INIT_BUDGET_MS))  # in the init phase, bounded
+    return DecisionDeps(config, store, make_client("dynamodb-slim", DYNAMODB_LIMITS), hash_secret)
+
+
+def _needs_caller_key(snapshot: Snapshot) -> bool:
+    document: ExperimentDocument = snapshot.get("experiment").value  # type: ignore[assignment]
+    return document.experiment is not None and document.experiment.unit == "caller"
 
 
 CONTAINER = Container(build_deps)
@@ -75,8 +109,13 @@ def _decide(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
     documents = Documents.served(snapshot)
     degraded = REPORTER.degraded_reason(snapshot)
     now = deps.clock()
+    assignment = _assign(deps, snapshot, event, now)
+    if assignment.challenger is not None:
+        documents = documents._replace(rules=assignment.challenger)
     context = build_context(event, documents.rules, documents.calendar, now, deps.config.time_zone)
-    decision = decide(context, documents)
+    decision = decide(context, documents)._replace(
+        variant=assignment.variant, experiment_id=assignment.experiment_id
+    )
     recorded = _record(
         deps, deadline=deadline, event=event, context=context, decision=decision, documents=documents, now=now
     )
@@ -87,6 +126,9 @@ def _decide(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
         extra={
             "route": decision.route.value,
             "rule_id": decision.rule_id,
+            "variant": decision.variant,
+            "experiment_id": decision.experiment_id,
+            "experiment_left_out": assignment.left_out,
             "reasons": list(decision.reasons),
             "intent": facts["intent"],
             "intent_source": facts["intentSource"],
@@ -113,6 +155,36 @@ def _decide(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
     if degraded:  # the bundled documents decided: the same decision, and the flow is told why
         return flat_response(Status.DEGRADED, {**fields, "degradedReason": degraded})
     return flat_response(Status.OK, fields)
+
+
+def _assign(deps: DecisionDeps, snapshot: Snapshot, event: ContactEvent, now: datetime) -> Assignment:
+    """The experiment's variant for this call (the champion when none runs); no AWS call waited on."""
+    document: ExperimentDocument = snapshot.get("experiment").value  # type: ignore[assignment]
+    if document.experiment is None:
+        return assign(None, None, now, event, _no_caller_hash)
+    stop_value = snapshot.extras.get(EXPERIMENT_STOP)
+    stop = read_stop(stop_value) if stop_value is not None else None
+
+    def hash_caller(identity: str) -> str | None:
+        # An expired deadline: the key when it is held; otherwise a background read is started
+        # (at most every HASH_KEY_RETRY_SECONDS) and this call goes on without it.
+        hasher = deps.hash_secret.hasher(Deadline.after_ms(NO_WAIT))
+        return hasher.digest(CALLER, identity) if hasher is not None else None
+
+    assignment = assign(document.experiment, stop, now, event, hash_caller)
+    if assignment.left_out:
+        metrics.add_metric(
+            name=f"ExperimentLeftOut{_camel(assignment.left_out)}", unit=MetricUnit.Count, value=1
+        )
+    return assignment
+
+
+def _no_caller_hash(identity: str) -> str | None:
+    return None
+
+
+def _camel(code: str) -> str:
+    return code.title().replace("_", "")
 
 
 def response_fields(

@@ -1,10 +1,12 @@
 """`tandem rules validate FILE...`, `tandem rules push FILE...` and `tandem rules export DIR`: IVR
 documents without a deploy.
 
-Works on all the documents (rules, content, calendar, escalation); the `kind` inside each file says
-which. Validation is the Lambda's own parser, so a file that validates here is one the function
-serves. `export` writes what the store serves now, one `<document>.json` each, in the form `push`
-takes back unchanged (the same canonical text, so the same hash).
+Works on all the documents (rules, content, calendar, escalation, experiment); the `kind` inside
+each file says which. No command here writes the experiment's stop (`<path>/experiment-stop`): only
+the guard does, so pushing an experiment again never restarts one it stopped. Validation is the
+Lambda's own parser, so a file that validates here is one the function serves. `export` writes
+what the store serves now, one `<document>.json` each, in the form `push` takes back unchanged
+(the same canonical text, so the same hash).
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lambdas.documents.registry import Parsed, parse_file
+from lambdas.documents.registry import Document, Parsed, parse_file
 from lambdas.documents.storage_format import DOCUMENT_NAMES, StorageFormatError, split_parts
-from lambdas.policy.calendar import Calendar
 from lambdas.policy.content import Content
 from lambdas.policy.escalation import EscalationPolicy
+from lambdas.policy.experiment import ExperimentDocument
 from lambdas.policy.rules import RuleSet
 from lambdas.policy.validation import DocumentError
 from tandem.output import capped, emit_json, table
@@ -34,7 +36,9 @@ PATH_USAGE = f"--target aws needs --path like /tandem/Tandem/ivr (or {PATH_VAR})
 
 
 def register(subcommands: Any) -> None:
-    parser = subcommands.add_parser("rules", help="validate or push IVR rules, content and calendar")
+    parser = subcommands.add_parser(
+        "rules", help="validate or push the IVR documents (rules, content, calendar, escalation, experiment)"
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     validate = actions.add_parser("validate", help="check documents against the schema; nothing is written")
@@ -215,7 +219,16 @@ def _summary(file: Path, parsed: Parsed) -> dict[str, Any]:
     }
 
 
-def _contents(value: RuleSet | Content | Calendar | EscalationPolicy) -> str:
+def _contents(value: Document) -> str:
+    if isinstance(value, ExperimentDocument):
+        experiment = value.experiment
+        if experiment is None:
+            return "no experiment"
+        return (
+            f"experiment {experiment.id}: {experiment.share:.0%} of {experiment.unit}s to "
+            f"{len(experiment.challenger.rules)} challenger rules, {experiment.start.date()} to "
+            f"{experiment.end.date()}, {len(experiment.guardrails)} guardrails"
+        )
     if isinstance(value, RuleSet):
         return f"{len(value.rules)} rules, {len(value.intents)} intents, {len(value.menu)} menu keys"
     if isinstance(value, Content):

@@ -47,6 +47,7 @@ class StoredDecision:
     queue: str
     rules_revision: str
     context: DecisionContext
+    variant: str = "champion"  # "challenger": an experiment's challenger rules decided it
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ def stored_decision(raw: Mapping[str, Any]) -> StoredDecision:
         queue=_text(item.get("queue")),
         rules_revision=_text(revisions.get("rules")) if isinstance(revisions, dict) else "",
         context=rebuild_context(context),
+        variant=_text(item.get("variant")) or "champion",
     )
 
 

@@ -110,17 +110,33 @@ def replay_document(
 
 
 def _self_check(result: Replay) -> dict[str, Any]:
-    changed_revisions = Counter(c.stored.rules_revision for c in result.sample if c.stored.rules_revision)
-    passed = not result.changed and not result.reasons_changed
+    """Decisions the champion made must replay unchanged; an experiment's challenger decisions are
+    left out (its rules are not the store's), and counted."""
+    changed_revisions = Counter(
+        c.stored.rules_revision
+        for c in result.sample
+        if c.stored.rules_revision and c.stored.variant != "challenger"
+    )
+    changed = result.changed - result.challenger_changed
+    reasons_changed = result.reasons_changed - result.challenger_reasons_changed
+    passed = not changed and not reasons_changed
     if passed:
         message = "replayed with the current documents, nothing changed: the stored contexts are complete"
     else:
         message = (
-            f"replayed with the current documents, {result.changed:,} decisions changed and "
-            f"{result.reasons_changed:,} changed only their reasons: either the documents changed since "
+            f"replayed with the current documents, {changed:,} decisions changed and "
+            f"{reasons_changed:,} changed only their reasons: either the documents changed since "
             "(see each sample's rulesRevision) or the stored contexts are incomplete"
         )
-    return {"passed": passed, "message": message, "sampleRevisions": dict(changed_revisions)}
+    challenger = result.challenger_changed + result.challenger_reasons_changed
+    if challenger:
+        message += f" ({challenger:,} decisions by an experiment's challenger left out)"
+    return {
+        "passed": passed,
+        "message": message,
+        "sampleRevisions": dict(changed_revisions),
+        "challengerLeftOut": challenger,
+    }
 
 
 def replay_text(document: dict[str, Any]) -> str:

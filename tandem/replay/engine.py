@@ -84,6 +84,10 @@ class Replay:
     decisions: int = 0
     changed: int = 0
     reasons_changed: int = 0  # same route, rule and queue, different reasons
+    # Of those, decided by an experiment's challenger: the champion's rules replay them differently
+    # by design, so the self-check leaves them out.
+    challenger_changed: int = 0
+    challenger_reasons_changed: int = 0
     route_changes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (from, to) → decisions
     rules: dict[str, RuleShift] = field(default_factory=dict)
     sample: list[ChangedDecision] = field(default_factory=list)
@@ -113,8 +117,10 @@ def replay(
         result.route_changes[(stored.route, route)] += 1
         _shift(rules, observed_rule).observed += 1
         _shift(rules, replayed_rule).replayed += 1
+        challenger = stored.variant == "challenger"
         if (route, replayed_rule, decided.queue) != (stored.route, observed_rule, stored.queue):
             result.changed += 1
+            result.challenger_changed += challenger
             if observed_rule != replayed_rule:
                 rules[observed_rule].lost += 1
                 rules[replayed_rule].gained += 1
@@ -122,6 +128,7 @@ def replay(
                 result.sample.append(ChangedDecision(stored, decided))
         elif decided.reasons != stored.reasons:
             result.reasons_changed += 1
+            result.challenger_reasons_changed += challenger
         previous = last.get(stored.initial_contact_id)
         if previous is None or (previous[0].decided_at, previous[0].sort_key) <= (
             stored.decided_at,

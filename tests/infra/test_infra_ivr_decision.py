@@ -124,6 +124,7 @@ def test_ivr_decision_environment_names_the_path_the_table_and_the_zone(each_mod
         "IVR_CONFIG_PATH": PATH,
         "INTERACTIONS_TABLE": {"Ref": table_id(each_mode, "Interactions")},
         "TIME_ZONE": "America/New_York",
+        "KEYED_HASH_SECRET_ARN": {"Ref": each_mode.only("AWS::SecretsManager::Secret")[0]},
         "POWERTOOLS_SERVICE_NAME": "tandem-ivr-decision",
         "POWERTOOLS_METRICS_NAMESPACE": "Tandem",
         "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -133,28 +134,37 @@ def test_ivr_decision_environment_names_the_path_the_table_and_the_zone(each_mod
     assert each_mode.template["Outputs"]["IvrConfigPath"]["Value"] == PATH
 
 
-def test_ivr_decision_may_put_interactions_and_read_its_path_and_nothing_else(each_mode: Synthesized) -> None:
+def test_ivr_decision_may_put_interactions_read_its_path_and_the_secret_and_nothing_else(
+    each_mode: Synthesized,
+) -> None:
     # Given ivr_decision's role / When the statements beyond logs and X-Ray are read
     granted = [
         s
         for s in role_statements(each_mode, "ivr_decision")
         if not all(a.startswith("logs:") or a in XRAY for a in as_list(s["Action"]))
     ]
-    # Then it is GetParametersByPath on the path (which covers the levels below) and PutItem on Interactions
+    # Then it is GetParametersByPath on the path (which covers the levels below, the experiment's
+    # stop included), PutItem on Interactions and GetSecretValue on the keyed-hash secret
+    secret = {"Ref": each_mode.only("AWS::SecretsManager::Secret")[0]}
     assert sorted(granted, key=lambda s: str(s["Action"])) == [
         {
             "Action": "dynamodb:PutItem",
             "Effect": "Allow",
             "Resource": {"Fn::GetAtt": [table_id(each_mode, "Interactions"), "Arn"]},
         },
+        {"Action": "secretsmanager:GetSecretValue", "Effect": "Allow", "Resource": secret},
         {"Action": "ssm:GetParametersByPath", "Effect": "Allow", "Resource": path_arn()},
     ]
     # And no other DynamoDB, SSM or KMS action, and Resource * only for X-Ray
     for statement in role_statements(each_mode, "ivr_decision"):
         actions = as_list(statement["Action"])
         for action in actions:
-            if action.startswith(("dynamodb:", "ssm:", "kms:")):
-                assert action in {"dynamodb:PutItem", "ssm:GetParametersByPath"}, statement
+            if action.startswith(("dynamodb:", "ssm:", "kms:", "secretsmanager:")):
+                assert action in {
+                    "dynamodb:PutItem",
+                    "ssm:GetParametersByPath",
+                    "secretsmanager:GetSecretValue",
+                }, statement
         if "*" in as_list(statement["Resource"]):
             assert set(actions) == XRAY, statement
 

@@ -94,7 +94,9 @@ def access(synth: Synthesized) -> dict[str, set[Grant]]:
     return {
         "crm_lookup": crm,
         "ivr_decision": grants(["dynamodb:PutItem"], "DataInteractions.Arn")
-        | grants(["ssm:GetParametersByPath"], ivr_path),
+        | grants(["ssm:GetParametersByPath"], ivr_path)
+        # The keyed-hash secret an experiment's caller unit key derives from: read it, nothing more.
+        | grants(["secretsmanager:GetSecretValue"], "KeyedHashSecret"),
         # Its handoff transaction is a Put and a ConditionCheck, each authorised as its own action.
         "escalation": grants(["dynamodb:PutItem", "dynamodb:ConditionCheckItem"], "DataInteractions.Arn")
         | grants(["ssm:GetParametersByPath"], ivr_path)
@@ -126,9 +128,10 @@ OWNERS = {
     "ConnectQueue": {"escalation"},
     "arn:aws:secretsmanager:": {"crm_lookup"},
     "KeyedHashSecret": {
+        "ivr_decision",
         "escalation",
         "ctr_ingest",
-    },  # the hashes of caller data (callback claims, caller keys)
+    },  # the hashes of caller data (experiment units, callback claims, caller keys)
     "arn:${AWS::Partition}:ssm:": {"ivr_decision", "escalation"},
 }
 INTERACTIONS_WRITES = {"dynamodb:PutItem", "dynamodb:ConditionCheckItem"}  # nobody reads the records

@@ -244,7 +244,13 @@ def test_export_writes_what_push_takes_back_unchanged(
         assert main(["rules", "export", str(tmp_path / "out"), "--format", "json"]) == 0
         exported = json.loads(capsys.readouterr().out)
         files = sorted((tmp_path / "out").glob("*.json"))
-        assert [f.name for f in files] == ["calendar.json", "content.json", "escalation.json", "rules.json"]
+        assert [f.name for f in files] == [
+            "calendar.json",
+            "content.json",
+            "escalation.json",
+            "experiment.json",
+            "rules.json",
+        ]
         assert main(["rules", "push", *map(str, files), "--format", "json"]) == 0
         pushed = json.loads(capsys.readouterr().out)["pushed"]
         after = read_documents(box.client("ssm"), SANDBOX_CONFIG_PATH).documents

@@ -93,3 +93,53 @@ def context_for(
 ) -> DecisionContext:
     docs = documents or defaults()
     return build_context(event, docs.rules, calendar or docs.calendar, at, ZONE)
+
+
+CHALLENGER_REVISION = "2026-12-04.challenger"
+EXPERIMENT_START = "2026-11-23T00:00:00-05:00"
+EXPERIMENT_END = "2026-12-21T00:00:00-05:00"
+
+
+def challenger_rules() -> dict[str, Any]:
+    """The shipped rules with one rule first: opening-hours questions go to a person."""
+    rules = shipped_json("rules")
+    rules["revision"] = CHALLENGER_REVISION
+    rules["rules"].insert(
+        0,
+        {
+            "id": "hours-by-people",
+            "when": {"fact": "intent", "eq": "OPENING_HOURS"},
+            "action": {"route": "AGENT", "queue": "general"},
+            "reason": "HOURS_BY_PEOPLE",
+        },
+    )
+    return rules
+
+
+def experiment_json(**changes: Any) -> dict[str, Any]:
+    """A valid experiment document (the shape of docs and README); `changes` replace experiment fields."""
+    experiment = {
+        "id": "deflect-2026-12",
+        "challenger": challenger_rules(),
+        "share": 0.5,
+        "start": EXPERIMENT_START,
+        "end": EXPERIMENT_END,
+        "unit": "caller",
+        "primaryMetric": {"metric": "resolutionRate", "better": "higher"},
+        "alpha": 0.05,
+        "power": 0.8,
+        "minimumDetectableEffect": 0.03,
+        "guardrails": [
+            {"metric": "abandonRate", "better": "lower", "maxWorsening": 0.02},
+            {"metric": "recontactRate", "better": "lower", "maxWorsening": 0.03},
+            {"metric": "lowCsatShare", "better": "lower", "maxWorsening": 0.05},
+        ],
+    }
+    experiment.update(changes)
+    return {
+        "kind": "tandem/ivr-experiment",
+        "schemaVersion": 1,
+        "revision": "2026-12-04.1",
+        "description": "Opening hours by people, for half the callers",
+        "experiment": experiment,
+    }

@@ -199,9 +199,9 @@ def test_minutes_until_close_follows_the_calendar_in_the_instance_time_zone() ->
 
 def test_the_parser_registry_names_each_modules_own_kind_and_parses_its_default() -> None:
     from lambdas.documents.registry import PARSERS
-    from lambdas.policy import calendar, content, escalation, rules
+    from lambdas.policy import calendar, content, escalation, experiment, rules
 
-    assert set(PARSERS) == {rules.KIND, content.KIND, calendar.KIND, escalation.KIND}
+    assert set(PARSERS) == {rules.KIND, content.KIND, calendar.KIND, escalation.KIND, experiment.KIND}
     for kind, (name, parse) in PARSERS.items():
         document = json.loads((DEFAULTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
         assert document["kind"] == kind

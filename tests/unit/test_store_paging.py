@@ -15,12 +15,13 @@ from hypothesis import strategies as st
 from lambdas.documents.registry import bundled_defaults
 from lambdas.documents.storage_format import (
     DOCUMENT_NAMES,
-    READ_PAGE_SIZE,
+    EXPERIMENT_STOP,
     StoredDocument,
     decode_documents,
     encode_document,
     head_name,
     part_name,
+    stop_parameter_name,
 )
 from lambdas.documents.store import _StartedRead, fetch_parameters
 
@@ -52,15 +53,33 @@ def _shipped() -> dict[str, str]:
     return parameters
 
 
-def test_the_shipped_documents_take_one_page_not_two() -> None:
+def test_the_shipped_documents_take_two_pages_and_a_reader_of_fewer_may_stop_at_one() -> None:
+    # Five documents: 12 parameters, two pages of 10 (the second without a token)
     parameters = sorted(_shipped().items())
-    assert len(parameters) == READ_PAGE_SIZE  # a full page: it comes with a token to an empty one
+    assert len(parameters) == 12
     everything = PagingSsm(parameters)
     assert fetch_parameters(everything, PATH) == dict(parameters)
     assert everything.pages == 2
+    # escalation's documents are whole after the first page (in this order): it stops there
     served = PagingSsm(parameters)
-    assert fetch_parameters(served, PATH, ("rules", "content", "calendar")) == dict(parameters)
+    assert set(fetch_parameters(served, PATH, ("calendar", "escalation"))) == {n for n, _ in parameters[:10]}
     assert served.pages == 1
+    # ivr_decision's four and the experiment's stop: the stop is absent, known only at the last page
+    decision = PagingSsm(parameters)
+    read = fetch_parameters(
+        decision, PATH, ("rules", "content", "calendar", "experiment"), (EXPERIMENT_STOP,)
+    )
+    assert (read, decision.pages) == (dict(parameters), 2)
+
+
+def test_a_stop_on_the_first_page_ends_the_read_when_the_documents_are_whole() -> None:
+    # Given the stop parameter first, and calendar and escalation whole on the first page
+    stop = (stop_parameter_name(PATH), '{"experimentId":"x"}')
+    ordered = [stop, *sorted(_shipped().items())]
+    ssm = PagingSsm(ordered)
+    # When a reader of the two reads with the stop as an extra / Then one page holds everything it needs
+    read = fetch_parameters(ssm, PATH, ("calendar", "escalation"), (EXPERIMENT_STOP,))
+    assert ssm.pages == 1 and read[stop[0]] == stop[1]
 
 
 damage = st.sampled_from(["none", "drop_head", "drop_part", "bad_head", "count_out_of_range", "wrong_text"])
@@ -71,21 +90,28 @@ damage = st.sampled_from(["none", "drop_head", "drop_part", "bad_head", "count_o
     damages=st.fixed_dictionaries(dict.fromkeys(DOCUMENT_NAMES, damage)),
     served=st.sets(st.sampled_from(DOCUMENT_NAMES), min_size=1).map(lambda s: tuple(sorted(s))),
     extra=st.integers(min_value=0, max_value=25),
+    stopped=st.booleans(),
     seed=st.integers(min_value=0, max_value=2**32 - 1),
 )
 def test_stopping_early_decodes_what_reading_every_page_decodes(
-    damages: dict[str, str], served: tuple[str, ...], extra: int, seed: int
+    damages: dict[str, str], served: tuple[str, ...], extra: int, stopped: bool, seed: int
 ) -> None:
     parameters = _shipped()
     for name, how in damages.items():
         _damage(parameters, name, how)
     parameters |= {f"{PATH}/other/{n:02d}": "x" for n in range(extra)}  # parameters of no document
+    stop = stop_parameter_name(PATH)
+    if stopped:
+        parameters[stop] = '{"experimentId":"x"}'
     ordered = list(parameters.items())
     random.Random(seed).shuffle(ordered)  # SSM promises no order
 
     everything, early = PagingSsm(ordered), PagingSsm(ordered)
-    expected = _comparable(decode_documents(PATH, fetch_parameters(everything, PATH), served))
-    assert _comparable(decode_documents(PATH, fetch_parameters(early, PATH, served), served)) == expected
+    every_page = fetch_parameters(everything, PATH)
+    expected = _comparable(decode_documents(PATH, every_page, served))
+    early_read = fetch_parameters(early, PATH, served, (EXPERIMENT_STOP,))
+    assert _comparable(decode_documents(PATH, early_read, served)) == expected
+    assert early_read.get(stop) == every_page.get(stop)  # the stop is never missed
     assert early.pages <= everything.pages
 
 
