@@ -10,13 +10,13 @@ Every figure comes from lambdas/shared/experiment_stats.py, the module the guard
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from lambdas.ctr_ingest.aggregates import SK, split_counter_sk
+from lambdas.policy.experiment import STOP_FIELDS, Stop
 from lambdas.shared import experiment_stats as es
 from tandem.experiment_settings import ExperimentSettings
 from tandem.kpi import Totals
@@ -26,40 +26,6 @@ CHAMPION, CHALLENGER = "champion", "challenger"
 ARMS = (CHAMPION, CHALLENGER)
 VARIANT = "variant"
 BETTER, WORSE, INCONCLUSIVE, RUNNING, STOPPED = "BETTER", "WORSE", "INCONCLUSIVE", "RUNNING", "STOPPED"
-
-
-@dataclass(frozen=True)
-class Stop:
-    """The stop parameter's content (written only by the guard)."""
-
-    experiment_id: str
-    stopped_at: str
-    guardrail: str
-    reason: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {
-            "experimentId": self.experiment_id,
-            "stoppedAt": self.stopped_at,
-            "guardrail": self.guardrail,
-            "reason": self.reason,
-        }
-
-
-def parse_stop(text: str) -> Stop:
-    """The stop parameter's JSON value; ValueError (one line) when it is not one."""
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"the stop parameter is not JSON ({error.msg})") from None
-    if not isinstance(value, dict) or not isinstance(value.get("experimentId"), str):
-        raise ValueError("the stop parameter has no experimentId")
-    return Stop(
-        value["experimentId"],
-        str(value.get("stoppedAt", "")),
-        str(value.get("guardrail", "")),
-        str(value.get("reason", "")),
-    )
 
 
 @dataclass(frozen=True)
@@ -181,7 +147,7 @@ class Status:
             "confidence": es.CONFIDENCE,
             "verdict": self.verdict,
             "reason": self.reason,
-            "stop": None if self.stop is None else self.stop.to_dict(),
+            "stop": None if self.stop is None else dict(zip(STOP_FIELDS, self.stop, strict=True)),
             "ended": self.ended,
             "provisionalDays": [d.isoformat() for d in self.provisional_days],
             "variants": {arm.name: arm.to_dict() for arm in self.arms},
@@ -270,7 +236,7 @@ def verdict(
     """(verdict, why): STOPPED by the guard; BETTER or WORSE once the planned sample is reached on
     final days (the z test) or early by the sequential test; INCONCLUSIVE when the plan is reached
     (or the experiment ended) without either; else RUNNING."""
-    if stop is not None and stop.experiment_id == settings.id:
+    if stop is not None and stop.halts(settings.id):
         return STOPPED, f"stopped by the guard at {stop.stopped_at} on {stop.guardrail}: {stop.reason}"
     tripped = [c.guardrail.metric for c in guardrails if c.tripped]
     note = f"; guardrail {', '.join(tripped)} shows harm (the guard stops it)" if tripped else ""
@@ -325,7 +291,7 @@ def experiment_status(
         guardrails=checks,
         provisional_days=tuple(provisional.days(start, end)),
         ended=ended,
-        stop=stop if stop is not None and stop.experiment_id == settings.id else None,
+        stop=stop if stop is not None and stop.halts(settings.id) else None,
         verdict=word,
         reason=why,
         reads=reads,

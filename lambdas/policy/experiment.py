@@ -26,6 +26,7 @@ from lambdas.policy.validation import (
     join,
     type_name,
 )
+from lambdas.shared import kpi
 
 KIND = "tandem/ivr-experiment"
 # Counted as `<experiment id>:<variant>` and stored with every decision: a lowercase label that
@@ -33,20 +34,7 @@ KIND = "tandem/ivr-experiment"
 EXPERIMENT_ID = re.compile(r"^[a-z][a-z0-9-]{0,47}$")
 UNITS = ("caller", "contact")
 DIRECTIONS = ("higher", "lower")
-# The proportions of lambdas/shared/kpi.py's RATES (a difference of two rates is what the primary
-# metric's interval and the guardrails' sequential test judge), plus the share of rated calls rated
-# 1 or 2. The means (handle time, queue wait, CSAT average) are reported, not judged.
-METRICS = (
-    "containmentRate",
-    "transferRate",
-    "abandonRate",
-    "callbackRate",
-    "errorRate",
-    "serviceLevel",
-    "recontactRate",
-    "resolutionRate",
-    "lowCsatShare",
-)
+METRICS = tuple(rate.key for rate in kpi.JUDGED_RATES)  # what a primary metric or guardrail may be
 FIELDS = (
     "id",
     "challenger",

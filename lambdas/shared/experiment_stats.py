@@ -277,20 +277,7 @@ def mixture_likelihood_ratio(
 
 # Which KPI is which kind of figure. Every rate of `kpi.RATES` whose numerator counts calls among
 # its denominator's calls is a proportion; the three averages carry their spread in the counters.
-PROPORTIONS = {
-    rate.key: rate
-    for rate in (
-        kpi.CONTAINMENT_RATE,
-        kpi.TRANSFER_RATE,
-        kpi.ABANDON_RATE,
-        kpi.CALLBACK_RATE,
-        kpi.ERROR_RATE,
-        kpi.SERVICE_LEVEL,
-        kpi.RECONTACT_RATE,
-        kpi.RESOLUTION_RATE,
-        kpi.LOW_CSAT_SHARE,
-    )
-}
+PROPORTIONS = {rate.key: rate for rate in kpi.JUDGED_RATES}
 SUMS_OF_SQUARES = {
     kpi.AVERAGE_HANDLE_SECONDS.key: (kpi.AVERAGE_HANDLE_SECONDS, "handleSecondsSquared"),
     kpi.AVERAGE_QUEUE_WAIT_SECONDS.key: (kpi.AVERAGE_QUEUE_WAIT_SECONDS, "queueWaitSecondsSquared"),

@@ -218,6 +218,19 @@ RATES = (
     RESOLUTION_RATE,
 )
 KPI_NAMES = ("contacts", *(rate.key for rate in RATES), "csatResponses")
+# The proportions an experiment judges (a primary metric or a guardrail: a difference of two rates);
+# the means (handle time, queue wait, CSAT average) are reported, not judged.
+JUDGED_RATES = (
+    CONTAINMENT_RATE,
+    TRANSFER_RATE,
+    ABANDON_RATE,
+    CALLBACK_RATE,
+    ERROR_RATE,
+    SERVICE_LEVEL,
+    RECONTACT_RATE,
+    RESOLUTION_RATE,
+    LOW_CSAT_SHARE,
+)
 
 KpiValue = int | float | None
 

@@ -14,20 +14,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lambdas.documents.storage_format import StoredDocument, decode_documents, head_name
+from lambdas.documents.storage_format import StoredDocument, decode_documents, head_name, stop_parameter_name
+from lambdas.policy.experiment import Stop, read_stop
 from lambdas.shared.clock import utc_now
 from lambdas.shared.json_text import JsonInputError, loads, read_json
 from lambdas.shared.tables import METRICS
 from tandem.commands.metrics_range import add_range_options, optional_range, run_on_target
 from tandem.commands.report import add_window_options, provisional_as_of
 from tandem.experiment_settings import ExperimentError, ExperimentSettings, experiment_settings
-from tandem.experiment_status import Status, Stop, experiment_status, parse_stop, read_arms
+from tandem.experiment_status import Status, experiment_status, read_arms
 from tandem.kpi_report import CounterError, RangeError, check_range
 from tandem.output import add_page_output, emit_json, write_page
 
 COMMAND = "tandem experiment status"
 DOCUMENT = "experiment"
-STOP_PARAMETER = "experiment-stop"  # under the documents' path; written only by the guard
 MAX_DOCUMENT_BYTES = 1 << 20
 PATH_VAR = "TANDEM_IVR_CONFIG_PATH"
 
@@ -155,14 +155,10 @@ def _stored_document(parameters: dict[str, str], path: str) -> Any:
 
 
 def _stop(parameters: dict[str, str], path: str) -> Stop | None:
-    name = head_name(path, STOP_PARAMETER)
-    text = parameters.get(name)
+    text = parameters.get(stop_parameter_name(path))
     if text is None:
         return None
-    try:
-        return parse_stop(text)
-    except ValueError as error:
-        raise ValueError(f"{name}: {error}") from None
+    return read_stop(text)  # an unreadable stop halts every experiment, as ivr_decision reads it
 
 
 def _emit(status: Status, source: str, args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ from tandem.local import Sandbox
 from tandem.rules_store import SANDBOX_CONFIG_PATH
 from tests.html_support import figures, parse
 from tests.integration.test_ingest import lines
+from tests.unit.ivr_support import challenger_rules
 from tests.unit.test_ctr_classify import ctr
 from tests.unit.test_experiment_stats import _newcombe_from_scipy, _power
 
@@ -38,7 +39,7 @@ DOCUMENT = {
     "description": "Order-status calls to self-service",
     "experiment": {
         "id": EXPERIMENT,
-        "challenger": {"kind": "tandem/ivr-rules"},
+        "challenger": challenger_rules(),
         "share": 0.5,
         "start": "2026-11-23T00:00:00-05:00",
         "end": "2026-12-21T00:00:00-05:00",
@@ -295,12 +296,12 @@ def test_table_and_html(
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"share": 1.5}, "experiment.share: 1.5 is not between 0.0 and 1.0"),
+        ({"share": 1.5}, "experiment.share: must be above 0 and below 1, got 1.5"),
         (
             {"primaryMetric": {"metric": "happiness", "better": "higher"}},
-            "experiment.primaryMetric.metric: 'happiness'",
+            "experiment.primaryMetric.metric: must be one of containmentRate,",
         ),
-        ({"start": "2026-11-23"}, "experiment.start: '2026-11-23' has no UTC offset"),
+        ({"start": "2026-11-23"}, "experiment.start: needs its UTC offset"),
     ],
 )
 def test_a_bad_document_is_one_line(
@@ -317,6 +318,8 @@ def test_a_bad_document_is_one_line(
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
 
 
-def test_no_stored_document_says_so(ingested: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_shipped_document_without_an_experiment_says_so(
+    ingested: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["experiment", "status"]) == 1
-    assert "no experiment document at /tandem/sandbox/ivr/experiment" in capsys.readouterr().err
+    assert 'the experiment document holds no experiment ("experiment": null)' in capsys.readouterr().err
