@@ -13,6 +13,14 @@ same attribute. Its attribute names and short strings are interned on the way in
 values, one copy each), so a long sandbox day's tables hold far fewer strings. Later writes to
 `item.attrs` (updates) still go through moto's own check.
 
+moto also keeps every model object it ever builds (`BaseModel.__new__` appends it to the class's
+`instances_tracked`, for its `/moto-api/data.json` dashboard), so every item an update, an
+overwrite or a transaction's rollback copy replaced stays in memory for the process's life (a
+1,000-call demo day left 5,800 dead items beside 4,900 live ones: ctr_ingest's counters and call
+states are rewritten batch after batch). `install()` builds items without that list (`item_new`):
+an item lives as long as a table or a request holds it. The sandbox never reads the dashboard;
+there it lists no DynamoDB items.
+
 Installed with the other sandbox patches by `tandem.local.moto_patches.install()`; moto 5.2.5
 only. Proven equal to moto's constructor by tests/unit/test_moto_item_size.py; the upstream
 report is docs/upstream/moto-item-size.md.
@@ -28,6 +36,8 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.utilities import bytesize
 
 ORIGINAL = Item.__init__
+# moto's BaseModel.__new__, which Item inherits; `install()` gives Item its own.
+ORIGINAL_NEW = Item.__new__
 # moto's own limit in LimitedSizeDict.__setitem__ (DynamoDB's 400 KB, as moto measured it).
 ITEM_SIZE_LIMIT = 405000
 SHARED_STRING_MAX = 64  # longer strings are rarely repeated
@@ -53,6 +63,11 @@ def item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, at
         dict.__setitem__(self.attrs, key, converted)
 
 
+def item_new(cls: type[Item], *args: Any, **kwargs: Any) -> Item:
+    """A new item, not added to moto's list of every model object ever built."""
+    return object.__new__(cls)
+
+
 def _shared_strings(value: Any) -> Any:
     """`value` with its map keys and short strings interned: equal, and one copy per distinct string.
 
@@ -70,7 +85,10 @@ def _shared_strings(value: Any) -> Any:
 
 def install() -> None:
     Item.__init__ = item_init  # type: ignore[method-assign]
+    Item.__new__ = staticmethod(item_new)  # type: ignore[method-assign,assignment]
 
 
 def uninstall() -> None:
     Item.__init__ = ORIGINAL  # type: ignore[method-assign]
+    if "__new__" in vars(Item):  # back to the inherited BaseModel.__new__
+        del Item.__new__

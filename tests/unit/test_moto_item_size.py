@@ -73,3 +73,35 @@ def test_the_sandbox_installs_the_item_patch() -> None:
         assert Item.__init__ is moto_item_size.item_init
     moto_patches.uninstall()
     assert Item.__init__ is moto_item_size.ORIGINAL
+
+
+def test_a_replaced_item_is_freed() -> None:
+    """moto keeps every model object it builds (its dashboard's list); with the patch, an item an
+    overwrite or an update replaced is garbage once nothing holds it, and the live one is read back."""
+    import gc
+    import weakref
+
+    from moto.core.model_instances import model_data
+    from moto.dynamodb.models import dynamodb_backends
+
+    from lambdas.shared.tables import METRICS
+    from tandem.local import sandbox
+
+    with sandbox(seed=False, attach=False) as box:
+        table = box.table_names[METRICS.env_var]
+        dynamodb = box.client("dynamodb")
+        key = {"pk": {"S": "k"}, "sk": {"S": "s"}}
+        dynamodb.put_item(TableName=table, Item={**key, "n": {"N": "1"}})
+        backend = next(b for acct in dynamodb_backends.values() for b in acct.values() if table in b.tables)
+        first = weakref.ref(backend.get_table(table).get_item(DynamoType(key["pk"]), DynamoType(key["sk"])))
+        dynamodb.put_item(TableName=table, Item={**key, "n": {"N": "2"}})
+        dynamodb.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="ADD n :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+        gc.collect()
+        assert first() is None
+        assert dynamodb.get_item(TableName=table, Key=key)["Item"]["n"] == {"N": "3"}
+        assert not model_data["dynamodb"]["Item"].instances_tracked  # type: ignore[attr-defined]
