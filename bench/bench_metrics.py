@@ -14,7 +14,7 @@ import json
 import random
 import statistics
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bench.common import heading, verdict
@@ -34,9 +34,12 @@ RULES = ("routine-self-service", "vip-customer", "repeat-caller", "explicit-agen
 
 def record(n: int, rng: random.Random) -> dict[str, Any]:
     """A plausible CTR: a third self-served, the rest queued (most answered), one segment each,
-    spread over eight hours (so the interval dimension has many half-hours), one experiment running;
+    a thousand a day over eight hours in stream order, one experiment running;
     about one caller in ten rang before (a few dozen numbers), the others are new."""
-    start = f"2026-11-23T{14 + n % 8:02d}:{n % 60:02d}:00Z"
+    # In stream order: the n-th record of the day starts about 29 s after the one before (a thousand
+    # calls over eight hours), so a batch of 100 spans about 48 minutes, as the live stream delivers.
+    moment = datetime(2026, 11, 23 + n // 1000 % 5, 14, tzinfo=UTC) + timedelta(seconds=n % 1000 * 29)
+    start = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     queued = n % 3 != 0
     answered = queued and n % 7 != 0
     return {
