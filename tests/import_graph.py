@@ -92,6 +92,17 @@ def imports_of(module: str, path: Path, modules: Mapping[str, Path]) -> set[str]
     return found
 
 
+def top_level_imports(path: Path) -> set[str]:
+    """The top-level packages a module's source imports (`a` of `import a.b` and `from a.b import c`)."""
+    imported = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    return imported
+
+
 def import_graph(root: Path = REPO, packages: Iterable[str] = PACKAGES) -> Graph:
     modules = find_modules(root, packages)
     return {name: imports_of(name, path, modules) for name, path in modules.items()}

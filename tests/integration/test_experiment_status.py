@@ -26,34 +26,19 @@ from tandem.local import Sandbox
 from tandem.rules_store import SANDBOX_CONFIG_PATH
 from tests.html_support import figures, parse
 from tests.integration.test_ingest import lines
-from tests.unit.ivr_support import challenger_rules
+from tests.unit.ivr_support import experiment_json
 from tests.unit.test_ctr_classify import ctr
 from tests.unit.test_experiment_stats import _newcombe_from_scipy, _power
 
 EXPERIMENT = "deflect-2026-12"
 NOW = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)  # noon in New York
-DOCUMENT = {
-    "kind": "tandem/ivr-experiment",
-    "schemaVersion": 1,
-    "revision": "2026-12-04.1",
-    "description": "Order-status calls to self-service",
-    "experiment": {
-        "id": EXPERIMENT,
-        "challenger": challenger_rules(),
-        "share": 0.5,
-        "start": "2026-11-23T00:00:00-05:00",
-        "end": "2026-12-21T00:00:00-05:00",
-        "unit": "caller",
-        "primaryMetric": {"metric": "resolutionRate", "better": "higher"},
-        "alpha": 0.05,
-        "power": 0.8,
-        "minimumDetectableEffect": 0.03,
-        "guardrails": [
-            {"metric": "abandonRate", "better": "lower", "maxWorsening": 0.02},
-            {"metric": "recontactRate", "better": "lower", "maxWorsening": 0.03},
-        ],
-    },
-}
+DOCUMENT = experiment_json(
+    id=EXPERIMENT,
+    guardrails=[
+        {"metric": "abandonRate", "better": "lower", "maxWorsening": 0.02},
+        {"metric": "recontactRate", "better": "lower", "maxWorsening": 0.03},
+    ],
+) | {"description": "Order-status calls to self-service"}
 SELF_SERVED = {"tandemOutcome": "SELF_SERVED", "route": "SELF_SERVICE", "intent": "ORDER_STATUS"}
 QUEUED = {"tandemOutcome": "QUEUED", "route": "AGENT", "intent": "ORDER_STATUS"}
 

@@ -7,7 +7,6 @@ quantile, numerical integration), plus a published worked example for Newcombe.
 
 from __future__ import annotations
 
-import ast
 import math
 import sys
 from pathlib import Path
@@ -18,18 +17,14 @@ from scipy import integrate, stats
 
 from lambdas.shared import experiment_stats as es
 from lambdas.shared import kpi
+from tests.import_graph import top_level_imports
 
 MODULE = Path(es.__file__)
 
 
 def test_the_module_is_standard_library_only() -> None:
     # The guard Lambda imports it: no scipy, no numpy in a Lambda asset
-    imported = set()
-    for node in ast.walk(ast.parse(MODULE.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            imported |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module.split(".")[0])
+    imported = top_level_imports(MODULE)
     assert imported <= set(sys.stdlib_module_names) | {"__future__", "lambdas"}, imported
 
 

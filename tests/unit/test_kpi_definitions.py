@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from lambdas.shared import kpi
+from tests.import_graph import top_level_imports
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE = REPO / "lambdas" / "shared" / "kpi.py"
@@ -106,12 +107,7 @@ def test_the_check_leaves_other_arithmetic_alone() -> None:
 
 def test_the_module_is_standard_library_only() -> None:
     # The ctr_ingest asset imports it: no third-party package, nothing from tandem/ or infra/
-    imported = set()
-    for node in ast.walk(ast.parse(MODULE.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            imported |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module.split(".")[0])
+    imported = top_level_imports(MODULE)
     assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
 
 
