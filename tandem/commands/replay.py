@@ -112,8 +112,12 @@ def _candidates(files: list[Path]) -> dict[str, Parsed] | int:
         return 1
     for file, document in parsed:
         if document.name not in IVR_DOCUMENTS:
+            hint = (
+                " (to replay a challenger, give its rules as a file)" if document.name == "experiment" else ""
+            )
             return _usage(
-                f"{file}: a {document.name} document does not decide routes; give {', '.join(IVR_DOCUMENTS)}"
+                f"{file}: the {document.name} document does not decide routes; "
+                f"give {', '.join(IVR_DOCUMENTS)}{hint}"
             )
     return {document.name: document for _, document in parsed}
 

@@ -286,7 +286,16 @@ def test_export_keeps_existing_files_unless_forced(
         (["--from", "2026-11-23"], 2, "tandem replay: --from and --to go together"),
         (["--from", "2026-11-24", "--to", "2026-11-23"], 2, "tandem replay: the range starts after it ends"),
         (["--rules", "missing.json"], 2, "tandem rules: missing.json: no such file"),
-        (["--rules", str(DEFAULTS_DIR / "escalation.json")], 2, "tandem replay: "),
+        (
+            ["--rules", str(DEFAULTS_DIR / "escalation.json")],
+            2,
+            f"tandem replay: {DEFAULTS_DIR / 'escalation.json'}: the escalation document does not decide",
+        ),
+        (
+            ["--rules", str(DEFAULTS_DIR / "experiment.json")],
+            2,
+            f"tandem replay: {DEFAULTS_DIR / 'experiment.json'}: the experiment document does not decide",
+        ),
         (["--table", "t"], 2, "tandem replay: --table: only with --target aws"),
         (["--target", "aws"], 2, "tandem replay: --target aws needs --table"),
         (["--target", "aws", "--table", "t"], 2, "tandem replay: --target aws needs --path"),
