@@ -140,13 +140,18 @@ def _outcome(method: Any, backend: DynamoDBBackend, transaction: list[dict[str, 
     try:
         method(backend, copy.deepcopy(transaction))
     except Exception as error:  # the error itself is what is compared
-        return (
-            type(error).__name__,
-            str(error),
-            getattr(error, "message", None),
-            getattr(error, "description", None),
-        )
+        return error_signature(error)
     return None
+
+
+def error_signature(error: Exception) -> tuple[Any, ...]:
+    """What moto's error says: its type, text, message and wire body."""
+    return (
+        type(error).__name__,
+        str(error),
+        getattr(error, "message", None),
+        getattr(error, "description", None),
+    )
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -24,7 +24,17 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 
 from tandem.local import moto_patches, moto_update_add
-from tests.unit.test_moto_patches import PKS, RANGED, SKS, TABLE_NAMES, _backend, _state, actions, keys
+from tests.unit.test_moto_patches import (
+    PKS,
+    RANGED,
+    SKS,
+    TABLE_NAMES,
+    _backend,
+    _state,
+    actions,
+    error_signature,
+    keys,
+)
 
 # v, n, m: numbers (v seeded); s: a string; ns: a number set; pk, sk: key attributes
 NAMES = ("n", "m", "v", "s", "ns", "pk", "sk")
@@ -115,12 +125,7 @@ def _outcome(backend: DynamoDBBackend, call: tuple[str, Any]) -> Any:
             return item.to_json()
         backend.transact_write_items(copy.deepcopy(request))
     except Exception as error:  # the error itself is what is compared
-        return (
-            type(error).__name__,
-            str(error),
-            getattr(error, "message", None),
-            getattr(error, "description", None),
-        )
+        return error_signature(error)
     return None
 
 
