@@ -20,7 +20,9 @@ from flowdoc.walk import map_strings, strings
 
 # lambda, queue, flow, hours: ARNs of resources the stack creates. setting: a value from CDK
 # context (infra.constants.SETTING_NAMES), e.g. {{setting:lexBotAliasArn}}, "" when not set.
-PLACEHOLDER_TYPES = ("lambda", "queue", "flow", "hours", "setting")
+# prompt, lex: prompts and Lex V2 bot aliases a flow imported from the designer refers to
+# (`tandem flows import`); synth refuses them until the stack names such resources.
+PLACEHOLDER_TYPES = ("lambda", "queue", "flow", "hours", "setting", "prompt", "lex")
 
 _TYPE = r"[a-z]+"
 _NAME = r"[A-Za-z0-9_-]+"

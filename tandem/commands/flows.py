@@ -9,17 +9,25 @@ the first findings (`tandem.output.TEXT_LIMIT`); `--format json` carries every o
 `--strict-placeholders` (the default for files in the repo's `flows/`, which Tandem deploys)
 requires Tandem's `{{type:name}}` form: another system's placeholder is an error per value.
 Without it, such placeholders are one warning per file naming the system.
+
+`tandem flows import EXPORT... --to DIR [--map FILE]` converts flows exported from the Connect
+designer into the repo's form (`tandem.flows.importer`): literal ARNs become `{{type:name}}`
+placeholders named from the export's metadata or the map. When any value cannot be named, they are
+listed (file, location, value, why) and nothing is written: exit 1. Otherwise each flow is written
+to DIR/<name>.json as a raw document and linted as a deployed flow; lint errors exit 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from flowdoc.document import SEVERITIES, Finding, load_flow
+from flowdoc.document import SEVERITIES, Finding, FlowLoadError, LoadedFlow, load_flow
+from tandem.flows.importer import FlowImportError, ImportedFlow, import_flow, read_map
 from tandem.flows.lint import REPO, lint_flow, repo_catalog
 from tandem.output import capped, emit_json, table
 
@@ -44,6 +52,21 @@ def register(subcommands: Any) -> None:
         help="require Tandem's {{type:name}} placeholders (default: only for files in the repo's flows/)",
     )
     lint.set_defaults(run=run_lint)
+
+    imports = actions.add_parser(
+        "import", help="convert designer exports into flows with typed {{type:name}} placeholders"
+    )
+    imports.add_argument(
+        "exports", nargs="+", type=Path, metavar="EXPORT", help="exported flow files or directories"
+    )
+    imports.add_argument("--to", type=Path, required=True, metavar="DIR", help="where to write, e.g. flows/")
+    imports.add_argument(
+        "--map",
+        type=Path,
+        metavar="FILE",
+        help='JSON {"<ARN or value>": "<name>" or "<type>:<name>"} for what the export does not name',
+    )
+    imports.set_defaults(run=run_import)
 
 
 def run_lint(args: argparse.Namespace) -> int:
@@ -87,7 +110,85 @@ def run_lint(args: argparse.Namespace) -> int:
     return 1 if counts["error"] else 0
 
 
-def _flow_files(paths: list[Path]) -> list[Path] | None:
+def run_import(args: argparse.Namespace) -> int:
+    try:
+        mapped = read_map(args.map) if args.map else {}
+    except FlowImportError as error:
+        print(f"tandem flows import: {error}", file=sys.stderr)
+        return 2
+    files = _flow_files(args.exports, command="tandem flows import")
+    if files is None:
+        return 2
+    imported: list[ImportedFlow] = []
+    for file in files:
+        try:
+            imported.append(import_flow(file, mapped))
+        except FlowLoadError as error:
+            print(f"tandem flows import: {error}", file=sys.stderr)
+            return 1
+    clash = _same_output(imported)
+    if clash:
+        print(f"tandem flows import: {clash}", file=sys.stderr)
+        return 1
+    unnamed = [u for flow in imported for u in flow.unnamed]
+    if unnamed:
+        shown, more = capped(unnamed)
+        print(table(["file", "where", "value", "why"], [[u.file, u.path, u.text, u.reason] for u in shown]))
+        if more:
+            print(more)
+        noun = "value" if len(unnamed) == 1 else "values"
+        print(f"\n{len(unnamed)} {noun} could not be named; nothing written (name them with --map FILE)")
+        return 1
+    return _write_and_lint(imported, args.to)
+
+
+def _same_output(imported: list[ImportedFlow]) -> str:
+    """A message when two exports would be written to the same file, else ""."""
+    seen: dict[str, Path] = {}
+    for flow in imported:
+        first = seen.setdefault(flow.stem, flow.source)
+        if first != flow.source:
+            return f"{first} and {flow.source} would both be written as {flow.stem}.json"
+    return ""
+
+
+def _write_and_lint(imported: list[ImportedFlow], folder: Path) -> int:
+    from infra import constants
+
+    folder.mkdir(parents=True, exist_ok=True)
+    catalog = repo_catalog()
+    errors: list[Finding] = []
+    for flow in imported:
+        target = folder / f"{flow.stem}.json"
+        target.write_text(json.dumps(flow.document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        counts = ", ".join(f"{len(names)} {kind}" for kind, names in sorted(flow.values.items()))
+        print(f"{flow.source} → {target}: {counts or 'no ARNs'}")
+        deployed_as = constants.FLOW_TYPES.get(flow.stem, constants.DEFAULT_FLOW_TYPE)
+        if flow.flow_type and flow.flow_type != deployed_as:
+            print(
+                f"  note: exported as {flow.flow_type}; the stack deploys {flow.stem} as {deployed_as} "
+                f"unless infra/constants.py FLOW_TYPES says {flow.stem!r}: {flow.flow_type!r}"
+            )
+        loaded = LoadedFlow(target, flow.document)
+        errors += [f for f in lint_flow(loaded, catalog, strict_placeholders=True) if f.severity == "error"]
+    if errors:
+        shown, more = capped(errors)
+        print()
+        print(
+            table(
+                ["file", "action", "rule", "message"], [[f.file, f.action, f.rule, f.message] for f in shown]
+            )
+        )
+        if more:
+            print(more)
+        print(f"\n{len(errors)} lint error(s) in the imported flows; fix them before deploying")
+        return 1
+    noun = "flow" if len(imported) == 1 else "flows"
+    print(f"{len(imported)} {noun} imported into {folder}; they lint clean")
+    return 0
+
+
+def _flow_files(paths: list[Path], command: str = "tandem flows lint") -> list[Path] | None:
     """Every flow file named by `paths`, in order, each once; None after a usage error."""
     files: dict[Path, None] = {}
     for path in paths:
@@ -96,11 +197,11 @@ def _flow_files(paths: list[Path]) -> list[Path] | None:
         elif path.is_dir():
             found = sorted(p for p in path.rglob("*.json") if p.is_file())
             if not found:
-                print(f"tandem flows lint: {path}: no *.json files in this directory", file=sys.stderr)
+                print(f"{command}: {path}: no *.json files in this directory", file=sys.stderr)
                 return None
             files.update(dict.fromkeys(found))
         else:
-            print(f"tandem flows lint: {path}: no such file or directory", file=sys.stderr)
+            print(f"{command}: {path}: no such file or directory", file=sys.stderr)
             return None
     return list(files)
 

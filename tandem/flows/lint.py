@@ -188,6 +188,8 @@ ARN_PLACEHOLDER_HINTS = (
     ("connect", "/queue/", "queue"),
     ("connect", "/contact-flow/", "flow"),
     ("connect", "/operating-hours/", "hours"),
+    ("connect", "/prompt/", "prompt"),
+    ("lex", ":bot-alias/", "lex"),
 )
 
 _ARN = re.compile(r"\barn:aws[a-z-]*:(?P<service>[a-z0-9-]*):[^:\s]*:(?P<account>[^:\s]*):", re.IGNORECASE)
