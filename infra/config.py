@@ -19,6 +19,7 @@ from infra import constants
 
 CrmAdapter = Literal["dynamodb", "http"]
 RemovalPolicyName = Literal["retain", "destroy"]
+FlowTestStatus = Literal["PUBLISHED", "SAVED"]
 
 # Every finite value CDK's logs.RetentionDays accepts. Never-expiring logs are left out on
 # purpose: ServerlessChecks flags them and call logs have no reason to live forever.
@@ -94,6 +95,10 @@ class TandemConfig:
     # Function name → reserved concurrency, only for the functions named; unset by default because
     # a reservation must fit the account's concurrency limit minus 100 (docs/decision_log.md).
     reserved_concurrency: dict[str, int] = field(default_factory=dict)
+    # The test cases in flows/tests/, deployed in their own stack (infra/flow_tests_stack.py).
+    flow_tests: bool = True
+    flow_test_status: FlowTestStatus = "PUBLISHED"  # SAVED: stored unvalidated, cannot be run
+    flow_test_version: str = constants.DEFAULT_FLOW_TEST_VERSION
 
     @classmethod
     def from_context(cls, get: Callable[[str], object]) -> TandemConfig:
@@ -120,6 +125,13 @@ class TandemConfig:
             lex_bot_alias_arn=_lex_alias_arn(_text(get, "lexBotAliasArn")),
             alarm_email=_email("alarmEmail", _text(get, "alarmEmail")),
             reserved_concurrency=_reserved_concurrency(get("reservedConcurrency")),
+            flow_tests=_flag(get, "flowTests", default=True),
+            flow_test_status="SAVED"
+            if _choice(get, "flowTestStatus", ("published", "saved"), "published") == "saved"
+            else "PUBLISHED",
+            flow_test_version=_choice(
+                get, "flowTestVersion", ("2019-10-30", "2025-06-21"), constants.DEFAULT_FLOW_TEST_VERSION
+            ),
         )
 
 
@@ -135,6 +147,19 @@ def _text(get: Callable[[str], object], key: str) -> str | None:
     if not isinstance(value, str):
         raise ConfigError(key, "a string", value)
     return value.strip() or None
+
+
+def _flag(get: Callable[[str], object], key: str, *, default: bool) -> bool:
+    """A boolean context value: JSON true/false, or the text `-c key=true` passes."""
+    value = get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "false"):
+        return text == "true"
+    raise ConfigError(key, "true or false", value)
 
 
 def _choice(get: Callable[[str], object], key: str, options: tuple[str, ...], default: str) -> str:

@@ -36,6 +36,16 @@ QUEUE_NAMES: Final = ("general", "priority", "billing", "complaints", "callback"
 # Hours of operation created in the instance; flows refer to them as {{hours:<name>}}.
 HOURS_NAMES: Final = ("main",)
 
+# What the test cases' stack (infra/flow_tests_stack.py) creates for test cases to substitute, as
+# {{queue:<name>}} / {{hours:<name>}}: a queue no agent staffs, and hours always open or closed.
+# Test cases may use these names and the flows' own; flows may not (they are not deployed with them).
+TEST_QUEUE_NAMES: Final = ("test",)
+TEST_HOURS_NAMES: Final = ("always_open", "always_closed")
+# The test-case document Version emitted by default: the one the service is reported to accept
+# when publishing (docs/decision_log.md); context flowTestVersion chooses the documented one.
+DEFAULT_FLOW_TEST_VERSION: Final = "2019-10-30"
+FLOW_TEST_STACK_NAME: Final = "TandemFlowTests"
+
 # Deployment settings flows may read as {{setting:<name>}}: optional CDK context values, resolved
 # to "" when absent (a flow tests the value before using it).
 # lexBotAliasArn: the Lex V2 bot alias for speech input; without it the inbound flow uses DTMF.

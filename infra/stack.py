@@ -34,6 +34,7 @@ class TandemStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
+        self.flows_dir = flows_dir
         self.data = Data(self, "Data", retain_all=config.data_removal_policy == "retain")
         self.ivr_config = IvrConfig(self, "IvrConfig", defaults_dir=ivr_defaults_dir)
         self.keyed_hash = KeyedHash(self, "KeyedHash", retain=config.data_removal_policy == "retain")

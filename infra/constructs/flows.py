@@ -85,7 +85,8 @@ class Flows(Construct):
                 content="{}",  # replaced below, once every flow ARN exists
                 description=f"Tandem flow from flows/{stem}.json",
             )
-        values = {
+        # What each placeholder stands for; the test cases' stack resolves theirs from the same map.
+        self.values: dict[str, dict[str, str]] = {
             "lambda": dict(lambdas),
             "queue": dict(queues),
             "hours": dict(hours),
@@ -94,7 +95,7 @@ class Flows(Construct):
         }
         stack = Stack.of(self)
         for stem, document in documents.items():
-            resolved = resolve_placeholders(document, values, source=sources[stem])
+            resolved = resolve_placeholders(document, self.values, source=sources[stem])
             self.flows[stem].content = stack.to_json_string(resolved)
 
     @property
