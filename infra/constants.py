@@ -36,6 +36,12 @@ QUEUE_NAMES: Final = ("general", "priority", "billing", "complaints", "callback"
 # Hours of operation created in the instance; flows refer to them as {{hours:<name>}}.
 HOURS_NAMES: Final = ("main",)
 
+# Prompts and Lex bot aliases flows may name as {{prompt:<name>}} / {{lex:<name>}} (the forms
+# `tandem flows import` gives them): none yet, so lint and synth both refuse such a placeholder
+# until the stack creates the resource. The inbound flow's bot is a setting (lexBotAliasArn).
+PROMPT_NAMES: Final[tuple[str, ...]] = ()
+LEX_NAMES: Final[tuple[str, ...]] = ()
+
 # What the test cases' stack (infra/flow_tests_stack.py) creates for test cases to substitute, as
 # {{queue:<name>}} / {{hours:<name>}}: a queue no agent staffs, and hours always open or closed.
 # Test cases may use these names and the flows' own; flows may not (they are not deployed with them).

@@ -76,8 +76,11 @@ class FlowTestsStack(Stack):
             for name in constants.TEST_QUEUE_NAMES
         }
         values = {kind: dict(names) for kind, names in main.flows.values.items()}
-        values["queue"].update(self.queues)
-        values["hours"].update(self.hours)
+        for kind, own in (("queue", self.queues), ("hours", self.hours)):
+            clash = sorted(set(own) & set(values[kind]))
+            if clash:  # a test resource must never stand in for a live one by name
+                raise FlowTestError(f"infra/constants.py: test {kind} name(s) {clash} are also the flows'")
+            values[kind].update(own)
 
         self.test_cases: dict[str, connect.CfnTestCase] = {}
         for stem, case in cases.items():

@@ -123,7 +123,7 @@ def run_import(args: argparse.Namespace) -> int:
     for file in files:
         try:
             imported.append(import_flow(file, mapped))
-        except FlowLoadError as error:
+        except (FlowLoadError, FlowImportError) as error:
             print(f"tandem flows import: {error}", file=sys.stderr)
             return 1
     clash = _same_output(imported)

@@ -32,7 +32,7 @@ from typing import Any
 from flowdoc.document import FlowLoadError, load_flow
 from flowdoc.placeholders import PLACEHOLDER_TYPES, WELL_FORMED
 from flowdoc.walk import map_strings, strings
-from tandem.flows.lint import ARN_PLACEHOLDER_HINTS
+from tandem.flows.lint import ARN_PLACEHOLDER_HINTS, MODULE, flow_type_of
 
 # An ARN inside any text; tolerant of another tool's templating in the region, account or resource
 # (`arn:aws:connect:${REGION}:${ACCT_ID}:instance/.../queue/${Q:sales:Q}`), which is still an ARN
@@ -68,7 +68,7 @@ class Unnamed:
 class ImportedFlow:
     source: Path
     stem: str  # the output file's name, without .json
-    flow_type: str  # the export's Type ("" when the export does not say)
+    flow_type: str  # what tandem.flows.lint.flow_type_of reads in the export ("" when unsure)
     document: dict[str, Any]  # the converted document (the export's when `unnamed` is not empty)
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # type → name → original text
     unnamed: list[Unnamed] = field(default_factory=list)
@@ -114,16 +114,19 @@ def read_map(path: Path) -> dict[str, tuple[str, str]]:
 
 
 def import_flow(path: Path, mapped: Mapping[str, tuple[str, str]] | None = None) -> ImportedFlow:
-    """Convert one export; FlowLoadError (one line naming the file) when it is no flow."""
+    """Convert one export; FlowLoadError (one line naming the file) when it is no flow, and
+    FlowImportError when it is a flow module (the stack deploys every flows/*.json as a flow)."""
     loaded = load_flow(path).require()
+    flow_type = flow_type_of(loaded)
+    if flow_type == MODULE:
+        raise FlowImportError(f"{path}: a flow module; Tandem deploys contact flows only")
     document = loaded.document
     mapped = mapped or {}
     wrapper_name = loaded.wrapper.get("Name")
     stem = placeholder_name(wrapper_name if isinstance(wrapper_name, str) else path.stem)
     if not _FLOW_STEM.match(stem):
         stem = f"flow_{stem}".rstrip("_")
-    flow_type = loaded.wrapper.get("Type")
-    imported = ImportedFlow(path, stem, flow_type if isinstance(flow_type, str) else "", document)
+    imported = ImportedFlow(path, stem, flow_type, document)
 
     metadata_names = names_from_metadata(document)
     chosen: dict[str, tuple[str, str]] = {}  # text → (type, name)

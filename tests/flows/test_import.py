@@ -14,7 +14,7 @@ from flowdoc.placeholders import find_placeholders, resolve_placeholders, substi
 from flowdoc.walk import strings
 from tandem.cli import main
 from tandem.flows import lint_flow, repo_catalog
-from tandem.flows.importer import ARN, arn_type, import_flow, placeholder_name
+from tandem.flows.importer import ARN, FlowImportError, arn_type, import_flow, placeholder_name
 from tests.conftest import REPO, SHARED_FIXTURES, shared_fixture
 
 INSTANCE = "arn:aws:connect:us-east-1:111122223333:instance/7c9a2d6e-0000-4000-8000-000000000001"
@@ -251,6 +251,10 @@ def test_real_exports_round_trip_and_every_arn_is_named_or_listed(name: str, tmp
     original = read_content(path).content
     arns = {m[0] for _, text in strings(original) for m in ARN.finditer(text) if m["account"] != "aws"}
 
+    if "module" in name:  # flows/ holds contact flows only
+        with pytest.raises(FlowImportError, match="a flow module"):
+            import_flow(path)
+        return
     first = import_flow(path)
     listed = {u.text for u in first.unnamed}
     named = {text for names in first.values.values() for text in names.values()}
@@ -297,3 +301,53 @@ def test_another_tools_token_is_mapped_by_its_exact_value(tmp_path: Path) -> Non
     assert imported.unnamed == []
     assert imported.document["Actions"][2]["Parameters"]["QueueId"] == "{{queue:billing}}"
     assert copy.deepcopy(imported.values["queue"]) == {"billing": "%QueueArn%", "general": QUEUE_ARN}
+
+
+def test_prompts_and_lex_bots_become_placeholders_the_linter_holds_to_the_stack(tmp_path: Path) -> None:
+    prompt = f"{INSTANCE}/prompt/6e5d4c3b-4444-4000-8000-000000000005"
+    alias = "arn:aws:lex:us-east-1:111122223333:bot-alias/ABCDE12345/FGHIJ67890"
+    content = {
+        "Version": "2019-10-30",
+        "StartAction": "play",
+        "Metadata": {
+            "ActionMetadata": {
+                "play": {"audio": [{"id": prompt, "text": "Welcome.wav", "type": "Prompt"}]},
+                "ask": {"parameters": {"LexV2Bot": {"AliasArn": {"displayName": "OrderBot"}}}},
+            }
+        },
+        "Actions": [
+            {
+                "Identifier": "play",
+                "Type": "MessageParticipant",
+                "Parameters": {"PromptId": prompt},
+                "Transitions": {
+                    "NextAction": "ask",
+                    "Errors": [{"NextAction": "bye", "ErrorType": "NoMatchingError"}],
+                },
+            },
+            {
+                "Identifier": "ask",
+                "Type": "ConnectParticipantWithLexBot",
+                "Parameters": {"Text": "How can I help?", "LexV2Bot": {"AliasArn": alias}},
+                "Transitions": {
+                    "NextAction": "bye",
+                    "Errors": [
+                        {"NextAction": "bye", "ErrorType": "NoMatchingCondition"},
+                        {"NextAction": "bye", "ErrorType": "NoMatchingError"},
+                    ],
+                },
+            },
+            {"Identifier": "bye", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}},
+        ],
+    }
+
+    imported = import_flow(write(tmp_path / "welcome.json", content))
+
+    assert imported.document["Actions"][0]["Parameters"]["PromptId"] == "{{prompt:welcome_wav}}"
+    assert imported.document["Actions"][1]["Parameters"]["LexV2Bot"]["AliasArn"] == "{{lex:order_bot}}"
+    assert resolve_placeholders(imported.document, imported.values, source="t") == content
+    # The stack deploys no prompts or bots yet: the linter says so, as synth would.
+    findings = lint_flow(
+        LoadedFlow(tmp_path / "w.json", imported.document), repo_catalog(), strict_placeholders=True
+    )
+    assert {f.rule for f in findings if f.severity == "error"} == {"placeholder-name"}
