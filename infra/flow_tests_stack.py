@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Fn, Stack
+from aws_cdk import CrossStackReferences, Fn, ReferenceStrength, Stack
 from aws_cdk import aws_connect as connect
 from constructs import Construct
 
@@ -57,6 +57,9 @@ class FlowTestsStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        # Weak references (Fn::GetStackOutput, not exports): the flows' stack stays free to replace
+        # or remove a flow a test case names; a strong export would make that update fail.
+        CrossStackReferences.of(self).consume(ReferenceStrength.WEAK)
         instance_arn = main.connect.instance_arn
         flows = load_flows(main.flows_dir)
         cases = _read_all(tests_dir, flows)
