@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from lambdas.documents.storage_format import stop_parameter_name
+from lambdas.documents.storage_format import encode_document, stop_parameter_name
 from lambdas.policy.experiment import read_stop
 from tandem.cli import main
 from tandem.local import Sandbox
@@ -31,6 +31,7 @@ from tests.integration.test_ivr_experiment import (
     hours_question,
     push_experiment,
 )
+from tests.unit.ivr_support import experiment_json
 
 __all__ = ["experiment_box"]  # the fixture, shared with test_ivr_experiment.py
 
@@ -195,6 +196,24 @@ def test_a_harmless_challenger_runs_on(
 def test_no_experiment_is_nothing_to_do(box: Sandbox) -> None:
     assert guard(box)["action"] == "none"
     assert box.last.aws_calls == ["ssm.GetParametersByPath"] * len(box.last.aws_calls)
+    # Whatever the event: the schedule's content is not needed, and no event makes it raise
+    for event in (None, "text", [], {"detail": None}):
+        with box.clock(AFTER_THE_25TH):
+            assert box.invoke("experiment_guard", event)["action"] == "none"
+
+
+def test_a_refused_experiment_document_is_an_error_not_no_experiment(box: Sandbox) -> None:
+    # Given an experiment document in the store that ivr_decision would refuse (a share of 1.5):
+    # ivr_decision keeps serving an earlier valid version, which the guard cannot know
+    broken = json.dumps(experiment_json(share=1.5), separators=(",", ":"))
+    ssm = box.client("ssm")
+    for name, value in encode_document(SANDBOX_CONFIG_PATH, "experiment", broken).items():
+        ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+    summary = guard(box)
+    assert summary["action"] == "error"
+    assert summary["problem"] == (
+        "the store's experiment document is refused: experiment.share: must be above 0 and below 1, got 1.5"
+    )
 
 
 def test_a_failed_read_is_a_one_line_error_and_writes_no_stop(harmed: Any) -> None:
