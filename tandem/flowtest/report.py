@@ -50,6 +50,7 @@ def text(results: Sequence[TestResult], *, covered: dict[str, FlowCoverage] | No
             lines.append(masked(f"  ✓ {match.observation}: {match.event}{notes}"))
         for label, value in result.logged.items():
             lines.append(masked(f"  log {label} = {value}"))
+        lines.extend(f"  note: {note}" for note in result.notes)
         if not result.passed:
             for failure in result.failures:
                 lines.append(masked(f"  ✗ {failure}"))
@@ -85,6 +86,7 @@ def as_json(
                 ],
                 "failures": r.failures,
                 "logged": r.logged,
+                "notes": r.notes,
                 "events": r.events,
                 "trace": trace(r) if not r.passed else [],
                 "outcome": r.simulation.outcome if r.simulation else None,

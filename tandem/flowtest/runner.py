@@ -79,6 +79,7 @@ class TestResult:
     events: list[str]
     logged: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # worth knowing, not a failure (an unused override)
 
     @property
     def passed(self) -> bool:
@@ -133,8 +134,6 @@ class Harness:
         self.flush()
         self._end_if_asked()
         given = self.effects.inputs.popleft() if self.effects.inputs else ""
-        if given is DISCONNECT:
-            raise EndContact("the customer disconnected (SendInstruction Disconnect)")
         self.events.append(
             f"input asked at {flow}/{action}: {given!r}"
             if given
@@ -174,11 +173,16 @@ class Harness:
     def _end_if_asked(self) -> None:
         if self.effects.end:
             raise EndContact(self.effects.end)
+        if self.effects.inputs and self.effects.inputs[0] == DISCONNECT:
+            self.effects.inputs.popleft()
+            self.events.append("the customer disconnected")
+            raise EndContact("the customer disconnected (SendInstruction Disconnect)")
 
     def finish(self) -> list[str]:
         """The contact has ended: the last message, TestCompleted, and what never matched."""
         if not self.effects.end:
-            self.flush()
+            self.flush()  # the contact ended on its own: what it said last is a message
+        if not self.effects.failures:
             self.dispatch(TestEvent("TestCompleted"))
         failures = list(self.effects.failures)
         if failures:  # an assertion failed and ended the test: what follows never had its chance
@@ -265,4 +269,8 @@ def run_case(case: TestCase, options: RunOptions) -> TestResult:
         harness.events,
         dict(harness.effects.logged),
         time.perf_counter() - started,
+        [
+            f"override of {target} ({o.strategy} {o.value}) never used".replace(" )", ")")
+            for target, _, o in harness.effects.overrides
+        ],
     )
