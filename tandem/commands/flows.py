@@ -34,7 +34,7 @@ def register(subcommands: Any) -> None:
         nargs="*",
         type=Path,
         metavar="PATH",
-        help="flow files or directories (every *.json inside); default: the repo's flows/",
+        help="flow files or directories (every *.json inside); default: the repo's flows/*.json",
     )
     lint.add_argument("--format", choices=("table", "json"), default="table")
     lint.add_argument(
