@@ -43,6 +43,7 @@ from tandem.flows.simulator.flows import FLOW_IN_ARN
 from tandem.flowtest.actions import DISCONNECT, Effects, run_actions
 from tandem.flowtest.document import Observation, TestCase, TestCaseError, parse
 from tandem.flowtest.events import DEFAULT_SIMILARITY, TestEvent, expected_text, matches
+from tandem.local.sandbox import FUNCTIONS
 
 SHOWN_AFTER = 6  # events shown as "what the contact did instead"
 
@@ -212,11 +213,27 @@ def _expectation(observation: Observation) -> str:
     return observation.event_type
 
 
-def resolve(case: TestCase, resources: LocalResources) -> TestCase:
-    """The case with its `{{type:name}}` placeholders resolved as the simulator resolves the flows'."""
-    resolved, unknown = substitute_known(case.raw, resources.value)
+def resolve(case: TestCase, resources: LocalResources, flows_dir: Path = FLOWS_DIR) -> TestCase:
+    """The case with its `{{type:name}}` placeholders resolved as the simulator resolves the flows';
+    TestCaseError naming a placeholder of an unknown type, or a Lambda, queue or flow the repo does
+    not have (a typo would otherwise only show as an observation that never matches)."""
+    known = {
+        "lambda": set(FUNCTIONS),
+        "queue": set(resources.queue_arns),
+        "flow": {p.stem for p in flows_dir.glob("*.json")},
+    }
+    missing: set[str] = set()
+
+    def value_of(kind: str, name: str) -> str | None:
+        if kind in known and name not in known[kind]:
+            missing.add(f"{{{{{kind}:{name}}}}} (known: {', '.join(sorted(known[kind]))})")
+        return resources.value(kind, name)
+
+    resolved, unknown = substitute_known(case.raw, value_of)
     if unknown:
         raise TestCaseError(f"{case.path}: placeholders of unknown types: {', '.join(unknown)}")
+    if missing:
+        raise TestCaseError(f"{case.path}: no such resource: {'; '.join(sorted(missing))}")
     return parse(resolved, case.path)
 
 
@@ -239,7 +256,7 @@ def run_case(case: TestCase, options: RunOptions) -> TestResult:
     started = time.perf_counter()
     with sandbox(attach=False) as box:
         settings = {str(k): str(v) for k, v in (case.local.get("Settings") or {}).items()}
-        resolved = resolve(case, LocalResources(dict(box.queue_arns), settings))
+        resolved = resolve(case, LocalResources(dict(box.queue_arns), settings), options.flows_dir)
         flow = entry_flow(resolved, options)
         harness = Harness(resolved, similarity=options.similarity)
         entry = resolved.entry

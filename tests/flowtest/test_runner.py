@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tandem.flowtest import RunOptions
+import pytest
+
+from tandem.flowtest import RunOptions, TestCaseError
 from tests.flowtest.support import (
     check,
     completed,
@@ -366,3 +368,19 @@ def test_a_chat_contact() -> None:
     result = run(raw)
     assert result.passed, result.failures
     assert result.simulation is not None and not result.simulation.attributes.get("firstName")
+
+
+def test_a_misspelt_resource_is_one_line() -> None:
+    raw = wrapper(
+        document(
+            observation("lambda", started("InvokeLambdaFunction", LambdaFunctionARN="{{lambda:crm_lokup}}"))
+        )
+    )
+    with pytest.raises(TestCaseError) as caught:
+        run(raw)
+    assert str(caught.value) == (
+        "case.json: no such resource: {{lambda:crm_lokup}} "
+        "(known: crm_lookup, ctr_ingest, escalation, ivr_decision, survey)"
+    )
+    with pytest.raises(TestCaseError, match="placeholders of unknown types: \\{\\{bot:x\\}\\}"):
+        run(wrapper(document(observation("x", message("{{bot:x}}")))))
