@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     if args.junit is not None:
         try:
             args.junit.parent.mkdir(parents=True, exist_ok=True)
-            args.junit.write_text(report.junit(results), encoding="utf-8")
+            args.junit.write_text(report.junit(results, problems), encoding="utf-8")
         except OSError as error:
             return _usage(f"--junit {args.junit}: cannot write: {error.strerror or error}")
     if args.format == "json":
