@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from flowdoc.placeholders import substitute_known
+from infra.constants import TEST_QUEUE_NAMES
 from tandem.flows.simulator import (
     DEFAULT_CALLER,
     FLOWS_DIR,
@@ -219,7 +220,7 @@ def resolve(case: TestCase, resources: LocalResources, flows_dir: Path = FLOWS_D
     not have (a typo would otherwise only show as an observation that never matches)."""
     known = {
         "lambda": set(FUNCTIONS),
-        "queue": set(resources.queue_arns),
+        "queue": set(resources.queue_arns) | set(TEST_QUEUE_NAMES),
         "flow": {p.stem for p in flows_dir.glob("*.json")},
     }
     missing: set[str] = set()

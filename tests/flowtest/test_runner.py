@@ -380,7 +380,7 @@ def test_a_misspelt_resource_is_one_line() -> None:
         run(raw)
     assert str(caught.value) == (
         "case.json: no such resource: {{lambda:crm_lokup}} "
-        "(known: crm_lookup, ctr_ingest, escalation, ivr_decision, survey)"
+        "(known: crm_lookup, ctr_ingest, escalation, experiment_guard, ivr_decision, survey)"
     )
     with pytest.raises(TestCaseError, match="placeholders of unknown types: \\{\\{bot:x\\}\\}"):
         run(wrapper(document(observation("x", message("{{bot:x}}")))))
