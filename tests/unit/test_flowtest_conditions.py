@@ -1,0 +1,66 @@
+"""A test case's local conditions (`Metadata.tandem`): read, checked in one line, written back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tandem.flowtest.conditions import ConditionsError, LocalConditions, conditions_block, read_conditions
+
+
+def test_no_metadata_or_no_block_is_the_simulators_defaults() -> None:
+    assert read_conditions(None) == LocalConditions()
+    assert read_conditions({}) == LocalConditions()
+    assert read_conditions({"ui": {"x": 1}}) == LocalConditions()
+
+
+def test_every_key_is_read_and_written_back_the_same() -> None:
+    block = {
+        "hours": "closed",
+        "at": "2026-12-25T15:00:00Z",
+        "queueWaitSeconds": 1500,
+        "settings": {"lexBotAliasArn": "arn:aws:lex:us-east-1:123456789012:bot-alias/B/A"},
+        "crmDown": True,
+        "languageCode": "vi-VN",
+        "caller": "anonymous",
+    }
+    conditions = read_conditions({"tandem": block})
+    assert conditions.at == datetime(2026, 12, 25, 15, tzinfo=UTC)
+    assert conditions.withheld and conditions.crm_down and conditions.queue_wait_seconds == 1500
+    assert conditions_block(conditions) == block
+    kwargs = conditions.simulation_kwargs()
+    assert kwargs["hours"] == "closed" and kwargs["language"] == "vi-VN" and kwargs["at"] == conditions.at
+
+
+def test_defaults_write_an_empty_block() -> None:
+    assert conditions_block(LocalConditions()) == {}
+
+
+@pytest.mark.parametrize(
+    ("block", "names"),
+    [
+        ({"hours": "maybe"}, "hours"),
+        ({"at": "2026-12-25T15:00:00"}, "at"),  # no zone
+        ({"at": 5}, "at"),
+        ({"queueWaitSeconds": -1}, "queueWaitSeconds"),
+        ({"queueWaitSeconds": True}, "queueWaitSeconds"),
+        ({"settings": {"a": 1}}, "settings"),
+        ({"crmDown": "yes"}, "crmDown"),
+        ({"languageCode": ""}, "languageCode"),
+        ({"caller": "+12025550101"}, "caller"),
+        ({"queueWait": 5}, "queueWait"),
+    ],
+)
+def test_a_wrong_key_is_one_line_naming_it(block: dict[str, Any], names: str) -> None:
+    with pytest.raises(ConditionsError) as raised:
+        read_conditions({"tandem": block})
+    message = str(raised.value)
+    assert names in message and "\n" not in message
+
+
+def test_metadata_and_block_must_be_objects() -> None:
+    for metadata in ([], {"tandem": []}):
+        with pytest.raises(ConditionsError, match="must be an object"):
+            read_conditions(metadata)
