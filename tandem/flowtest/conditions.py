@@ -5,9 +5,9 @@ queues. Locally the same file runs against the sandbox, and some scenarios need 
 language has no action for: a moment (a closed evening, a holiday), a queue's estimated wait, a
 setting such as the Lex bot's alias, the CRM answering 503, the caller's language, a withheld
 number. Those live in the document's `Metadata` (which the service keeps for tools and ignores
-when it runs the test), under one key:
+when it runs the test), under one key (`Tandem`):
 
-    "Metadata": {"tandem": {"hours": "closed", "queueWaitSeconds": 1500,
+    "Metadata": {"Tandem": {"hours": "closed", "queueWaitSeconds": 1500,
                             "settings": {"lexBotAliasArn": "..."}, "at": "2026-12-25T15:00:00Z",
                             "crmDown": true, "languageCode": "vi-VN", "caller": "anonymous"}}
 
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-METADATA_KEY = "tandem"
+METADATA_KEY = "Tandem"
 KEYS = ("hours", "at", "queueWaitSeconds", "settings", "crmDown", "languageCode", "caller")
 WITHHELD_CALLER = "anonymous"
 
@@ -119,7 +119,7 @@ def _moment(value: Any, where: str) -> datetime | None:
 
 
 def conditions_block(conditions: LocalConditions) -> dict[str, Any]:
-    """The `Metadata.tandem` block for `conditions`: only what differs from the defaults."""
+    """The `Metadata.Tandem` block for `conditions`: only what differs from the defaults."""
     default = LocalConditions()
     block: dict[str, Any] = {}
     if conditions.hours != default.hours:

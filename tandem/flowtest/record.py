@@ -21,7 +21,7 @@ the prompts a caller hears in a row as one message; `record` closes a message at
 (its prompt included), at a Lambda call or queue transfer, and at the end, and expects the message
 to include their texts joined by a space (`Inclusion`). What the
 testing language cannot say (the moment, the queue's wait, settings, the CRM outage, the
-language, a withheld number) goes in `Metadata.tandem` (`tandem.flowtest.conditions`).
+language, a withheld number) goes in `Metadata.Tandem` (`tandem.flowtest.conditions`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Any
 
 from tandem.flows.simulator import LambdaFault, SimulationResult
 from tandem.flows.simulator.results import OUTCOME_ATTRIBUTE
-from tandem.flowtest.conditions import LocalConditions, conditions_block
+from tandem.flowtest.conditions import METADATA_KEY, LocalConditions, conditions_block
 
 VERSION = "2025-06-21"  # the documented Version of the testing language
 # How a fault the simulator injects is written as a mocked Lambda error in the testing language.
@@ -97,7 +97,7 @@ def record(result: SimulationResult, recording: Recording) -> dict[str, Any]:
     metadata: dict[str, Any] = {}
     block = conditions_block(recording.conditions)
     if block:
-        metadata["tandem"] = block
+        metadata[METADATA_KEY] = block
     case: dict[str, Any] = {"Name": recording.name}
     if recording.description:
         case["Description"] = recording.description

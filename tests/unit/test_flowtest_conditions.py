@@ -1,4 +1,4 @@
-"""A test case's local conditions (`Metadata.tandem`): read, checked in one line, written back."""
+"""A test case's local conditions (`Metadata.Tandem`): read, checked in one line, written back."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def test_every_key_is_read_and_written_back_the_same() -> None:
         "languageCode": "vi-VN",
         "caller": "anonymous",
     }
-    conditions = read_conditions({"tandem": block})
+    conditions = read_conditions({"Tandem": block})
     assert conditions.at == datetime(2026, 12, 25, 15, tzinfo=UTC)
     assert conditions.withheld and conditions.crm_down and conditions.queue_wait_seconds == 1500
     assert conditions_block(conditions) == block
@@ -55,12 +55,12 @@ def test_defaults_write_an_empty_block() -> None:
 )
 def test_a_wrong_key_is_one_line_naming_it(block: dict[str, Any], names: str) -> None:
     with pytest.raises(ConditionsError) as raised:
-        read_conditions({"tandem": block})
+        read_conditions({"Tandem": block})
     message = str(raised.value)
     assert names in message and "\n" not in message
 
 
 def test_metadata_and_block_must_be_objects() -> None:
-    for metadata in ([], {"tandem": []}):
+    for metadata in ([], {"Tandem": []}):
         with pytest.raises(ConditionsError, match="must be an object"):
             read_conditions(metadata)
