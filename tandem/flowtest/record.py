@@ -18,7 +18,8 @@ typed placeholders (`{{flow:x}}`, `{{lambda:x}}`, `{{queue:x}}`) instead of ARNs
 
 The observations are chained in order through `NextObservations`. Messages: the service delivers
 the prompts a caller hears in a row as one message; `record` closes a message at an input block
-(its prompt included), at a Lambda call or queue transfer, and at the end, and expects the message
+(its prompt included), as an observed flow action starts (a Lambda, an hours check, a queue
+transfer, a Lex bot) and at the end, and expects the message
 to include their texts joined by a space (`Inclusion`). What the
 testing language cannot say (the moment, the queue's wait, settings, the CRM outage, the
 language, a withheld number) goes in `Metadata.Tandem` (`tandem.flowtest.conditions`).
@@ -49,6 +50,15 @@ PROMPT_TYPES = frozenset(
 )
 # Prompts heard in a row are one message; its text is theirs joined so (the local runner's rule).
 MESSAGE_JOINER = " "
+# Flow actions whose start the service reports (FlowActionStarted): a message ends as one starts.
+FLUSHING_TYPES = frozenset(
+    {
+        "InvokeLambdaFunction",
+        "CheckHoursOfOperation",
+        "TransferContactToQueue",
+        "ConnectParticipantWithLexBot",
+    }
+)
 _QUEUED = re.compile(r"^queued in (\S+) at priority")
 
 
@@ -71,7 +81,7 @@ class Recording:
 
 @dataclass(frozen=True)
 class _Event:
-    kind: str  # "prompt" | "input" | "lambda" | "queue"
+    kind: str  # "prompt" | "input" | "lambda" | "queue" | "flush" (a message ends here)
     value: str
     action: str = ""
     speech: bool = False
@@ -120,6 +130,8 @@ def _events(result: SimulationResult) -> Iterator[_Event]:
     """What the caller heard and did, the Lambdas invoked and the queue transfers, in order."""
     prompts, calls = list(result.prompts), list(result.lambda_calls)
     for step in result.steps:
+        if step.type in FLUSHING_TYPES:
+            yield _Event("flush", "", step.action)  # the block starts before it plays anything
         if step.type in PROMPT_TYPES:
             many = step.type == "MessageParticipantIteratively"
             while prompts and (prompts[0].flow, prompts[0].action) == (step.flow, step.action):
@@ -139,7 +151,7 @@ def _events(result: SimulationResult) -> Iterator[_Event]:
             yield _Event("lambda", call.function, step.action)
         elif step.type == "TransferContactToQueue":
             queued = _QUEUED.match(step.note)
-            if queued:
+            if queued:  # a transfer that failed (a mocked error) is observed by its test, not here
                 yield _Event("queue", queued.group(1), step.action)
 
 
@@ -164,7 +176,8 @@ def _grouped(events: Iterator[_Event]) -> Iterator[tuple[_Event, _Event | None]]
         if heard:
             yield message(), None
             heard = []
-        yield event, None
+        if event.kind != "flush":
+            yield event, None
     if heard:
         yield message(), None
 
