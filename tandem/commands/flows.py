@@ -47,7 +47,8 @@ def register(subcommands: Any) -> None:
 
 
 def run_lint(args: argparse.Namespace) -> int:
-    files = _flow_files(args.paths or [_shown(REPO / "flows")])
+    # By default the flows Tandem deploys: flows/*.json (flows/tests/ holds test cases, not flows).
+    files = _flow_files(args.paths or [_shown(p) for p in sorted((REPO / "flows").glob("*.json"))])
     if files is None:
         return 2
     catalog = repo_catalog()
