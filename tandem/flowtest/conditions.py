@@ -7,13 +7,13 @@ setting such as the Lex bot's alias, the CRM answering 503, the caller's languag
 number. Those live in the document's `Metadata` (which the service keeps for tools and ignores
 when it runs the test), under one key (`Tandem`):
 
-    "Metadata": {"Tandem": {"hours": "closed", "queueWaitSeconds": 1500,
-                            "settings": {"lexBotAliasArn": "..."}, "at": "2026-12-25T15:00:00Z",
-                            "crmDown": true, "languageCode": "vi-VN", "caller": "anonymous"}}
+    "Metadata": {"Tandem": {"Hours": "closed", "QueueWaitSeconds": 1500,
+                            "Settings": {"lexBotAliasArn": "..."}, "At": "2026-12-25T15:00:00Z",
+                            "CrmDown": true, "LanguageCode": "vi-VN", "Caller": "anonymous"}}
 
 Every key is optional; absent keys are the simulator's defaults (open hours, a quiet queue, no
 settings, the CRM up, en-US). `read_conditions` checks the block and answers one line naming the
-key when it is wrong; `conditions_of` turns a `tandem simulate` setup back into the block.
+key when it is wrong; `conditions_block` writes the block back (`tandem test record` does).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 METADATA_KEY = "Tandem"
-KEYS = ("hours", "at", "queueWaitSeconds", "settings", "crmDown", "languageCode", "caller")
+KEYS = ("Hours", "At", "QueueWaitSeconds", "Settings", "CrmDown", "LanguageCode", "Caller")
 WITHHELD_CALLER = "anonymous"
 
 
@@ -72,28 +72,28 @@ def read_conditions(metadata: Any) -> LocalConditions:
             f"Metadata.{METADATA_KEY}: unknown key {unknown[0]!r} (known: {', '.join(KEYS)})"
         )
     where = f"Metadata.{METADATA_KEY}"
-    hours = block.get("hours", "open")
+    hours = block.get("Hours", "open")
     if hours not in ("open", "closed"):
-        raise ConditionsError(f"{where}.hours must be 'open' or 'closed', not {hours!r}")
-    at = _moment(block.get("at"), f"{where}.at")
-    wait = block.get("queueWaitSeconds")
+        raise ConditionsError(f"{where}.Hours must be 'open' or 'closed', not {hours!r}")
+    at = _moment(block.get("At"), f"{where}.At")
+    wait = block.get("QueueWaitSeconds")
     if wait is not None and (isinstance(wait, bool) or not isinstance(wait, int) or wait < 0):
-        raise ConditionsError(f"{where}.queueWaitSeconds must be a whole number of seconds >= 0")
-    settings = block.get("settings", {})
+        raise ConditionsError(f"{where}.QueueWaitSeconds must be a whole number of seconds >= 0")
+    settings = block.get("Settings", {})
     if not isinstance(settings, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in settings.items()
     ):
-        raise ConditionsError(f"{where}.settings must map names to strings")
-    crm_down = block.get("crmDown", False)
+        raise ConditionsError(f"{where}.Settings must map names to strings")
+    crm_down = block.get("CrmDown", False)
     if not isinstance(crm_down, bool):
-        raise ConditionsError(f"{where}.crmDown must be true or false")
-    language = block.get("languageCode", "en-US")
+        raise ConditionsError(f"{where}.CrmDown must be true or false")
+    language = block.get("LanguageCode", "en-US")
     if not isinstance(language, str) or not language:
-        raise ConditionsError(f"{where}.languageCode must be a language code such as en-US")
-    caller = block.get("caller")
+        raise ConditionsError(f"{where}.LanguageCode must be a language code such as en-US")
+    caller = block.get("Caller")
     if caller not in (None, WITHHELD_CALLER):
         raise ConditionsError(
-            f"{where}.caller may only be {WITHHELD_CALLER!r} (a number goes in the entry point)"
+            f"{where}.Caller may only be {WITHHELD_CALLER!r} (a number goes in the entry point)"
         )
     return LocalConditions(
         hours=hours,
@@ -123,17 +123,17 @@ def conditions_block(conditions: LocalConditions) -> dict[str, Any]:
     default = LocalConditions()
     block: dict[str, Any] = {}
     if conditions.hours != default.hours:
-        block["hours"] = conditions.hours
+        block["Hours"] = conditions.hours
     if conditions.at is not None:
-        block["at"] = conditions.at.isoformat().replace("+00:00", "Z")
+        block["At"] = conditions.at.isoformat().replace("+00:00", "Z")
     if conditions.queue_wait_seconds is not None:
-        block["queueWaitSeconds"] = conditions.queue_wait_seconds
+        block["QueueWaitSeconds"] = conditions.queue_wait_seconds
     if conditions.settings:
-        block["settings"] = dict(sorted(conditions.settings.items()))
+        block["Settings"] = dict(sorted(conditions.settings.items()))
     if conditions.crm_down:
-        block["crmDown"] = True
+        block["CrmDown"] = True
     if conditions.language_code != default.language_code:
-        block["languageCode"] = conditions.language_code
+        block["LanguageCode"] = conditions.language_code
     if conditions.withheld:
-        block["caller"] = WITHHELD_CALLER
+        block["Caller"] = WITHHELD_CALLER
     return block

@@ -17,6 +17,7 @@ observation, what it expected and what the contact did after it became active.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from tandem.flows.simulator import (
 )
 from tandem.flows.simulator.flows import FLOW_IN_ARN
 from tandem.flowtest.actions import DISCONNECT, Effects, run_actions
+from tandem.flowtest.conditions import WITHHELD_CALLER, read_conditions
 from tandem.flowtest.document import Observation, TestCase, TestCaseError, parse
 from tandem.flowtest.events import DEFAULT_SIMILARITY, TestEvent, expected_text, matches
 
@@ -235,17 +237,18 @@ def run_case(case: TestCase, options: RunOptions) -> TestResult:
     from tandem.local import sandbox
 
     started = time.perf_counter()
+    local = read_conditions({"Tandem": case.local})
     with sandbox(attach=False) as box:
-        settings = {str(k): str(v) for k, v in (case.local.get("Settings") or {}).items()}
+        settings = dict(local.settings)
         resolved = resolve(case, LocalResources(dict(box.queue_arns), settings))
         flow = entry_flow(resolved, options)
         harness = Harness(resolved, similarity=options.similarity)
         entry = resolved.entry
+        caller = entry.caller if entry and entry.caller else options.caller
         config = SimulationConfig(
-            caller=(entry.caller if entry and entry.caller else options.caller),
+            **local.simulation_kwargs(),
+            caller=WITHHELD_CALLER if local.withheld else caller,
             channel=entry.channel if entry else options.channel,
-            queue_wait_seconds=case.local.get("QueueWaitSeconds"),
-            settings=settings,
             max_steps=options.max_steps,
             attributes=resolved.attributes,
             responder=harness.respond,
@@ -253,8 +256,10 @@ def run_case(case: TestCase, options: RunOptions) -> TestResult:
             override=harness.override,
             flows_dir=options.flows_dir,
         )
+        outage = box.crm_outage() if local.crm_down else contextlib.nullcontext()
         try:
-            result = simulate(flow, box=box, config=config)
+            with outage:
+                result = simulate(flow, box=box, config=config)
         except FlowNotFound as error:
             raise TestCaseError(f"{case.path}: {error}") from None
     failures = harness.finish()

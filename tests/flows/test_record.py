@@ -130,7 +130,7 @@ def test_speech_is_a_text_utterance_and_the_setting_a_local_condition(box: Sandb
         "Properties": {"Text": "can I speak to a real person please", "LanguageCode": "en-US"},
     }
     assert said[1] == {"Type": "DtmfInput", "Properties": {"Value": "5"}}
-    assert case["Content"]["Metadata"] == {"Tandem": {"settings": {"lexBotAliasArn": FAKE_LEX_ALIAS_ARN}}}
+    assert case["Content"]["Metadata"] == {"Tandem": {"Settings": {"lexBotAliasArn": FAKE_LEX_ALIAS_ARN}}}
 
 
 def test_injected_faults_become_single_use_mocked_errors_in_call_order(box: Sandbox) -> None:
@@ -168,7 +168,7 @@ def test_a_withheld_caller_has_no_source_number_and_a_chat_no_phone(box: Sandbox
         result, Recording("w", "inbound_main", "anonymous", conditions=LocalConditions(withheld=True))
     )
     assert case["EntryPoint"]["VoiceCallEntryPointParameters"] == {"FlowId": "{{flow:inbound_main}}"}
-    assert case["Content"]["Metadata"] == {"Tandem": {"caller": "anonymous"}}
+    assert case["Content"]["Metadata"] == {"Tandem": {"Caller": "anonymous"}}
     chat = record(result, Recording("c", "inbound_main", "+12025550101", channel="CHAT"))
     assert chat["EntryPoint"] == {
         "Type": "CHAT",

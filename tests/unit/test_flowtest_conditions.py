@@ -18,13 +18,13 @@ def test_no_metadata_or_no_block_is_the_simulators_defaults() -> None:
 
 def test_every_key_is_read_and_written_back_the_same() -> None:
     block = {
-        "hours": "closed",
-        "at": "2026-12-25T15:00:00Z",
-        "queueWaitSeconds": 1500,
-        "settings": {"lexBotAliasArn": "arn:aws:lex:us-east-1:123456789012:bot-alias/B/A"},
-        "crmDown": True,
-        "languageCode": "vi-VN",
-        "caller": "anonymous",
+        "Hours": "closed",
+        "At": "2026-12-25T15:00:00Z",
+        "QueueWaitSeconds": 1500,
+        "Settings": {"lexBotAliasArn": "arn:aws:lex:us-east-1:123456789012:bot-alias/B/A"},
+        "CrmDown": True,
+        "LanguageCode": "vi-VN",
+        "Caller": "anonymous",
     }
     conditions = read_conditions({"Tandem": block})
     assert conditions.at == datetime(2026, 12, 25, 15, tzinfo=UTC)
@@ -41,16 +41,16 @@ def test_defaults_write_an_empty_block() -> None:
 @pytest.mark.parametrize(
     ("block", "names"),
     [
-        ({"hours": "maybe"}, "hours"),
-        ({"at": "2026-12-25T15:00:00"}, "at"),  # no zone
-        ({"at": 5}, "at"),
-        ({"queueWaitSeconds": -1}, "queueWaitSeconds"),
-        ({"queueWaitSeconds": True}, "queueWaitSeconds"),
-        ({"settings": {"a": 1}}, "settings"),
-        ({"crmDown": "yes"}, "crmDown"),
-        ({"languageCode": ""}, "languageCode"),
-        ({"caller": "+12025550101"}, "caller"),
-        ({"queueWait": 5}, "queueWait"),
+        ({"Hours": "maybe"}, "Hours"),
+        ({"At": "2026-12-25T15:00:00"}, "At"),  # no zone
+        ({"At": 5}, "At"),
+        ({"QueueWaitSeconds": -1}, "QueueWaitSeconds"),
+        ({"QueueWaitSeconds": True}, "QueueWaitSeconds"),
+        ({"Settings": {"a": 1}}, "Settings"),
+        ({"CrmDown": "yes"}, "CrmDown"),
+        ({"LanguageCode": ""}, "LanguageCode"),
+        ({"Caller": "+12025550101"}, "Caller"),
+        ({"QueueWait": 5}, "QueueWait"),
     ],
 )
 def test_a_wrong_key_is_one_line_naming_it(block: dict[str, Any], names: str) -> None:
