@@ -14,25 +14,30 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from tandem.commands.simulate import UsageError, add_simulation_arguments, setup_from, simulate_setup
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$")
 
 
-def add_record_parser(subcommands: Any) -> None:
-    """Add `record` to the `tandem test` command's subcommands."""
-    parser = subcommands.add_parser(
-        "record", help="run a call like `tandem simulate` and write it as a test case"
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tandem test record",
+        description="Run a call like `tandem simulate` and write it as a test case.",
     )
     add_simulation_arguments(parser)
     parser.add_argument("--name", required=True, help="the test case's Name")
     parser.add_argument("--description", default="", help="the test case's Description")
     parser.add_argument("--output", "-o", type=Path, default=None, metavar="FILE", help="default: stdout")
     parser.add_argument("--force", action="store_true", help="replace FILE when it exists")
-    parser.set_defaults(run=run)
+    return parser
+
+
+def main(argv: Sequence[str]) -> int:
+    """`tandem test record ARGS`: `tandem test` takes paths, so the CLI hands `record` here."""
+    return run(build_parser().parse_args(list(argv)))
 
 
 def run(args: argparse.Namespace) -> int:

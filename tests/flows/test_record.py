@@ -7,7 +7,6 @@ exactly what recording each scripted call gives today (so the files and the demo
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tandem.commands.test_record import add_record_parser
+from tandem.cli import main
 from tandem.demo.scenarios import DEMO_SCENARIOS, FAKE_LEX_ALIAS_ARN, place_call, scenario
 from tandem.flows.simulator import SimulationConfig, simulate
 from tandem.flowtest.conditions import LocalConditions
@@ -177,10 +176,7 @@ def test_a_withheld_caller_has_no_source_number_and_a_chat_no_phone(box: Sandbox
 
 
 def _record_cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser()
-    add_record_parser(parser.add_subparsers())
-    args = parser.parse_args(["record", *argv])
-    return int(args.run(args))
+    return main(["test", "record", *argv])
 
 
 def test_the_command_writes_a_file_and_keeps_an_existing_one(
