@@ -22,7 +22,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowdoc.placeholders import substitute_known
 from tandem.flows.simulator import (
@@ -44,6 +44,9 @@ from tandem.flowtest.actions import DISCONNECT, Effects, run_actions
 from tandem.flowtest.conditions import WITHHELD_CALLER, read_conditions
 from tandem.flowtest.document import Observation, TestCase, TestCaseError, parse
 from tandem.flowtest.events import DEFAULT_SIMILARITY, TestEvent, expected_text, matches
+
+if TYPE_CHECKING:
+    from tandem.local import Sandbox
 
 SHOWN_AFTER = 6  # events shown as "what the contact did instead"
 
@@ -232,13 +235,15 @@ def entry_flow(case: TestCase, options: RunOptions) -> Path:
         raise TestCaseError(f"{case.path}: EntryPoint flow: {error}") from None
 
 
-def run_case(case: TestCase, options: RunOptions) -> TestResult:
-    """Run one test case on a fresh sandbox; TestCaseError when it cannot start."""
+def run_case(case: TestCase, options: RunOptions, *, box: Sandbox | None = None) -> TestResult:
+    """Run one test case on a fresh sandbox (or on `box`, whose state it then shares: the demo
+    places its scripted calls so); TestCaseError when it cannot start."""
     from tandem.local import sandbox
 
     started = time.perf_counter()
     local = read_conditions({"Tandem": case.local})
-    with sandbox(attach=False) as box:
+    with contextlib.nullcontext(box) if box is not None else sandbox(attach=False) as active:
+        box = active
         settings = dict(local.settings)
         resolved = resolve(case, LocalResources(dict(box.queue_arns), settings))
         flow = entry_flow(resolved, options)
