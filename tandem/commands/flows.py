@@ -1,6 +1,7 @@
 """`tandem flows lint [PATH...]`: check flow-language files before a deploy finds the problem.
 
-PATH is a flow file or a directory (every *.json under it); with none, the repo's `flows/`.
+PATH is a flow file or a directory (every *.json under it); with none, the repo's `flows/*.json` (not
+`flows/tests/`, which holds Connect test cases).
 Raw documents and `DescribeContactFlow`-style wrappers are both accepted. A file that cannot be
 read as a flow (not JSON, binary, too large ...) is one line on stderr naming it and the problem.
 Exit 1 when any finding is an error; warnings and info never fail the command. The table shows
@@ -34,7 +35,7 @@ def register(subcommands: Any) -> None:
         nargs="*",
         type=Path,
         metavar="PATH",
-        help="flow files or directories (every *.json inside); default: the repo's flows/",
+        help="flow files or directories (every *.json inside); default: the repo's flows/*.json",
     )
     lint.add_argument("--format", choices=("table", "json"), default="table")
     lint.add_argument(

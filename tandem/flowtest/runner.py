@@ -7,8 +7,9 @@ simulator's events into the testing language's (`events`), matches them against 
 observations and runs the matched observations' actions (`actions`).
 
 Chaining as the service documents it: observations nothing points to are active at the start;
-a matched observation stays active until it has matched `Usage.Times` times (once by default;
-`ANY`: any number of times, never required), then its NextObservations become active. One event
+a matched observation stays active until it has matched `Usage.Times` times (once by default),
+then its NextObservations become active (`ANY`: any number of times, never required; its
+NextObservations become active at its first match). Matches beyond `Times` go unnoticed. One event
 may match every observation active when it arrives; observations it activates wait for the next.
 An observation still active when the contact ends fails the test, as the service's 5-minute
 timeout would: the step budget (`max_steps`) stands in for the clock, and the failure names the
@@ -164,11 +165,12 @@ class Harness:
             if not matches(observation, event, threshold=self.similarity):
                 continue
             state.count += 1
-            if observation.times is not None and state.count >= observation.times:
+            done = observation.times is not None and state.count >= observation.times
+            if done:
                 state.active = False
             notes = run_actions(observation, self.effects, self.namespace)
             self.matched.append(Matched(observation.identifier, event.describe(), tuple(notes)))
-            if state.count == 1:
+            if done or (observation.times is None and state.count == 1):
                 activated.extend(observation.next_observations)
         for identifier in activated:
             target = next(s for s in self.states if s.observation.identifier == identifier)

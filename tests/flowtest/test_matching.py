@@ -226,3 +226,30 @@ def test_end_test_and_disconnect_end_the_contact() -> None:
     harness.observe(prompt("Hello."))
     with pytest.raises(EndContact, match="the customer disconnected"):
         harness.respond("f", "a", "")
+
+
+def test_ssml_is_compared_as_its_text() -> None:
+    observed = only(
+        {
+            "Type": "MessageReceived",
+            "Properties": {"SSML": "<speak>Thanks for <emphasis>calling</emphasis>.</speak>"},
+        }
+    )
+    assert matches(observed, heard("Thanks for calling. For the status of an order, press 1."))
+
+
+def test_next_observations_wait_for_the_last_of_times() -> None:
+    case = parse(
+        document(
+            observation("twice", message("press 1"), [], ["after"], usage={"Type": "EXACTLY", "Times": 2}),
+            observation("after", message("press 1")),
+        ),
+        FILE,
+    )
+    harness = Harness(case, similarity=0.8)
+    harness.dispatch(heard(MENU))
+    harness.dispatch(heard(MENU))
+    assert [m.observation for m in harness.matched] == ["twice", "twice"]
+    harness.dispatch(heard(MENU))
+    assert [m.observation for m in harness.matched][-1] == "after"
+    assert harness.finish() == []

@@ -358,3 +358,11 @@ def test_the_step_budget_stands_in_for_the_timeout() -> None:
         "the contact did not end within the step budget: step guard: 25 steps"
     )
     assert any(f.startswith("observation 'never' never matched") for f in result.failures)
+
+
+def test_a_chat_contact() -> None:
+    raw = wrapper(document(observation("greeting", message("Thanks for calling."), [end_test()])))
+    raw["EntryPoint"] = {"Type": "CHAT", "ChatEntryPointParameters": {"FlowId": "{{flow:inbound_main}}"}}
+    result = run(raw)
+    assert result.passed, result.failures
+    assert result.simulation is not None and not result.simulation.attributes.get("firstName")
