@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tandem.cli import main
-from tandem.demo.scenarios import DEMO_SCENARIOS, FAKE_LEX_ALIAS_ARN, place_call, scenario
+from tandem.demo.scenarios import DEMO_SCENARIOS, FAKE_LEX_ALIAS_ARN, place_call, scenario, scripted
 from tandem.flows.simulator import SimulationConfig, simulate
 from tandem.flowtest.conditions import LocalConditions
 from tandem.flowtest.record import RecordError, Recording, record
@@ -217,3 +217,27 @@ def test_each_scripted_call_has_its_test_case_as_recorded_today(box: Sandbox, na
         description=kept.get("Description", ""),
     )
     assert record(place_call(box, call), recording) == kept
+
+
+def test_a_scripted_call_is_set_up_from_its_test_case(tmp_path: Path) -> None:
+    # The demo's calls have one source: change the file, and the scenario changes with it.
+    source = json.loads((TESTS_DIR / "demo-crm-down.json").read_text(encoding="utf-8"))
+    observations = source["Content"]["Observations"]
+    press = next(a for o in observations for a in o["Actions"] if a["Type"] == "SendInstruction")
+    press["Parameters"]["Instruction"]["Properties"]["Value"] = "2"
+    source["Content"]["Metadata"] = {
+        "Tandem": {"Hours": "closed", "Caller": "anonymous", "LanguageCode": "vi-VN"}
+    }
+    source["Description"] = "The demo's scripted call: something else."
+    (tmp_path / "demo-crm-down.json").write_text(json.dumps(source), encoding="utf-8")
+    expect = scenario("crm-down").expect
+    changed = scripted("crm-down", expect, cases_dir=tmp_path)
+    assert changed.inputs[0] == "2" and changed.title == "something else"
+    assert (changed.hours, changed.caller, changed.language, changed.crm_down) == (
+        "closed",
+        "anonymous",
+        "vi-VN",
+        False,
+    )
+    kept = scripted("crm-down", expect)
+    assert kept == scenario("crm-down") and kept.crm_down and kept.caller == "+12025550108"
