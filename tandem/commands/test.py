@@ -14,12 +14,9 @@ cannot be used (one line each: the file, the observation, what is wrong) or on u
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import Any
-
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 def register(subcommands: Any) -> None:
@@ -76,11 +73,12 @@ def _steps(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from tandem.flows.simulator import FLOWS_DIR
+    from tandem.flows.simulator.blocks import E164
     from tandem.flowtest import RunOptions, TestCaseError, find_cases, read, report, run_case
     from tandem.flowtest.events import DEFAULT_SIMILARITY
     from tandem.output import emit_json
 
-    if not _E164.match(args.caller):
+    if not E164.match(args.caller):
         return _usage(f"--caller {args.caller!r}: expected a +E164 number such as +12025550101")
     options = RunOptions(
         flow=args.flow,
@@ -107,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     if args.junit is not None:
         try:
             args.junit.parent.mkdir(parents=True, exist_ok=True)
-            args.junit.write_text(report.junit(results), encoding="utf-8")
+            args.junit.write_text(report.junit(results, problems), encoding="utf-8")
         except OSError as error:
             return _usage(f"--junit {args.junit}: cannot write: {error.strerror or error}")
     if args.format == "json":

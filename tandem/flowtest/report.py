@@ -112,14 +112,15 @@ def as_json(
     return masked(document)  # type: ignore[no-any-return]
 
 
-def junit(results: Sequence[TestResult]) -> str:
-    """A JUnit XML report: one testcase per test case, a failure element per failed one."""
+def junit(results: Sequence[TestResult], problems: Sequence[str] = ()) -> str:
+    """A JUnit XML report: one testcase per test case, a failure element per failed one, and an
+    error testcase per file that could not be used (`problems`, one line each)."""
     suite = ET.Element(
         "testsuite",
         name="tandem test",
-        tests=str(len(results)),
+        tests=str(len(results) + len(problems)),
         failures=str(sum(not r.passed for r in results)),
-        errors="0",
+        errors=str(len(problems)),
         time=f"{sum(r.seconds for r in results):.3f}",
     )
     for result in results:
@@ -136,6 +137,10 @@ def junit(results: Sequence[TestResult]) -> str:
             failure.text = "\n".join([*masked(result.failures), "trace:", *trace(result)])
         matched = [f"{m.observation}: {m.event}" for m in result.matched]
         ET.SubElement(case, "system-out").text = "\n".join(masked(matched))
+    for problem in problems:
+        where = problem.split(": ", 1)[0]
+        unusable = ET.SubElement(suite, "testcase", classname="unusable", name=where, file=where, time="0")
+        ET.SubElement(unusable, "error", message=masked(problem))
     root = ET.Element("testsuites")
     root.append(suite)
     ET.indent(root)

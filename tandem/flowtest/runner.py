@@ -45,6 +45,7 @@ from tandem.flowtest.actions import DISCONNECT, Effects, run_actions
 from tandem.flowtest.conditions import WITHHELD_CALLER, read_conditions
 from tandem.flowtest.document import Observation, TestCase, TestCaseError, parse
 from tandem.flowtest.events import DEFAULT_SIMILARITY, TestEvent, expected_text, matches
+from tandem.local.sandbox import FUNCTIONS
 
 if TYPE_CHECKING:
     from tandem.local import Sandbox
@@ -217,11 +218,27 @@ def _expectation(observation: Observation) -> str:
     return observation.event_type
 
 
-def resolve(case: TestCase, resources: LocalResources) -> TestCase:
-    """The case with its `{{type:name}}` placeholders resolved as the simulator resolves the flows'."""
-    resolved, unknown = substitute_known(case.raw, resources.value)
+def resolve(case: TestCase, resources: LocalResources, flows_dir: Path = FLOWS_DIR) -> TestCase:
+    """The case with its `{{type:name}}` placeholders resolved as the simulator resolves the flows';
+    TestCaseError naming a placeholder of an unknown type, or a Lambda, queue or flow the repo does
+    not have (a typo would otherwise only show as an observation that never matches)."""
+    known = {
+        "lambda": set(FUNCTIONS),
+        "queue": set(resources.queue_arns),
+        "flow": {p.stem for p in flows_dir.glob("*.json")},
+    }
+    missing: set[str] = set()
+
+    def value_of(kind: str, name: str) -> str | None:
+        if kind in known and name not in known[kind]:
+            missing.add(f"{{{{{kind}:{name}}}}} (known: {', '.join(sorted(known[kind]))})")
+        return resources.value(kind, name)
+
+    resolved, unknown = substitute_known(case.raw, value_of)
     if unknown:
         raise TestCaseError(f"{case.path}: placeholders of unknown types: {', '.join(unknown)}")
+    if missing:
+        raise TestCaseError(f"{case.path}: no such resource: {'; '.join(sorted(missing))}")
     return parse(resolved, case.path)
 
 
@@ -247,7 +264,7 @@ def run_case(case: TestCase, options: RunOptions, *, box: Sandbox | None = None)
     with contextlib.nullcontext(box) if box is not None else sandbox(attach=False) as active:
         box = active
         settings = dict(local.settings)
-        resolved = resolve(case, LocalResources(dict(box.queue_arns), settings))
+        resolved = resolve(case, LocalResources(dict(box.queue_arns), settings), options.flows_dir)
         flow = entry_flow(resolved, options)
         harness = Harness(resolved, similarity=options.similarity)
         entry = resolved.entry

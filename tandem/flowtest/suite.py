@@ -15,7 +15,7 @@ def find_cases(paths: Sequence[Path] = ()) -> list[Path]:
     """Every *.json test case under `paths` (files as given), sorted; TestCaseError for a path
     that does not exist."""
     found: list[Path] = []
-    for path in paths or [TESTS_DIR]:
+    for path in paths or [_shown(TESTS_DIR)]:
         if path.is_dir():
             found.extend(sorted(path.rglob("*.json")))
         elif path.is_file():
@@ -23,3 +23,11 @@ def find_cases(paths: Sequence[Path] = ()) -> list[Path]:
         else:
             raise TestCaseError(f"{path}: no such file or directory")
     return found
+
+
+def _shown(path: Path) -> Path:
+    """`path` relative to the working directory when it is inside it (shorter in reports)."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path

@@ -72,8 +72,15 @@ def test_a_malformed_case_is_one_line_and_exit_2_and_the_rest_still_run(
     shutil.copy(PASSING, tmp_path / "a_passing.json")
     bad = wrapper(document(observation("menu", {"Type": "PromptHeard", "Properties": {}})))
     (tmp_path / "b_bad.json").write_text(json.dumps(bad), encoding="utf-8")
-    assert main(["test", str(tmp_path)]) == 2
+    report = tmp_path / "report.xml"
+    assert main(["test", str(tmp_path), "--junit", str(report)]) == 2
     captured = capsys.readouterr()
+    suite = ET.parse(report).getroot().find("testsuite")
+    assert suite is not None and (suite.get("tests"), suite.get("errors"), suite.get("failures")) == (
+        "2",
+        "1",
+        "0",
+    )
     assert captured.err.splitlines() == [
         f"tandem test: {tmp_path / 'b_bad.json'}: observation 'menu': unknown event type 'PromptHeard' "
         "(known: TestInitiated, MessageReceived, FlowActionStarted, TestCompleted)"

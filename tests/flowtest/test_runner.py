@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tandem.flowtest import RunOptions
+import pytest
+
+from tandem.flowtest import RunOptions, TestCaseError
 from tests.flowtest.support import (
     check,
     completed,
@@ -366,3 +368,39 @@ def test_a_chat_contact() -> None:
     result = run(raw)
     assert result.passed, result.failures
     assert result.simulation is not None and not result.simulation.attributes.get("firstName")
+
+
+def test_a_misspelt_resource_is_one_line() -> None:
+    raw = wrapper(
+        document(
+            observation("lambda", started("InvokeLambdaFunction", LambdaFunctionARN="{{lambda:crm_lokup}}"))
+        )
+    )
+    with pytest.raises(TestCaseError) as caught:
+        run(raw)
+    assert str(caught.value) == (
+        "case.json: no such resource: {{lambda:crm_lokup}} "
+        "(known: crm_lookup, ctr_ingest, escalation, ivr_decision, survey)"
+    )
+    with pytest.raises(TestCaseError, match="placeholders of unknown types: \\{\\{bot:x\\}\\}"):
+        run(wrapper(document(observation("x", message("{{bot:x}}")))))
+
+
+def test_a_long_queue_runs_the_hold_loop_where_a_callback_is_taken() -> None:
+    result = run(
+        wrapper(
+            document(
+                observation("menu", message(MENU), [dtmf("press", "0")], ["offer"]),
+                observation("offer", message("To hold, press 2."), [dtmf("hold", "2")], ["queued"]),
+                observation("queued", started("TransferContactToQueue"), [], ["hold"]),
+                observation(
+                    "hold", message("You've been waiting a while."), [dtmf("callback", "1")], ["booked"]
+                ),
+                observation("booked", message("We'll call you back", "Similarity"), [end_test()]),
+                metadata={"Tandem": {"QueueWaitSeconds": 900}},
+            )
+        )
+    )
+    assert result.passed, result.failures
+    assert result.simulation is not None and result.simulation.outcome == "callback"
+    assert "customer_queue" in {s.flow for s in result.simulation.steps}

@@ -32,8 +32,8 @@ DEFAULT_LAMBDA_SECONDS = 3.0
 MAX_RESPONSE_BYTES = 32 * 1024
 MAX_ATTRIBUTE_BYTES = 32 * 1024
 
-_FUNCTION_IN_ARN = re.compile(r":function:([^:/\s]+)")
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+FUNCTION_IN_ARN = re.compile(r":function:([^:/\s]+)")
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")  # a dialable number (Connect: E.164)
 
 Handler = Callable[[Contact, Flow, dict[str, Any], FlowKind], Next]
 
@@ -99,7 +99,7 @@ def _invoke_lambda(contact: Contact, flow: Flow, action: dict[str, Any], kind: F
     override = contact.overridden("InvokeLambdaFunction", {"LambdaFunctionARN": arn})
     substitute = override.value if override is not None and override.strategy == "substitute" else ""
     arn = substitute or arn
-    match = _FUNCTION_IN_ARN.search(arn)
+    match = FUNCTION_IN_ARN.search(arn)
     function = match.group(1) if match else arn
     attributes = parameters.get("LambdaInvocationAttributes")
     resolved = resolve_value(contact.namespace, attributes) if isinstance(attributes, dict) else {}
@@ -258,11 +258,7 @@ def _get_input(contact: Contact, flow: Flow, action: dict[str, Any], kind: FlowK
             digits = digits[: -len(terminator)]
         validation = parameters.get("InputValidation") or {}
         phone = validation.get("PhoneNumberValidation") if isinstance(validation, dict) else None
-        if (
-            isinstance(phone, dict)
-            and phone.get("NumberFormat", "E164") == "E164"
-            and not _E164.match(digits)
-        ):
+        if isinstance(phone, dict) and phone.get("NumberFormat", "E164") == "E164" and not E164.match(digits):
             contact.namespace["StoredCustomerInput"] = ""
             return Next("InvalidPhoneNumber", f"{heard}{digits!r} is not an E.164 number", said=pressed)
         custom = validation.get("CustomValidation") if isinstance(validation, dict) else None
@@ -444,7 +440,7 @@ def _event_hooks(contact: Contact, flow: Flow, action: dict[str, Any], kind: Flo
 
 def _callback_number(contact: Contact, flow: Flow, action: dict[str, Any], kind: FlowKind) -> Next:
     number = contact.value(_parameters(action).get("CallbackNumber", ""))
-    if not _E164.match(number):
+    if not E164.match(number):
         return Next("InvalidCallbackNumber", f"{number!r} is not a dialable E.164 number")
     contact.callback_number = number
     return Next(NEXT, f"callback number {number}")
@@ -453,7 +449,7 @@ def _callback_number(contact: Contact, flow: Flow, action: dict[str, Any], kind:
 def _create_callback(contact: Contact, flow: Flow, action: dict[str, Any], kind: FlowKind) -> Next:
     parameters = _parameters(action)
     number = contact.callback_number or contact.namespace["CustomerEndpoint"].get("Address", "")
-    if not _E164.match(number):
+    if not E164.match(number):
         return Next(NO_MATCHING_ERROR, "no dialable callback number")
     queue_arn = contact.value(parameters.get("QueueId", "")) or contact.queue_arn
     if not queue_arn:
