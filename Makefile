@@ -35,11 +35,19 @@ PYTEST_XDIST := -n 2 --dist loadgroup
 NOW := date +%s.%N
 ELAPSED = awk -v a="$$started" -v b="$$($(NOW))" 'BEGIN { printf "%.0f", b - a }'
 
+# The flows' test cases (flows/tests/) run first with `tandem test`, into a JUnit report that
+# tests/flowtest/test_junit_report.py reads; their output is kept beside it, the summary printed.
+FLOW_TESTS_JUNIT := .build/flow-tests.xml
+FLOW_TESTS_LOG := .build/flow-tests.txt
+
 test:
 	@started=$$($(NOW)); $(MAKE) --no-print-directory install; status=$$?; \
 	  echo "install: $$($(ELAPSED))s"; exit $$status
 	@started=$$($(NOW)); status=0; \
-	  $(PY) -m pytest $(PYTEST_XDIST) || status=$$?; \
+	  mkdir -p .build; rm -f $(FLOW_TESTS_JUNIT); \
+	  $(PY) -m tandem.cli test --junit $(FLOW_TESTS_JUNIT) > $(FLOW_TESTS_LOG) 2>&1 || status=$$?; \
+	  grep -E 'test case\(s\) in' $(FLOW_TESTS_LOG) || tail -n 5 $(FLOW_TESTS_LOG); \
+	  FLOW_TESTS_JUNIT=$(FLOW_TESTS_JUNIT) $(PY) -m pytest $(PYTEST_XDIST) || status=$$?; \
 	  $(MAKE) --no-print-directory test-time-travel || status=$$?; \
 	  echo "pytest: $$($(ELAPSED))s"; exit $$status
 

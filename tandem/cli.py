@@ -35,8 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:2] == ["test", "record"]:  # `tandem test` takes paths; `record` has its own flags
+        from tandem.commands import test_record
+
+        return test_record.main(given[2:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(given)
     run = getattr(args, "run", None)
     if run is None:
         parser.print_help(sys.stderr)

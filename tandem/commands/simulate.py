@@ -5,7 +5,9 @@ the sandbox (attached to `tandem sandbox up` when one is running), decides as of
 (10:00 New York with `--set-hours open`, 22:00 with `closed`) and prints the path, every Lambda
 call with its response, what the caller heard, the outcome and branch coverage. Phone numbers are
 masked. `--fail FUNCTION[=error|timeout|invalid]` (repeatable) makes that function's blocks take
-their error branch (default `error`; see `tandem.flows.simulator`). Exit 0 when the simulation
+their error branch (default `error`; see `tandem.flows.simulator`). `--at` sets the moment (a
+holiday: 2026-12-25T15:00:00Z), `--crm-down` makes the CRM answer 503, `--language` and
+`--channel` set the contact's language and channel. Exit 0 when the simulation
 completes (whatever the outcome), 1 when a guard stopped it or the outcome is `error`, or the
 flow file is refused (unreadable, not a flow, too large, or actions sharing an Identifier — the
 checks `tandem flows lint` makes), 2 on usage errors (no such flow).
@@ -14,13 +16,20 @@ checks `tandem flows lint` makes), 2 on usage errors (no such flow).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from tandem.output import emit_json, masked, table
+
+if TYPE_CHECKING:
+    from tandem.flows.simulator import SimulationConfig, SimulationResult
 
 WITHHELD = ("anonymous", "withheld", "restricted", "private", "unknown")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -32,6 +41,13 @@ def register(subcommands: Any) -> None:
     parser = subcommands.add_parser(
         "simulate", help="run a flow locally against the real handlers, with scripted caller input"
     )
+    add_simulation_arguments(parser)
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.set_defaults(run=run)
+
+
+def add_simulation_arguments(parser: Any) -> None:
+    """The flags that set up one simulated contact (shared with `tandem test record`)."""
     parser.add_argument(
         "flow", metavar="FLOW", help="a flow name in flows/ (e.g. inbound_main) or a flow file"
     )
@@ -47,6 +63,13 @@ def register(subcommands: Any) -> None:
         help="the caller's next key press, digits or words (repeat; '' is silence)",
     )
     parser.add_argument("--set-hours", choices=("open", "closed"), default="open", dest="hours")
+    parser.add_argument(
+        "--at",
+        type=_moment,
+        default=None,
+        metavar="ISO",
+        help="when the call happens (e.g. 2026-12-25T15:00:00Z, a holiday); overrides --set-hours' moment",
+    )
     parser.add_argument(
         "--queue-wait",
         type=_seconds,
@@ -68,8 +91,21 @@ def register(subcommands: Any) -> None:
         metavar="FUNCTION[=KIND]",
         help="make a Lambda fail: KIND is error (the default), timeout or invalid (repeat)",
     )
-    parser.add_argument("--format", choices=("table", "json"), default="table")
-    parser.set_defaults(run=run)
+    parser.add_argument("--crm-down", action="store_true", help="the CRM answers 503 throughout the call")
+    parser.add_argument("--language", default="en-US", help="the contact's language (default: %(default)s)")
+    parser.add_argument("--channel", choices=("VOICE", "CHAT"), default="VOICE", type=str.upper)
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected an ISO moment with a zone, e.g. 2026-12-25T15:00:00Z"
+        )
+    return moment
 
 
 def _seconds(text: str) -> int:
@@ -82,47 +118,58 @@ def _seconds(text: str) -> int:
     return value
 
 
-def run(args: argparse.Namespace) -> int:
-    from flowdoc.document import FlowLoadError, load_flow
+@dataclass(frozen=True)
+class Setup:
+    """One simulated contact as the flags set it up."""
+
+    path: Path
+    config: SimulationConfig
+    crm_down: bool
+
+
+class UsageError(Exception):
+    """A flag is wrong (exit 2); the message is one line."""
+
+
+def setup_from(args: argparse.Namespace) -> Setup:
+    """The flow file and the contact's setup from the simulation flags.
+
+    Raises UsageError for a wrong flag or an unknown flow, FlowLoadError for an unusable flow file.
+    """
+    from flowdoc.document import load_flow
     from tandem.flows.simulator import (
         LAMBDA_FAULTS,
         FlowNotFound,
-        FlowRefused,
         LambdaFault,
         SimulationConfig,
         find_flow_file,
-        simulate,
     )
-    from tandem.local import sandbox
     from tandem.local.sandbox import FUNCTIONS
 
     caller = args.caller.strip()
     if not (_E164.match(caller) or caller.lower() in WITHHELD):
-        return _usage(f"--caller {caller!r}: expected a +E164 number such as +12025550101, or 'anonymous'")
+        raise UsageError(f"--caller {caller!r}: expected a +E164 number such as +12025550101, or 'anonymous'")
     settings: dict[str, str] = {}
     for item in args.setting:
         name, equals, value = item.partition("=")
         if not equals or not name:
-            return _usage(f"--setting {item!r}: expected NAME=VALUE")
+            raise UsageError(f"--setting {item!r}: expected NAME=VALUE")
         settings[name] = value
     faults: dict[str, LambdaFault] = {}
     for item in args.fail:
         function, _, kind = item.partition("=")
         fault = next((f for f in LAMBDA_FAULTS if f == (kind or "error")), None)
         if function not in FUNCTIONS or fault is None:
-            return _usage(
+            raise UsageError(
                 f"--fail {item!r}: expected FUNCTION[=KIND], FUNCTION one of {', '.join(FUNCTIONS)}, "
                 f"KIND one of {', '.join(LAMBDA_FAULTS)}"
             )
         faults[function] = fault
     try:
         path = find_flow_file(args.flow)
-        load_flow(path).require()  # refuse an unusable flow before starting a sandbox
-    except FlowLoadError as error:
-        print(f"tandem simulate: {error}", file=sys.stderr)
-        return 1
     except FlowNotFound as error:
-        return _usage(str(error))
+        raise UsageError(str(error)) from None
+    load_flow(path).require()  # refuse an unusable flow before starting a sandbox
     config = SimulationConfig(
         caller=caller,
         inputs=args.inputs,
@@ -130,11 +177,34 @@ def run(args: argparse.Namespace) -> int:
         queue_wait_seconds=args.queue_wait,
         settings=settings,
         lambda_faults=faults,
+        at=args.at,
+        language=args.language,
+        channel=args.channel,
     )
+    return Setup(path, config, args.crm_down)
+
+
+def simulate_setup(setup: Setup) -> SimulationResult:
+    """Run the set-up contact on the sandbox (attached to `tandem sandbox up` when one runs)."""
+    from tandem.flows.simulator import simulate
+    from tandem.local import sandbox
+
+    with sandbox() as box:
+        outage = box.crm_outage() if setup.crm_down else contextlib.nullcontext()
+        with outage:
+            return simulate(setup.path, box=box, config=setup.config)
+
+
+def run(args: argparse.Namespace) -> int:
+    from flowdoc.document import FlowLoadError
+    from tandem.flows.simulator import FlowNotFound, FlowRefused
+
     try:
-        with sandbox() as box:
-            result = simulate(path, box=box, config=config)
-    except FlowRefused as error:
+        setup = setup_from(args)
+        result = simulate_setup(setup)
+    except UsageError as error:
+        return _usage(str(error))
+    except (FlowLoadError, FlowRefused) as error:
         print(f"tandem simulate: {error}", file=sys.stderr)
         return 1
     except FlowNotFound as error:
@@ -158,7 +228,9 @@ def _compact(value: Any) -> str:
 def _print(result: Any, args: argparse.Namespace) -> None:
     from tandem.flows.simulator import CLOSED_MOMENT, OPEN_MOMENT
 
-    moment = (OPEN_MOMENT if args.hours == "open" else CLOSED_MOMENT).astimezone(ZoneInfo(TIME_ZONE))
+    moment = (args.at or (OPEN_MOMENT if args.hours == "open" else CLOSED_MOMENT)).astimezone(
+        ZoneInfo(TIME_ZONE)
+    )
     wait = "quiet queue" if args.queue_wait is None else f"queue wait {args.queue_wait} s"
     inputs = ", ".join(repr(i) for i in args.inputs) or "none"
     print(

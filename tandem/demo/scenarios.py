@@ -4,7 +4,8 @@ Each `Scenario` is one caller: who calls (a demo customer, an unknown or a withh
 they press or say, in order, and the conditions of the call (hours, queue wait, language, the CRM
 down). `place_call` runs it through `flows/inbound_main.json` with `tandem.flows.simulator`, on the
 real handlers in the sandbox. `expect` states what must come of it; the scenario tests hold the
-flows and handlers to it, and the demo shows it.
+flows and handlers to it, and the demo shows it. The demo's calls are its test cases: each is set
+up by `flows/tests/demo-<name>.json` (`scripted`), which `tandem test` runs and the demo places.
 
 Speech goes to the simulator's FAKE Lex bot (a keyword table), so a scenario that speaks sets the
 `lexBotAliasArn` setting to `FAKE_LEX_ALIAS_ARN`; the others use the keypad, as a deployment without
@@ -14,6 +15,7 @@ a bot does.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +23,6 @@ from typing import Any
 
 from tandem.flows.simulator import FLOWS_DIR, Hours, LambdaFault, SimulationConfig, SimulationResult, simulate
 from tandem.local import Sandbox
-from tandem.local.demo_data import UNKNOWN_NUMBER
 
 INBOUND_FLOW = "inbound_main"
 FAKE_LEX_ALIAS_ARN = "arn:aws:lex:us-east-1:123456789012:bot-alias/FAKEBOT000/FAKEALIAS0"
@@ -58,68 +59,74 @@ SELF_SERVED_RATED = (*LOOKUP_DECIDE, "survey")
 HANDED_OVER = (*LOOKUP_DECIDE, "escalation")
 HANDED_OVER_RATED = (*HANDED_OVER, "survey")
 
+CASES_DIR = FLOWS_DIR / "tests"
+CASE_PREFIX = "demo-"  # flows/tests/demo-<name>.json: the scripted call <name>
+TITLE_PREFIX = "The demo's scripted call: "
+
+
+def case_path(name: str, cases_dir: Path = CASES_DIR) -> Path:
+    """The test case of the scripted call `name`."""
+    return cases_dir / f"{CASE_PREFIX}{name}.json"
+
+
+def scripted(name: str, expect: Expect, cases_dir: Path = CASES_DIR) -> Scenario:
+    """The scripted call `name` as its test case in flows/tests/ sets it up (the one source of the
+    caller, what they press or say, and the call's conditions), with what must come of it.
+
+    The caller's inputs are the case's SendInstruction values in order; a silence the case leaves
+    unanswered is the input block timing out, as an input list that has run out does.
+    """
+    from tandem.flowtest import read
+    from tandem.flowtest.conditions import read_conditions
+
+    path = case_path(name, cases_dir)
+    case = read(path)
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    content = raw["Content"] if isinstance(raw["Content"], dict) else json.loads(raw["Content"])
+    local = read_conditions(content.get("Metadata"))
+    inputs = tuple(
+        str(instruction.get("Value", instruction.get("Text", "")))
+        for observation in case.observations
+        for action in observation.actions
+        if action.type == "SendInstruction"
+        for instruction in [action.parameters["Instruction"].get("Properties", {})]
+    )
+    title = str(raw.get("Description", name)).removeprefix(TITLE_PREFIX).rstrip(".")
+    return Scenario(
+        name=name,
+        title=title,
+        caller="anonymous" if local.withheld or case.entry is None else case.entry.caller,
+        inputs=inputs,
+        expect=expect,
+        hours="closed" if local.hours == "closed" else "open",
+        queue_wait_seconds=local.queue_wait_seconds,
+        language=local.language_code,
+        crm_down=local.crm_down,
+        speech=local.settings.get("lexBotAliasArn") == FAKE_LEX_ALIAS_ARN,
+    )
+
+
 DEMO_SCENARIOS: tuple[Scenario, ...] = (
-    Scenario(
+    scripted(
         "order-status",
-        "order status, self-served",
-        "+12025550105",
-        ("1", "1", "5"),
         Expect("self-served", SELF_SERVED_RATED, route="SELF_SERVICE", heard="order 1046 has shipped"),
     ),
-    Scenario(
-        "return-policy",
-        "return-policy question",
-        "+12025550102",
-        ("2", "1", "4"),
-        Expect("self-served", SELF_SERVED_RATED, route="SELF_SERVICE", heard="return"),
+    scripted("return-policy", Expect("self-served", SELF_SERVED_RATED, route="SELF_SERVICE", heard="return")),
+    scripted("asks-for-person", Expect("queued", HANDED_OVER_RATED, queue="general", route="AGENT")),
+    scripted("angry-repeat", Expect("queued", HANDED_OVER_RATED, queue="complaints", route="AGENT")),
+    scripted("vip-complaint", Expect("queued", HANDED_OVER_RATED, queue="priority", route="AGENT")),
+    scripted(
+        "after-hours", Expect("closed", HANDED_OVER, route="CALLBACK", heard="call again when we're open")
     ),
-    Scenario(
-        "asks-for-person",
-        "explicit request for a person (speech)",
-        "+12025550104",
-        ("can I speak to a real person please", "5"),
-        Expect("queued", HANDED_OVER_RATED, queue="general", route="AGENT"),
-        speech=True,
-    ),
-    Scenario(
-        "angry-repeat",
-        "angry repeat caller (speech)",
-        "+12025550107",
-        ("this is ridiculous, I want to complain about my order again", "2"),
-        Expect("queued", HANDED_OVER_RATED, queue="complaints", route="AGENT"),
-        speech=True,
-    ),
-    Scenario(
-        "vip-complaint",
-        "VIP complaint",
-        "+12025550103",
-        ("5", "4"),
-        Expect("queued", HANDED_OVER_RATED, queue="priority", route="AGENT"),
-    ),
-    Scenario(
-        "after-hours",
-        "after hours, declines the callback",
-        "+12025550102",
-        ("0", ""),
-        Expect("closed", HANDED_OVER, route="CALLBACK", heard="call again when we're open"),
-        hours="closed",
-    ),
-    Scenario(
+    scripted(
         "long-queue-callback",
-        "long queue, takes a callback",
-        "+12025550106",
-        ("6", "1"),
         # escalation again when the caller takes the callback: it claims the number
         Expect(
             "callback", (*HANDED_OVER, "escalation"), queue="callback", route="AGENT", heard="call you back"
         ),
-        queue_wait_seconds=LONG_WAIT_SECONDS,
     ),
-    Scenario(
+    scripted(
         "holds-then-callback",
-        "holds in a long queue, then takes a callback",
-        "+12025550109",
-        ("4", "2", "1"),
         Expect(
             "callback",
             (*HANDED_OVER, "escalation"),  # the queue flow claims the number too
@@ -127,28 +134,11 @@ DEMO_SCENARIOS: tuple[Scenario, ...] = (
             route="CALLBACK",
             heard="you've been waiting a while",
         ),
-        queue_wait_seconds=LONG_WAIT_SECONDS,
     ),
-    Scenario(
-        "withheld-number",
-        "withheld number, opening hours",
-        "anonymous",
-        ("3", "1", "5"),
-        Expect("self-served", SELF_SERVED_RATED, route="SELF_SERVICE"),
-    ),
-    Scenario(
-        "crm-down",
-        "CRM down, order status",
-        "+12025550108",
-        ("1", "3"),
-        Expect("queued", HANDED_OVER_RATED, queue="general", route="AGENT"),
-        crm_down=True,
-    ),
-    Scenario(
+    scripted("withheld-number", Expect("self-served", SELF_SERVED_RATED, route="SELF_SERVICE")),
+    scripted("crm-down", Expect("queued", HANDED_OVER_RATED, queue="general", route="AGENT")),
+    scripted(
         "two-failed-attempts",
-        "two failed self-service attempts",
-        "+12025550110",
-        ("3", "2", "2", "2", "3", "4"),
         Expect(
             "queued",
             (*LOOKUP_DECIDE, "ivr_decision", "ivr_decision", "escalation", "survey"),
@@ -156,21 +146,8 @@ DEMO_SCENARIOS: tuple[Scenario, ...] = (
             route="AGENT",
         ),
     ),
-    Scenario(
-        "unknown-order-status",
-        "unknown caller, order status",
-        UNKNOWN_NUMBER,
-        ("1", "4"),
-        Expect("queued", HANDED_OVER_RATED, queue="general", route="AGENT"),
-    ),
-    Scenario(
-        "vietnamese",
-        "Vietnamese caller, opening hours",
-        "+84912345678",
-        ("3", "1", "5"),
-        Expect("self-served", SELF_SERVED_RATED, route="SELF_SERVICE"),
-        language="vi-VN",
-    ),
+    scripted("unknown-order-status", Expect("queued", HANDED_OVER_RATED, queue="general", route="AGENT")),
+    scripted("vietnamese", Expect("self-served", SELF_SERVED_RATED, route="SELF_SERVICE")),
 )
 
 

@@ -1,7 +1,9 @@
 """`tandem demo`: scripted calls through the real inbound flow and handlers, on the local sandbox.
 
-Each of `tandem.demo.scenarios.DEMO_SCENARIOS` is placed through `flows/inbound_main.json` by the
-flow simulator, against the real Lambda handlers on moto. The demo prints a short trace per call
+Each of `tandem.demo.scenarios.DEMO_SCENARIOS` is a test case in `flows/tests/`
+(`demo-<name>.json`), run by `tandem test`'s runner through `flows/inbound_main.json` by the flow
+simulator, against the real Lambda handlers on moto; a case that fails is a call not as expected.
+The demo prints a short trace per call
 (what the caller heard and did, what each function answered, where the call went), a summary
 table and the branch coverage of the flows. Then the calls become the contact trace records Connect
 would stream, which the real ctr_ingest handler counts (twice: the second delivery, shuffled, must
@@ -27,11 +29,11 @@ from tandem.demo.replay import print_replay, replay_candidate
 from tandem.demo.scenarios import (
     DEMO_SCENARIOS,
     Scenario,
+    case_path,
     decision_route,
     decision_rule,
     decision_variant,
     mismatches,
-    place_call,
     rating,
 )
 from tandem.demo.trace import caller_label, lambda_summary, trace_lines
@@ -51,6 +53,7 @@ class PlacedCall:
     scenario: Scenario
     result: SimulationResult
     seconds: float
+    failures: tuple[str, ...] = ()  # what its test case found wrong (tandem test's lines)
 
     @property
     def csat(self) -> str:
@@ -63,11 +66,18 @@ class PlacedCall:
 
 
 def place_scripted_calls(box: Sandbox) -> list[PlacedCall]:
+    """Each scripted call's test case (flows/tests/demo-<name>.json), run by `tandem test`'s runner
+    on `box`, one after another as the demo has always placed them."""
+    from tandem.flowtest import RunOptions, read, run_case
+
     placed = []
     for scenario in DEMO_SCENARIOS:
         started = time.perf_counter()
-        result = place_call(box, scenario)
-        placed.append(PlacedCall(scenario, result, time.perf_counter() - started))
+        tested = run_case(read(case_path(scenario.name)), RunOptions(), box=box)
+        seconds = time.perf_counter() - started
+        if tested.simulation is None:  # the runner always simulates; the type allows a result without
+            raise RuntimeError(f"{tested.path}: the test case ran no call")
+        placed.append(PlacedCall(scenario, tested.simulation, seconds, tuple(tested.failures)))
     return placed
 
 
@@ -96,7 +106,10 @@ def run(
         kpis = ingest_and_report(box, streamed, rng=random.Random(CTR_SEED), redeliver=True)
         replayed = replay_candidate(box, (kpis.report.start, kpis.report.end))
     elapsed = time.perf_counter() - started
-    problems = {p.scenario.name: mismatches(p.scenario, p.result) for p in placed}
+    problems = {
+        p.scenario.name: [*mismatches(p.scenario, p.result), *(f"test case: {f}" for f in p.failures)]
+        for p in placed
+    }
     if output_format == "json":
         replay = replayed if isinstance(replayed, str) else replayed[0]
         emit_json({**_as_json(placed, problems, elapsed), "kpis": kpis.to_dict(), "replay": replay})

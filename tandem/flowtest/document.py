@@ -228,24 +228,13 @@ def _document(
 
 def _local_settings(raw: Any, where: str) -> dict[str, Any]:
     """Metadata.Tandem: what only the local runner reads (the service ignores Metadata at run
-    time): QueueWaitSeconds (the queue's estimated wait; the customer-queue flow runs) and
-    Settings ({{setting:x}} values)."""
-    if not isinstance(raw, dict):
-        raise TestCaseError(f"{where}: Metadata.Tandem must be an object")
-    unknown = sorted(set(raw) - {"QueueWaitSeconds", "Settings"})
-    if unknown:
-        raise TestCaseError(
-            f"{where}: Metadata.Tandem: unknown key(s) {', '.join(unknown)} "
-            "(known: QueueWaitSeconds, Settings)"
-        )
-    wait = raw.get("QueueWaitSeconds")
-    if wait is not None and (not isinstance(wait, int) or isinstance(wait, bool) or wait < 0):
-        raise TestCaseError(
-            f"{where}: Metadata.Tandem.QueueWaitSeconds must be a whole number of seconds >= 0"
-        )
-    settings = raw.get("Settings", {})
-    if not isinstance(settings, dict) or not all(isinstance(v, str) for v in settings.values()):
-        raise TestCaseError(f"{where}: Metadata.Tandem.Settings must map setting names to strings")
+    time); its keys and checks are tandem.flowtest.conditions'."""
+    from tandem.flowtest.conditions import ConditionsError, read_conditions
+
+    try:
+        read_conditions({"Tandem": raw})
+    except ConditionsError as error:
+        raise TestCaseError(f"{where}: {error}") from None
     return dict(raw)
 
 

@@ -18,11 +18,12 @@ observation, what it expected and what the contact did after it became active.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowdoc.placeholders import substitute_known
 from infra.constants import TEST_QUEUE_NAMES
@@ -42,9 +43,13 @@ from tandem.flows.simulator import (
 )
 from tandem.flows.simulator.flows import FLOW_IN_ARN
 from tandem.flowtest.actions import DISCONNECT, Effects, run_actions
+from tandem.flowtest.conditions import WITHHELD_CALLER, read_conditions
 from tandem.flowtest.document import Observation, TestCase, TestCaseError, parse
 from tandem.flowtest.events import DEFAULT_SIMILARITY, TestEvent, expected_text, matches
 from tandem.local.sandbox import FUNCTIONS
+
+if TYPE_CHECKING:
+    from tandem.local import Sandbox
 
 SHOWN_AFTER = 6  # events shown as "what the contact did instead"
 
@@ -250,22 +255,25 @@ def entry_flow(case: TestCase, options: RunOptions) -> Path:
         raise TestCaseError(f"{case.path}: EntryPoint flow: {error}") from None
 
 
-def run_case(case: TestCase, options: RunOptions) -> TestResult:
-    """Run one test case on a fresh sandbox; TestCaseError when it cannot start."""
+def run_case(case: TestCase, options: RunOptions, *, box: Sandbox | None = None) -> TestResult:
+    """Run one test case on a fresh sandbox (or on `box`, whose state it then shares: the demo
+    places its scripted calls so); TestCaseError when it cannot start."""
     from tandem.local import sandbox
 
     started = time.perf_counter()
-    with sandbox(attach=False) as box:
-        settings = {str(k): str(v) for k, v in (case.local.get("Settings") or {}).items()}
+    local = read_conditions({"Tandem": case.local})
+    with contextlib.nullcontext(box) if box is not None else sandbox(attach=False) as active:
+        box = active
+        settings = dict(local.settings)
         resolved = resolve(case, LocalResources(dict(box.queue_arns), settings), options.flows_dir)
         flow = entry_flow(resolved, options)
         harness = Harness(resolved, similarity=options.similarity)
         entry = resolved.entry
+        caller = entry.caller if entry and entry.caller else options.caller
         config = SimulationConfig(
-            caller=(entry.caller if entry and entry.caller else options.caller),
+            **local.simulation_kwargs(),
+            caller=WITHHELD_CALLER if local.withheld else caller,
             channel=entry.channel if entry else options.channel,
-            queue_wait_seconds=case.local.get("QueueWaitSeconds"),
-            settings=settings,
             max_steps=options.max_steps,
             attributes=resolved.attributes,
             responder=harness.respond,
@@ -273,8 +281,10 @@ def run_case(case: TestCase, options: RunOptions) -> TestResult:
             override=harness.override,
             flows_dir=options.flows_dir,
         )
+        outage = box.crm_outage() if local.crm_down else contextlib.nullcontext()
         try:
-            result = simulate(flow, box=box, config=config)
+            with outage:
+                result = simulate(flow, box=box, config=config)
         except FlowNotFound as error:
             raise TestCaseError(f"{case.path}: {error}") from None
     failures = harness.finish()

@@ -160,7 +160,7 @@ MALFORMED = [
         document(observation("obs", message("x"), usage={"Type": "exactly", "Times": 0})),
         "Usage.Times must be",
     ),
-    (menu_document(metadata={"Tandem": {"Hours": "closed"}}), "Metadata.Tandem: unknown key(s) Hours"),
+    (menu_document(metadata={"Tandem": {"Colour": "blue"}}), "Metadata.Tandem: unknown key 'Colour'"),
     (wrapper(menu_document()) | {"Name": ""}, "Name must be a non-empty string"),
     (wrapper("{not json"), "Content is not JSON"),
     (wrapper(menu_document()) | {"EntryPoint": {"Type": "EMAIL"}}, "EntryPoint.Type 'EMAIL'"),

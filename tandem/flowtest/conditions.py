@@ -1,0 +1,139 @@
+"""A test case's local conditions: what the simulator needs that Connect's testing language cannot say.
+
+Connect runs a test case in the cloud, at the real time, with the deployment's settings and real
+queues. Locally the same file runs against the sandbox, and some scenarios need a condition the
+language has no action for: a moment (a closed evening, a holiday), a queue's estimated wait, a
+setting such as the Lex bot's alias, the CRM answering 503, the caller's language, a withheld
+number. Those live in the document's `Metadata` (which the service keeps for tools and ignores
+when it runs the test), under one key (`Tandem`):
+
+    "Metadata": {"Tandem": {"Hours": "closed", "QueueWaitSeconds": 1500,
+                            "Settings": {"lexBotAliasArn": "..."}, "At": "2026-12-25T15:00:00Z",
+                            "CrmDown": true, "LanguageCode": "vi-VN", "Caller": "anonymous"}}
+
+Every key is optional; absent keys are the simulator's defaults (open hours, a quiet queue, no
+settings, the CRM up, en-US). `read_conditions` checks the block and answers one line naming the
+key when it is wrong; `conditions_block` writes the block back (`tandem test record` does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+METADATA_KEY = "Tandem"
+KEYS = ("Hours", "At", "QueueWaitSeconds", "Settings", "CrmDown", "LanguageCode", "Caller")
+WITHHELD_CALLER = "anonymous"
+
+
+class ConditionsError(ValueError):
+    """The local conditions are malformed; the message is one line naming the key."""
+
+
+@dataclass(frozen=True)
+class LocalConditions:
+    hours: str = "open"  # "open" | "closed": the handlers' clock and CheckHoursOfOperation
+    at: datetime | None = None  # a moment that overrides the open or closed one
+    queue_wait_seconds: int | None = None  # None: a quiet queue
+    settings: Mapping[str, str] = field(default_factory=dict)
+    crm_down: bool = False
+    language_code: str = "en-US"
+    withheld: bool = False  # the caller's number is withheld (the entry point names none)
+
+    def simulation_kwargs(self) -> dict[str, Any]:
+        """The `SimulationConfig` arguments these conditions set (the caller is the entry point's)."""
+        kwargs: dict[str, Any] = {
+            "hours": self.hours,
+            "queue_wait_seconds": self.queue_wait_seconds,
+            "settings": dict(self.settings),
+            "language": self.language_code,
+        }
+        if self.at is not None:
+            kwargs["at"] = self.at
+        return kwargs
+
+
+def read_conditions(metadata: Any) -> LocalConditions:
+    """The local conditions in a test document's `Metadata`; defaults when there are none."""
+    if metadata is None:
+        return LocalConditions()
+    if not isinstance(metadata, dict):
+        raise ConditionsError("Metadata must be an object")
+    block = metadata.get(METADATA_KEY)
+    if block is None:
+        return LocalConditions()
+    if not isinstance(block, dict):
+        raise ConditionsError(f"Metadata.{METADATA_KEY} must be an object")
+    unknown = sorted(set(block) - set(KEYS))
+    if unknown:
+        raise ConditionsError(
+            f"Metadata.{METADATA_KEY}: unknown key {unknown[0]!r} (known: {', '.join(KEYS)})"
+        )
+    where = f"Metadata.{METADATA_KEY}"
+    hours = block.get("Hours", "open")
+    if hours not in ("open", "closed"):
+        raise ConditionsError(f"{where}.Hours must be 'open' or 'closed', not {hours!r}")
+    at = _moment(block.get("At"), f"{where}.At")
+    wait = block.get("QueueWaitSeconds")
+    if wait is not None and (isinstance(wait, bool) or not isinstance(wait, int) or wait < 0):
+        raise ConditionsError(f"{where}.QueueWaitSeconds must be a whole number of seconds >= 0")
+    settings = block.get("Settings", {})
+    if not isinstance(settings, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in settings.items()
+    ):
+        raise ConditionsError(f"{where}.Settings must map names to strings")
+    crm_down = block.get("CrmDown", False)
+    if not isinstance(crm_down, bool):
+        raise ConditionsError(f"{where}.CrmDown must be true or false")
+    language = block.get("LanguageCode", "en-US")
+    if not isinstance(language, str) or not language:
+        raise ConditionsError(f"{where}.LanguageCode must be a language code such as en-US")
+    caller = block.get("Caller")
+    if caller not in (None, WITHHELD_CALLER):
+        raise ConditionsError(
+            f"{where}.Caller may only be {WITHHELD_CALLER!r} (a number goes in the entry point)"
+        )
+    return LocalConditions(
+        hours=hours,
+        at=at,
+        queue_wait_seconds=wait,
+        settings=dict(settings),
+        crm_down=crm_down,
+        language_code=language,
+        withheld=caller == WITHHELD_CALLER,
+    )
+
+
+def _moment(value: Any, where: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ConditionsError(f"{where} must be an ISO moment with a zone, e.g. 2026-12-25T15:00:00Z")
+    return moment
+
+
+def conditions_block(conditions: LocalConditions) -> dict[str, Any]:
+    """The `Metadata.Tandem` block for `conditions`: only what differs from the defaults."""
+    default = LocalConditions()
+    block: dict[str, Any] = {}
+    if conditions.hours != default.hours:
+        block["Hours"] = conditions.hours
+    if conditions.at is not None:
+        block["At"] = conditions.at.isoformat().replace("+00:00", "Z")
+    if conditions.queue_wait_seconds is not None:
+        block["QueueWaitSeconds"] = conditions.queue_wait_seconds
+    if conditions.settings:
+        block["Settings"] = dict(sorted(conditions.settings.items()))
+    if conditions.crm_down:
+        block["CrmDown"] = True
+    if conditions.language_code != default.language_code:
+        block["LanguageCode"] = conditions.language_code
+    if conditions.withheld:
+        block["Caller"] = WITHHELD_CALLER
+    return block
