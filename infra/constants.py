@@ -59,6 +59,10 @@ TEST_HOURS_NAMES: Final = ("always_open", "always_closed")
 # when publishing (docs/decision_log.md); context flowTestVersion chooses the documented one.
 DEFAULT_FLOW_TEST_VERSION: Final = "2019-10-30"
 FLOW_TEST_STACK_NAME: Final = "TandemFlowTests"
+# A test case's `Metadata.Tandem`: conditions only the local runner can set (the moment, the
+# queue's wait, settings such as a local Lex alias). The tests' stack leaves it out of what it
+# deploys: the service has no use for it, and its values are local.
+LOCAL_METADATA_KEY: Final = "Tandem"
 
 # Deployment settings flows may read as {{setting:<name>}}: optional CDK context values, resolved
 # to "" when absent (a flow tests the value before using it).

@@ -135,7 +135,16 @@ def check_document(case: TestCaseFile, flows: Mapping[str, object]) -> None:
                 raise FlowTestError(
                     f"{source}: Observations[{index}] leads to {target!r}, which no observation is"
                 )
-    find_placeholders(document, source=source)  # malformed placeholders stop synth here
+    find_placeholders(deployed_document(document), source=source)  # malformed ones stop synth here
+
+
+def deployed_document(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The document as the stack deploys it: without the local runner's `Metadata.Tandem`."""
+    metadata = document.get("Metadata")
+    if not isinstance(metadata, dict) or constants.LOCAL_METADATA_KEY not in metadata:
+        return dict(document)
+    kept = {key: value for key, value in metadata.items() if key != constants.LOCAL_METADATA_KEY}
+    return {**document, "Metadata": kept}
 
 
 def _check_observation(observation: Any, where: str, seen: set[str]) -> None:
@@ -157,7 +166,7 @@ def _check_observation(observation: Any, where: str, seen: set[str]) -> None:
 
 def unsafe_transfer(case: TestCaseFile, flows: Mapping[str, object]) -> str:
     """Why `case` could put a real contact in a live queue, or "" when it cannot (module docstring)."""
-    transfers = _transfers_reachable(case.entry_flow, flows, case.source)
+    transfers = transfers_reachable(case.entry_flow, flows, case.source)
     if not transfers:
         return ""
     roots = _roots(case.document)
@@ -188,7 +197,7 @@ def unsafe_transfer(case: TestCaseFile, flows: Mapping[str, object]) -> str:
     return ""
 
 
-def _transfers_reachable(entry: str, flows: Mapping[str, object], source: str) -> dict[str, int]:
+def transfers_reachable(entry: str, flows: Mapping[str, object], source: str) -> dict[str, int]:
     """Flow action type → how many queue-transfer blocks the entry flow and the flows it names hold."""
     pending, visited = [entry], set()
     counts: dict[str, int] = {}

@@ -31,6 +31,7 @@ from infra.flow_test_cases import (
     FlowTestError,
     TestCaseFile,
     check_document,
+    deployed_document,
     read_test_case,
     test_case_files,
     unsafe_transfer,
@@ -87,7 +88,7 @@ class FlowTestsStack(Stack):
 
         self.test_cases: dict[str, connect.CfnTestCase] = {}
         for stem, case in cases.items():
-            document = {**case.document, "Version": config.flow_test_version}
+            document = {**deployed_document(case.document), "Version": config.flow_test_version}
             resolved = resolve_placeholders(document, values, source=case.source)
             init = case.initialization_data
             if init is not None:

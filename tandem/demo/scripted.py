@@ -73,7 +73,7 @@ def place_scripted_calls(box: Sandbox) -> list[PlacedCall]:
     placed = []
     for scenario in DEMO_SCENARIOS:
         started = time.perf_counter()
-        tested = run_case(read(case_path(scenario.name)), RunOptions(), box=box)
+        tested = run_case(read(case_path(scenario.name)), RunOptions(live_queues=True), box=box)
         seconds = time.perf_counter() - started
         if tested.simulation is None:  # the runner always simulates; the type allows a result without
             raise RuntimeError(f"{tested.path}: the test case ran no call")

@@ -23,7 +23,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-METADATA_KEY = "Tandem"
+from infra.constants import LOCAL_METADATA_KEY
+
+METADATA_KEY = LOCAL_METADATA_KEY
+
 KEYS = ("Hours", "At", "QueueWaitSeconds", "Settings", "CrmDown", "LanguageCode", "Caller")
 WITHHELD_CALLER = "anonymous"
 

@@ -4,7 +4,10 @@
 wrapper form the repo keeps in `flows/tests/` (`Name`, `EntryPoint`, `Content`), with the repo's
 typed placeholders (`{{flow:x}}`, `{{lambda:x}}`, `{{queue:x}}`) instead of ARNs:
 
-- a `TestInitiated` observation first, carrying an `OverrideSystemBehavior` (a mocked Lambda
+- a `TestInitiated` observation first, carrying a substitute of the tests' own queue
+  (`{{queue:test}}`) for each queue transfer the flows hold, so the case can be deployed and run in
+  the cloud without reaching a live agent (the demo ignores it: `RunOptions.live_queues`), then an
+  `OverrideSystemBehavior` (a mocked Lambda
   error: `NoMatchingError`, or `TimeLimitExceeded` for a timeout) for every Lambda call the run
   failed on purpose (`--fail`), in call order, since an override is single-use and consumed
   first in, first out;
@@ -28,12 +31,15 @@ language, a withheld number) goes in `Metadata.Tandem` (`tandem.flowtest.conditi
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tandem.flows.simulator import LambdaFault, SimulationResult
+from infra.constants import TEST_QUEUE_NAMES
+from infra.flow_test_cases import QUEUE_TRANSFERS, transfers_reachable
+from tandem.flows.simulator import FLOWS_DIR, LambdaFault, SimulationResult
 from tandem.flows.simulator.results import OUTCOME_ATTRIBUTE
 from tandem.flowtest.conditions import METADATA_KEY, LocalConditions, conditions_block
 
@@ -218,8 +224,42 @@ def _start(result: SimulationResult, recording: Recording) -> dict[str, Any]:
     return {
         "Identifier": "start",
         "Event": {"Identifier": "evt-start", "Type": "TestInitiated", "Actor": "System", "Properties": {}},
-        "Actions": _chained(actions),
+        "Actions": _chained([*_test_queue_substitutes(recording.flow), *actions]),
     }
+
+
+TEST_QUEUE_ACTION = "use-test-queue"
+
+
+def _test_queue_substitutes(flow: str) -> list[dict[str, Any]]:
+    """One `{{queue:test}}` substitute per queue transfer the flow (and the flows it names) holds:
+    what the tests' stack requires before it deploys a case that could reach a live agent."""
+    flows = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in FLOWS_DIR.glob("*.json")}
+    substitutes: list[dict[str, Any]] = []
+    for flow_type, count in sorted(transfers_reachable(flow, flows, flow).items()):
+        for _ in range(count):
+            number = len(substitutes) + 1
+            substitutes.append(
+                {
+                    "Identifier": TEST_QUEUE_ACTION if number == 1 else f"{TEST_QUEUE_ACTION}-{number}",
+                    "Type": "OverrideSystemBehavior",
+                    "Parameters": {
+                        "ActionType": "OverrideSystemBehavior",
+                        "Behavior": {
+                            "Type": "FlowAction",
+                            "Properties": {
+                                "ActionType": QUEUE_TRANSFERS[flow_type],
+                                "ActionParameters": {},
+                                "Strategy": {
+                                    "Type": "SubstituteResource",
+                                    "SubstituteArn": f"{{{{queue:{TEST_QUEUE_NAMES[0]}}}}}",
+                                },
+                            },
+                        },
+                    },
+                }
+            )
+    return substitutes
 
 
 def _observation(index: int, event: _Event, instruction: _Event | None, language: str) -> dict[str, Any]:

@@ -144,7 +144,15 @@ def test_injected_faults_become_single_use_mocked_errors_in_call_order(box: Sand
         result,
         Recording("t", "inbound_main", "+12025550110", lambda_faults={"ivr_decision": "timeout"}),
     )
-    overrides = _observations(case)[0]["Actions"]
+    actions = _observations(case)[0]["Actions"]
+    # First the tests' queue in place of the live one (the stack deploys no case without it), then
+    # one mocked error per failed call.
+    guard, *overrides = actions
+    assert guard["Parameters"]["Behavior"]["Properties"]["Strategy"] == {
+        "Type": "SubstituteResource",
+        "SubstituteArn": "{{queue:test}}",
+    }
+    assert guard["Transitions"]["NextAction"] == overrides[0]["Identifier"]
     assert len(overrides) == len(failed)
     properties = overrides[0]["Parameters"]["Behavior"]["Properties"]
     assert properties["ActionParameters"] == {"LambdaFunctionARN": "{{lambda:ivr_decision}}"}
