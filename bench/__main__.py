@@ -9,6 +9,7 @@ from bench import (
     bench_crm_lookup,
     bench_escalation,
     bench_experiments,
+    bench_flow_tests,
     bench_flows,
     bench_ivr_decision,
     bench_metrics,
@@ -37,6 +38,7 @@ def main() -> None:
     bench_escalation.main()
     bench_overhead.main()
     bench_flows.main()
+    bench_flow_tests.main()
     bench_metrics.main()
     bench_scale.main(full=args.full)
     bench_test_fixtures.main()

@@ -9,9 +9,21 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tandem.commands import demo, experiment, flows, ingest, refused, replay, report, rules, sandbox, simulate
+from tandem.commands import (
+    demo,
+    experiment,
+    flows,
+    ingest,
+    refused,
+    replay,
+    report,
+    rules,
+    sandbox,
+    simulate,
+    test,
+)
 
-COMMANDS = (demo, experiment, flows, ingest, report, refused, replay, rules, sandbox, simulate)
+COMMANDS = (demo, experiment, flows, ingest, report, refused, replay, rules, sandbox, simulate, test)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,6 +1,7 @@
 """`tandem flows lint [PATH...]`: check flow-language files before a deploy finds the problem.
 
-PATH is a flow file or a directory (every *.json under it); with none, the repo's `flows/`.
+PATH is a flow file or a directory (every *.json under it); with none, the repo's `flows/*.json` (not
+`flows/tests/`, which holds Connect test cases).
 Raw documents and `DescribeContactFlow`-style wrappers are both accepted. A file that cannot be
 read as a flow (not JSON, binary, too large ...) is one line on stderr naming it and the problem.
 Exit 1 when any finding is an error; warnings and info never fail the command. The table shows
@@ -42,7 +43,7 @@ def register(subcommands: Any) -> None:
         nargs="*",
         type=Path,
         metavar="PATH",
-        help="flow files or directories (every *.json inside); default: the repo's flows/",
+        help="flow files or directories (every *.json inside); default: the repo's flows/*.json",
     )
     lint.add_argument("--format", choices=("table", "json"), default="table")
     lint.add_argument(
@@ -70,7 +71,8 @@ def register(subcommands: Any) -> None:
 
 
 def run_lint(args: argparse.Namespace) -> int:
-    files = _flow_files(args.paths or [_shown(REPO / "flows")])
+    # By default the flows Tandem deploys: flows/*.json (flows/tests/ holds test cases, not flows).
+    files = _flow_files(args.paths or [_shown(p) for p in sorted((REPO / "flows").glob("*.json"))])
     if files is None:
         return 2
     catalog = repo_catalog()

@@ -53,11 +53,22 @@ What is modelled, and how (the flow-language facts are in docs/connect-facts.md 
 - Outcome: the contact attribute `tandemOutcome` (SELF_SERVED, QUEUED, CALLBACK, CLOSED) when the
   flow sets one, unless the contact was queued or a callback was created after it was set; else
   what happened (queued, callback, disconnected). A guard stop is `error`.
+- Test harness hooks (what `tandem.flowtest` runs Connect test cases on): `observer` sees the
+  contact start, every prompt (to the customer or, in whisper flows, the agent) and each of
+  OBSERVED_ACTIONS as it starts, with the parameters Connect reports (a Lambda's ARN, the hours
+  id, the bot alias, the queue: TransferContactToQueue reports the working queue); `override`
+  is asked as one of OVERRIDABLE_ACTIONS starts and may answer an `Override`: "result" (a
+  Lambda's External map or a bot's intent, given; the handler is not called; hours InHours /
+  OutOfHours), "error" (the error branch: NoMatchingError, or for a queue transfer QueueAtCapacity)
+  or "substitute" (another Lambda runs; another queue is used; substitute hours named *closed*
+  are closed, others open). An observer or responder raising `EndContact` ends the contact at
+  once (the caller hangs up); the result's `ended` says why. `attributes` seeds the contact's
+  attributes.
 - Action types not modelled are followed on their NextAction and reported in `warnings`.
   A step guard (`max_steps`) and a per-action visit guard (`max_visits`) stop runaway flows.
 """
 
-from tandem.flows.simulator.blocks import MODELLED_TYPES, lambda_event
+from tandem.flows.simulator.blocks import MODELLED_TYPES, hours_of, lambda_event, started_parameters
 from tandem.flows.simulator.config import (
     CLOSED_MOMENT,
     DEFAULT_CALLER,
@@ -65,9 +76,16 @@ from tandem.flows.simulator.config import (
     LAMBDA_FAULTS,
     MAX_STEPS,
     MAX_VISITS,
+    OBSERVED_ACTIONS,
     OPEN_MOMENT,
+    OVERRIDABLE_ACTIONS,
+    EndContact,
+    FlowEvent,
     Hours,
     LambdaFault,
+    Observer,
+    Override,
+    OverrideSource,
     Responder,
     SimulationConfig,
 )
@@ -103,16 +121,23 @@ __all__ = [
     "MAX_STEPS",
     "MAX_VISITS",
     "MODELLED_TYPES",
+    "OBSERVED_ACTIONS",
     "OPEN_MOMENT",
     "OUTCOMES",
+    "OVERRIDABLE_ACTIONS",
+    "EndContact",
     "Flow",
     "FlowCoverage",
+    "FlowEvent",
     "FlowNotFound",
     "FlowRefused",
     "Hours",
     "LambdaCall",
     "LambdaFault",
     "LocalResources",
+    "Observer",
+    "Override",
+    "OverrideSource",
     "Prompt",
     "Responder",
     "SimulationConfig",
@@ -122,10 +147,12 @@ __all__ = [
     "condition_label",
     "find_flow_file",
     "flow_arn",
+    "hours_of",
     "lambda_event",
     "load",
     "matches",
     "merge_coverage",
     "queue_values",
     "simulate",
+    "started_parameters",
 ]

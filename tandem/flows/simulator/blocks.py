@@ -8,10 +8,12 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from flowdoc.jsonpath import resolve_value
 from tandem.flows import fake_lex
+from tandem.flows.simulator.config import Override
 from tandem.flows.simulator.contact import Contact, FlowKind, Next
 from tandem.flows.simulator.flows import (
     FLOW_IN_ARN,
@@ -31,7 +33,7 @@ MAX_RESPONSE_BYTES = 32 * 1024
 MAX_ATTRIBUTE_BYTES = 32 * 1024
 
 _FUNCTION_IN_ARN = re.compile(r":function:([^:/\s]+)")
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")  # a dialable number (Connect: E.164)
 
 Handler = Callable[[Contact, Flow, dict[str, Any], FlowKind], Next]
 
@@ -70,9 +72,33 @@ def _message_iteratively(contact: Contact, flow: Flow, action: dict[str, Any], k
     return Next(None, f"plays {len(played)} message(s) until an agent answers")
 
 
+def started_parameters(contact: Contact, action: dict[str, Any]) -> dict[str, Any]:
+    """The parameters Connect reports as an observed action starts (testing language
+    `FlowActionStarted.ActionParameters`), resolved against the contact now."""
+    parameters = _parameters(action)
+    action_type = action.get("Type")
+    if action_type == "InvokeLambdaFunction":
+        return {"LambdaFunctionARN": contact.value(parameters.get("LambdaFunctionARN", ""))}
+    if action_type == "CheckHoursOfOperation":
+        hours = contact.value(parameters.get("HoursOfOperationId", ""))
+        return {"HoursOfOperationId": hours} if hours else {}
+    if action_type == "ConnectParticipantWithLexBot":
+        bot = parameters.get("LexV2Bot") or parameters.get("LexBot") or {}
+        alias = contact.value(bot.get("AliasArn") or bot.get("Name") or "") if isinstance(bot, dict) else ""
+        return {"LexV2Bot": {"AliasArn": alias}}
+    if action_type in ("TransferContactToQueue", "DequeueAndTransferToQueue"):
+        queue = contact.value(parameters.get("QueueId", "")) or contact.queue_arn
+        agent = contact.value(parameters.get("AgentId", ""))
+        return {"QueueId": queue, **({"AgentId": agent} if agent else {})}
+    return {}
+
+
 def _invoke_lambda(contact: Contact, flow: Flow, action: dict[str, Any], kind: FlowKind) -> Next:
     parameters = _parameters(action)
     arn = contact.value(parameters.get("LambdaFunctionARN", ""))
+    override = contact.overridden("InvokeLambdaFunction", {"LambdaFunctionARN": arn})
+    substitute = override.value if override is not None and override.strategy == "substitute" else ""
+    arn = substitute or arn
     match = _FUNCTION_IN_ARN.search(arn)
     function = match.group(1) if match else arn
     attributes = parameters.get("LambdaInvocationAttributes")
@@ -83,6 +109,8 @@ def _invoke_lambda(contact: Contact, flow: Flow, action: dict[str, Any], kind: F
         contact.lambda_calls.append(LambdaCall(flow.name, action_id, function, resolved, response, reason))
         return Next(NO_MATCHING_ERROR, f"{function or '(no function)'}: {reason}")
 
+    if override is not None and not substitute:
+        return _mocked_lambda(contact, override, LambdaCall(flow.name, action_id, function, resolved, None))
     if not function:
         return failed("the function ARN resolves to nothing")
     limit = to_number(str(parameters.get("InvocationTimeLimitSeconds", DEFAULT_LAMBDA_SECONDS)))
@@ -125,7 +153,20 @@ def _invoke_lambda(contact: Contact, flow: Flow, action: dict[str, Any], kind: F
     contact.namespace["External"] = response
     contact.lambda_calls.append(LambdaCall(flow.name, action_id, function, resolved, response))
     status = response.get("status", "")
-    return Next(NEXT, f"{function} answered{' ' + str(status) if status else ''}")
+    instead = " (substituted)" if substitute else ""
+    return Next(NEXT, f"{function} answered{' ' + str(status) if status else ''}{instead}")
+
+
+def _mocked_lambda(contact: Contact, override: Override, call: LambdaCall) -> Next:
+    """A Lambda block whose answer a harness gives: the handler is not called."""
+    if override.strategy == "error":
+        reason = f"mocked error {override.value} (the handler is not called)"
+        contact.lambda_calls.append(replace(call, error=reason, mocked=True))
+        return Next(NO_MATCHING_ERROR, f"{call.function}: {reason}")
+    loaded = dict(override.data)
+    contact.namespace["External"] = loaded
+    contact.lambda_calls.append(replace(call, response=loaded, mocked=True))
+    return Next(NEXT, f"{call.function}: mocked result (the handler is not called)")
 
 
 def lambda_event(namespace: Mapping[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
@@ -217,11 +258,7 @@ def _get_input(contact: Contact, flow: Flow, action: dict[str, Any], kind: FlowK
             digits = digits[: -len(terminator)]
         validation = parameters.get("InputValidation") or {}
         phone = validation.get("PhoneNumberValidation") if isinstance(validation, dict) else None
-        if (
-            isinstance(phone, dict)
-            and phone.get("NumberFormat", "E164") == "E164"
-            and not _E164.match(digits)
-        ):
+        if isinstance(phone, dict) and phone.get("NumberFormat", "E164") == "E164" and not E164.match(digits):
             contact.namespace["StoredCustomerInput"] = ""
             return Next("InvalidPhoneNumber", f"{heard}{digits!r} is not an E.164 number", said=pressed)
         custom = validation.get("CustomValidation") if isinstance(validation, dict) else None
@@ -239,6 +276,16 @@ def _lex(contact: Contact, flow: Flow, action: dict[str, Any], kind: FlowKind) -
     heard = f'"{prompt}"; ' if prompt else ""
     bot = parameters.get("LexV2Bot") or parameters.get("LexBot") or {}
     alias = contact.value(bot.get("AliasArn") or bot.get("Name") or "") if isinstance(bot, dict) else ""
+    override = contact.overridden("ConnectParticipantWithLexBot", {"LexV2Bot": {"AliasArn": alias}})
+    if override is not None and override.strategy == "substitute":
+        alias = override.value
+    if override is not None and override.strategy == "error":
+        return Next(NO_MATCHING_ERROR, f"{heard}mocked error {override.value}")
+    if override is not None and override.strategy == "result":
+        intent = str(override.data.get("IntentName") or override.data.get("intent") or "")
+        contact.namespace["Lex"] = {"IntentName": intent, "SessionAttributes": dict(override.data)}
+        label = contact.select(action, intent, flow)
+        return Next(label or NEXT, f"{heard}mocked bot answer: intent {intent or '(none)'}")
     if not alias:
         return Next(NO_MATCHING_ERROR, f"{heard}no Lex bot configured (the alias resolves to nothing)")
     said = contact.next_input(kind, flow, action, prompt)
@@ -270,8 +317,23 @@ def _loop(contact: Contact, flow: Flow, action: dict[str, Any], kind: FlowKind) 
 
 
 def _check_hours(contact: Contact, flow: Flow, action: dict[str, Any], kind: FlowKind) -> Next:
-    value = "True" if contact.hours == "open" else "False"
-    return Next(contact.select(action, value, flow) or NEXT, f"hours {contact.hours} (simulated)")
+    hours: str = contact.hours
+    how = "simulated"
+    override = contact.overridden("CheckHoursOfOperation", started_parameters(contact, action))
+    if override is not None and override.strategy == "error":
+        return Next(NO_MATCHING_ERROR, f"mocked error {override.value}")
+    if override is not None and override.strategy == "result":
+        hours, how = ("open" if override.value == "InHours" else "closed"), f"mocked {override.value}"
+    if override is not None and override.strategy == "substitute":
+        hours, how = hours_of(override.value), f"substituted {override.value.rsplit('/', 1)[-1]}"
+    value = "True" if hours == "open" else "False"
+    return Next(contact.select(action, value, flow) or NEXT, f"hours {hours} ({how})")
+
+
+def hours_of(arn: str) -> str:
+    """Whether substitute hours are open or closed: locally, hours named *closed* (e.g.
+    `{{hours:always_closed}}`) are closed at any moment, any other hours open."""
+    return "closed" if "closed" in arn.rsplit("/", 1)[-1].lower() else "open"
 
 
 def _metrics(contact: Contact, queue_arn: str, channel: str) -> dict[str, Any]:
@@ -378,7 +440,7 @@ def _event_hooks(contact: Contact, flow: Flow, action: dict[str, Any], kind: Flo
 
 def _callback_number(contact: Contact, flow: Flow, action: dict[str, Any], kind: FlowKind) -> Next:
     number = contact.value(_parameters(action).get("CallbackNumber", ""))
-    if not _E164.match(number):
+    if not E164.match(number):
         return Next("InvalidCallbackNumber", f"{number!r} is not a dialable E.164 number")
     contact.callback_number = number
     return Next(NEXT, f"callback number {number}")
@@ -387,7 +449,7 @@ def _callback_number(contact: Contact, flow: Flow, action: dict[str, Any], kind:
 def _create_callback(contact: Contact, flow: Flow, action: dict[str, Any], kind: FlowKind) -> Next:
     parameters = _parameters(action)
     number = contact.callback_number or contact.namespace["CustomerEndpoint"].get("Address", "")
-    if not _E164.match(number):
+    if not E164.match(number):
         return Next(NO_MATCHING_ERROR, "no dialable callback number")
     queue_arn = contact.value(parameters.get("QueueId", "")) or contact.queue_arn
     if not queue_arn:
@@ -400,6 +462,12 @@ def _create_callback(contact: Contact, flow: Flow, action: dict[str, Any], kind:
 
 
 def _transfer_to_queue(contact: Contact, flow: Flow, action: dict[str, Any], kind: FlowKind) -> Next:
+    override = contact.overridden("TransferContactToQueue", started_parameters(contact, action))
+    if override is not None and override.strategy == "error":
+        return Next(override.value, f"mocked error {override.value}")
+    if override is not None and override.strategy == "substitute":
+        contact.queue_arn, contact.queue_name = override.value, contact.queue_name_of(override.value)
+        contact.namespace["Queue"] = {"ARN": contact.queue_arn, "Name": contact.queue_name}
     if not contact.queue_arn:
         return Next(NO_MATCHING_ERROR, "no working queue set")
     contact.outcome_queue = contact.queue_name

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 REPO = Path(__file__).resolve().parents[3]
 FLOWS_DIR = REPO / "flows"
@@ -28,6 +28,55 @@ LAMBDA_FAULTS: tuple[LambdaFault, ...] = ("error", "timeout", "invalid")
 # nothing (the block times out). Asked once the scripted inputs have run out.
 Responder = Callable[[str, str, str], "str | None"]
 
+# The flow actions a test harness sees start (with their resolved parameters) and may override:
+# the ones Connect's testing language names (`FlowActionStarted`, `OverrideSystemBehavior`).
+OBSERVED_ACTIONS = (
+    "InvokeLambdaFunction",
+    "CheckHoursOfOperation",
+    "TransferContactToQueue",
+    "ConnectParticipantWithLexBot",
+)
+OVERRIDABLE_ACTIONS = (*OBSERVED_ACTIONS, "DequeueAndTransferToQueue")
+FlowEventKind = Literal["started", "prompt", "action"]
+
+
+@dataclass(frozen=True)
+class FlowEvent:
+    """Something a harness can observe: the contact starting, a prompt played (`text`, `to` the
+    customer or the agent), or one of OBSERVED_ACTIONS starting (`parameters` resolved as Connect
+    reports them). `namespace` is the contact's live namespaces ($.Attributes, $.External ...)."""
+
+    kind: FlowEventKind
+    flow: str
+    action: str
+    action_type: str
+    namespace: Mapping[str, Any]
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    text: str = ""
+    to: str = "customer"
+
+
+@dataclass(frozen=True)
+class Override:
+    """What replaces a flow action's own behaviour (Connect's OverrideSystemBehavior):
+    "result" (a Lambda's or bot's `data`; hours: `value` InHours or OutOfHours), "error" (`value`
+    names the error, e.g. NoMatchingError, QueueAtCapacity) or "substitute" (`value`: the ARN used
+    instead)."""
+
+    strategy: Literal["result", "error", "substitute"]
+    value: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+# A harness watching the contact; it may raise EndContact to end it (the caller hangs up, the test ends).
+Observer = Callable[[FlowEvent], None]
+# Asked as one of OVERRIDABLE_ACTIONS starts: (action type, resolved parameters) → an Override or None.
+OverrideSource = Callable[[str, Mapping[str, Any]], "Override | None"]
+
+
+class EndContact(Exception):
+    """Raised by an observer or a responder to end the contact now; the message says why."""
+
 
 @dataclass(frozen=True)
 class SimulationConfig:
@@ -36,7 +85,9 @@ class SimulationConfig:
     `inputs` are consumed in order by input blocks ("" is silence); `queue_wait_seconds` None is a
     quiet queue; `settings` answer `{{setting:x}}` ("" when absent); `at` overrides the open or
     closed moment the handlers' clock is set to; `lambda_faults` names functions whose blocks fail
-    ("error", "timeout" or "invalid").
+    ("error", "timeout" or "invalid"); `attributes` are the contact's attributes when it arrives;
+    `observer` and `override` let a test harness watch the contact and replace flow actions'
+    behaviour (see FlowEvent, Override).
     """
 
     caller: str = DEFAULT_CALLER
@@ -52,6 +103,9 @@ class SimulationConfig:
     at: datetime | None = None
     responder: Responder | None = None
     lambda_faults: Mapping[str, LambdaFault] = field(default_factory=dict)
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    observer: Observer | None = None
+    override: OverrideSource | None = None
 
     def __post_init__(self) -> None:
         if self.hours not in ("open", "closed"):

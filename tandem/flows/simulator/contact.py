@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from flowdoc.jsonpath import resolve
-from tandem.flows.simulator.config import SimulationConfig
+from tandem.flows.simulator.config import FlowEvent, FlowEventKind, Override, SimulationConfig
 from tandem.flows.simulator.flows import (
     FLOW_IN_ARN,
     Flow,
@@ -59,6 +59,8 @@ class Contact:
     ) -> None:
         self.box = box
         self.responder = config.responder
+        self.observer = config.observer
+        self.override_source = config.override
         self.lambda_faults = config.lambda_faults
         self.resources = resources
         self.flows_dir = config.flows_dir
@@ -69,7 +71,7 @@ class Contact:
         self.contact_id = str(uuid.uuid4())
         self.channel = config.channel.upper()
         voice = self.channel == "VOICE"
-        self.attributes: dict[str, str] = {}
+        self.attributes: dict[str, str] = dict(config.attributes)
         self.namespace: dict[str, Any] = {
             "Attributes": self.attributes,
             "FlowAttributes": {},
@@ -127,7 +129,38 @@ class Contact:
         if text:
             to = "agent" if kind == "whisper" else "customer"
             self.prompts.append(Prompt(flow.name, str(action.get("Identifier")), text, to))
+            self.observe("prompt", flow.name, action, text=text, to=to)
         return text
+
+    def observe(
+        self,
+        kind: FlowEventKind,
+        flow: str,
+        action: Mapping[str, Any],
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        text: str = "",
+        to: str = "customer",
+    ) -> None:
+        """Tell the observer, when there is one; it may raise EndContact."""
+        if self.observer is not None:
+            event = FlowEvent(
+                kind,
+                flow,
+                str(action.get("Identifier", "")),
+                str(action.get("Type", "")),
+                self.namespace,
+                dict(parameters or {}),
+                text,
+                to,
+            )
+            self.observer(event)
+
+    def overridden(self, action_type: str, parameters: Mapping[str, Any]) -> Override | None:
+        """The override a harness sets for this action as it starts, or None."""
+        if self.override_source is None:
+            return None
+        return self.override_source(action_type, parameters)
 
     def next_input(self, kind: FlowKind, flow: Flow, action: dict[str, Any], prompt: str) -> str | None:
         """The caller's answer to `prompt`: the next scripted input, then the responder's; None for none."""

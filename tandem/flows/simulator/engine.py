@@ -12,8 +12,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from tandem.flows.simulator.blocks import HANDLERS
-from tandem.flows.simulator.config import SimulationConfig
+from tandem.flows.simulator.blocks import HANDLERS, started_parameters
+from tandem.flows.simulator.config import OBSERVED_ACTIONS, EndContact, SimulationConfig
 from tandem.flows.simulator.contact import Contact, FlowKind, Next, QueueWaitOver
 from tandem.flows.simulator.flows import (
     NEXT,
@@ -52,12 +52,16 @@ def simulate(flow: str | Path, *, box: Sandbox, config: SimulationConfig | None 
     apply_queue_load(box, load_values)
     contact = Contact(config, box=box, resources=resources, queue_load=load_values)
     engine = Engine(contact, max_steps=config.max_steps, max_visits=config.max_visits)
-    stopped = ""
+    stopped = ended = ""
     with box.clock(config.moment):
         try:
+            contact.observe("started", start.name, {})
             engine.run(start, "inbound")
         except GuardStop as stop:
             stopped = str(stop)
+        except EndContact as end:
+            ended = str(end)
+            contact.disconnected = True
     return SimulationResult(
         flow=start.name,
         contact_id=contact.contact_id,
@@ -74,6 +78,7 @@ def simulate(flow: str | Path, *, box: Sandbox, config: SimulationConfig | None 
         callback_number=contact.callback_number,
         hooks=dict(contact.hooks),
         inputs_left=list(contact.inputs),
+        ended=ended,
     )
 
 
@@ -120,6 +125,8 @@ class Engine:
                     raise QueueWaitOver(f"{message}; an agent answers the waiting caller")
                 raise GuardStop(message)
             action_type = str(action.get("Type", ""))
+            if action_type in OBSERVED_ACTIONS:
+                contact.observe("action", flow.name, action, parameters=started_parameters(contact, action))
             handler = HANDLERS.get(action_type)
             if handler is None:
                 go = self._unmodelled(flow, action, action_type)

@@ -34,6 +34,7 @@ class LambdaCall:
     parameters: dict[str, Any]
     response: Any  # what the handler returned (None when it raised or was not found)
     error: str = ""  # why the block took NoMatchingError, "" when it did not
+    mocked: bool = False  # a harness answered for the handler (Override "result"); it was not called
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class SimulationResult:
     callback_number: str = ""
     hooks: dict[str, str] = field(default_factory=dict)
     inputs_left: list[str] = field(default_factory=list)
+    ended: str = ""  # why an observer or responder ended the contact (EndContact); "" when it did not
 
     @property
     def completed(self) -> bool:
@@ -127,6 +129,7 @@ class SimulationResult:
             "hooks": self.hooks,
             "warnings": self.warnings,
             "inputsLeft": self.inputs_left,
+            "ended": self.ended,
             "coverage": {
                 name: {
                     "taken": len(c.taken),

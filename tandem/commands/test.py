@@ -1,0 +1,124 @@
+"""`tandem test [PATH...]`: run Amazon Connect test cases locally on the real Lambdas.
+
+PATH is a test-case file or a directory (every *.json under it); with none, the repo's
+`flows/tests/`. A file is Connect's CreateTestCase shape (`Name`, `EntryPoint`, `Content`,
+`InitializationData`) or a bare testing-language document, whose entry point comes from `--flow`,
+`--caller` and `--channel`. Each test runs on a fresh local sandbox through the flow simulator
+(tandem.flowtest; docs/testing-flows.md says what is approximated). Prints per test the
+observations matched and, on failure, expected vs actual and the call's trace; `--format json`
+for tools; `--junit FILE` writes a JUnit report; `--coverage` adds transition coverage per flow
+and the transitions never taken. Exit 0 when every test passes, 1 when one fails, 2 when a file
+cannot be used (one line each: the file, the observation, what is wrong) or on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(subcommands: Any) -> None:
+    parser = subcommands.add_parser("test", help="run Connect test cases locally on the real Lambdas")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="test-case files or directories; default flows/tests/",
+    )
+    parser.add_argument(
+        "--flow", default="", help="a bare document's entry flow (a name in flows/ or a file)"
+    )
+    parser.add_argument("--caller", default="+12025550101", help="a bare document's caller (+E164)")
+    parser.add_argument(
+        "--channel", choices=("VOICE", "CHAT"), default="VOICE", help="a bare document's channel"
+    )
+    parser.add_argument(
+        "--similarity-threshold",
+        type=_ratio,
+        default=None,
+        metavar="RATIO",
+        help="Similarity matching passes at this token-set ratio, 0..1 (default 0.8)",
+    )
+    parser.add_argument(
+        "--max-steps",
+        type=_steps,
+        default=None,
+        metavar="N",
+        help="the step budget standing in for the timeout",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--junit", type=Path, default=None, metavar="FILE", help="write a JUnit XML report")
+    parser.add_argument("--coverage", action="store_true", help="print transition coverage per flow")
+    parser.set_defaults(run=run)
+
+
+def _ratio(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a ratio above 0 and at most 1")
+    return value
+
+
+def _steps(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of steps, at least 1")
+    return int(text)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tandem.flows.simulator import FLOWS_DIR
+    from tandem.flows.simulator.blocks import E164
+    from tandem.flowtest import RunOptions, TestCaseError, find_cases, read, report, run_case
+    from tandem.flowtest.events import DEFAULT_SIMILARITY
+    from tandem.output import emit_json
+
+    if not E164.match(args.caller):
+        return _usage(f"--caller {args.caller!r}: expected a +E164 number such as +12025550101")
+    options = RunOptions(
+        flow=args.flow,
+        caller=args.caller,
+        channel=args.channel,
+        similarity=args.similarity_threshold or DEFAULT_SIMILARITY,
+        **({"max_steps": args.max_steps} if args.max_steps else {}),
+    )
+    try:
+        paths = find_cases(args.paths)
+    except TestCaseError as error:
+        return _usage(str(error))
+    if not paths:
+        return _usage(f"no test cases (*.json) in {', '.join(map(str, args.paths)) or 'flows/tests/'}")
+    results, problems = [], []
+    for path in paths:
+        try:
+            results.append(run_case(read(path), options))
+        except TestCaseError as error:
+            problems.append(str(error))
+    for problem in problems:
+        print(f"tandem test: {problem}", file=sys.stderr)
+    covered = report.coverage(results, FLOWS_DIR) if args.coverage else None
+    if args.junit is not None:
+        try:
+            args.junit.parent.mkdir(parents=True, exist_ok=True)
+            args.junit.write_text(report.junit(results, problems), encoding="utf-8")
+        except OSError as error:
+            return _usage(f"--junit {args.junit}: cannot write: {error.strerror or error}")
+    if args.format == "json":
+        document = report.as_json(results, covered=covered)
+        document["problems"] = problems
+        emit_json(document)
+    else:
+        print(report.text(results, covered=covered))
+    if problems:
+        return 2
+    return 0 if all(r.passed for r in results) else 1
+
+
+def _usage(message: str) -> int:
+    print(f"tandem test: {message}", file=sys.stderr)
+    return 2
