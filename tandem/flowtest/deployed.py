@@ -124,7 +124,7 @@ def create_test_case(
     """Create the test case in `path` with its placeholders resolved from the deployed flows;
     its id. TestCaseError (one line) when it cannot be resolved, is refused as synth would refuse
     it, or the service refuses it (`call` makes the request: the cloud runner's Backoff)."""
-    source = f"{path.parent.name}/{path.name}"
+    source = str(path)
     repo = load_flows(flows_dir)
     try:
         case = read_test_case(path, source)
