@@ -18,7 +18,12 @@ from typing import Any
 from tandem.flowtest.cloud import Backoff, CloudError, CloudOptions, Entry, run_cloud
 from tandem.flowtest.document import TestCase
 
-LOCAL_ONLY = (("coverage", "--coverage"), ("flow", "--flow"), ("max_steps", "--max-steps"))
+LOCAL_ONLY = (
+    ("coverage", "--coverage"),
+    ("flow", "--flow"),
+    ("max_steps", "--max-steps"),
+    ("similarity_threshold", "--similarity-threshold"),
+)
 
 
 def connect_client(profile: str | None, region: str | None) -> Any:
