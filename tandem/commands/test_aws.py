@@ -95,9 +95,13 @@ def _entries(
     deployed = backoff.call(find_test_cases, client=client, instance_id=instance_id)
     flows: DeployedFlows | None = None
     entries: list[Entry] = []
+    named: dict[str, TestCase] = {}
     for case in cases:
         found = deployed.get(case.name, [])
-        if len(found) > 1:
+        first = named.setdefault(case.name, case)
+        if first is not case:
+            problems.append(f"{case.path}: Name {case.name!r} is already used by {first.path}")
+        elif len(found) > 1:
             problems.append(f"{case.path}: {len(found)} test cases named {case.name!r} in the instance")
         elif found and found[0].status != "PUBLISHED":
             problems.append(
@@ -105,7 +109,7 @@ def _entries(
                 "test case runs (deploy with context flowTestStatus=PUBLISHED)"
             )
         elif found:
-            entries.append(Entry(case, found[0].id))
+            entries.append(Entry(case, found[0].id, _drift(client, instance_id, case, found[0].id, backoff)))
         else:
             if flows is None:
                 flows = backoff.call(
@@ -121,3 +125,24 @@ def _entries(
             print(f"tandem test: {case.path}: created {case.name!r} in the instance", file=sys.stderr)
             entries.append(Entry(case, created))
     return entries
+
+
+def _drift(
+    client: Any, instance_id: str, case: TestCase, test_case_id: str, backoff: Backoff
+) -> tuple[str, ...]:
+    """A note when the deployed test case is not the file's document (the file changed since the
+    last deploy): the run is the deployed one, its records are read against the file."""
+    import json
+
+    from tandem.flowtest.deployed import DEPLOY_HINT, matches_file
+
+    answer = backoff.call(client.describe_test_case, InstanceId=instance_id, TestCaseId=test_case_id)
+    content = case.raw.get("Content") if isinstance(case.raw, dict) else None
+    if isinstance(content, str):
+        try:
+            content = json.loads(content)
+        except ValueError:
+            content = None
+    if matches_file(content, answer.get("TestCase", {}).get("Content", "")):
+        return ()
+    return (f"the deployed test case differs from {case.path}; this ran the deployed one: {DEPLOY_HINT}",)

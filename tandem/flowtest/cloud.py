@@ -93,6 +93,7 @@ class Entry:
 
     case: TestCase
     test_case_id: str
+    notes: tuple[str, ...] = ()  # e.g. the deployed test case differs from the file
 
 
 @dataclass
@@ -152,7 +153,7 @@ def run_cloud(
             running.remove(execution)
             seconds = clock() - execution.started
             timed_out = execution.status in RUNNING
-            results[order[id(execution.entry)]] = result_from_records(
+            result = result_from_records(
                 execution.entry.case,
                 execution.status,
                 records,
@@ -161,6 +162,8 @@ def run_cloud(
                 budget=options.budget_seconds,
                 summary=execution.summary,
             )
+            result.notes[:0] = execution.entry.notes
+            results[order[id(execution.entry)]] = result
         if running:
             backoff.sleep(options.poll_seconds)
     return [results[i] for i in sorted(results)], problems

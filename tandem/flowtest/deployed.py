@@ -59,6 +59,26 @@ def find_test_cases(client: Any, instance_id: str) -> dict[str, list[Deployed]]:
     return found
 
 
+def matches_file(document: object, deployed_content: str) -> bool:
+    """Whether the deployed test case's content is the file's document with its placeholders
+    filled in (whatever the values, one each) and its Version as deployed."""
+    try:
+        deployed = json.loads(deployed_content)
+    except (TypeError, ValueError):
+        return False
+    if not isinstance(deployed, dict) or not isinstance(document, dict):
+        return False
+    written = {**document, "Version": deployed.get("Version")}
+    values: dict[str, dict[str, str]] = {}
+    for kind, name, value in placeholder_values(written, deployed):
+        if values.setdefault(kind, {}).setdefault(name, value) != value:
+            return False
+    try:
+        return resolve_placeholders(written, values, source="deployed") == deployed
+    except PlaceholderError:
+        return False
+
+
 @dataclass(frozen=True)
 class DeployedFlows:
     """What the instance's deployed Tandem flows say each placeholder stands for."""

@@ -25,6 +25,7 @@ from infra.flow_sources import flow_display_name, load_flows
 from tandem.cli import main
 from tandem.flowtest import TestCase, read
 from tandem.flowtest.cloud import Backoff, CloudOptions, Entry, run_cloud
+from tandem.flowtest.deployed import instance_id_of, placeholder_values, region_of
 from tandem.flowtest.report import text
 
 REPO = Path(__file__).resolve().parents[2]
@@ -352,7 +353,7 @@ def expect_deployed_flows(stubber: Stubber, values: dict[str, dict[str, str]]) -
         )
 
 
-def safe_copy(tmp_path: Path) -> Path:
+def safe_copy(directory: Path, file_name: str = "press_0_queue_full.json") -> Path:
     """The repo's case with its queue transfer mocked (QueueAtCapacity), so a cloud run is safe."""
     raw = json.loads(CASE_FILE.read_text(encoding="utf-8"))
     raw["Name"] = "press-0-queue-full"
@@ -379,7 +380,7 @@ def safe_copy(tmp_path: Path) -> Path:
             "Transitions": {"NextAction": ""},
         }
     )
-    path = tmp_path / "press_0_queue_full.json"
+    path = directory / file_name
     path.write_text(json.dumps(raw), encoding="utf-8")
     return path
 
@@ -452,6 +453,7 @@ def test_a_found_test_case_fails_the_command_with_exit_1_and_json(
         {"TestCaseSummaryList": [{"Id": "tc-1", "Arn": "arn:x", "Name": case.name, "Status": "PUBLISHED"}]},
         {"InstanceId": INSTANCE_ID},
     )
+    expect_describe(cli_on, "tc-1", deployed_content(CASE_FILE))
     expect_start(cli_on, "tc-1", "ex-1")
     expect_summary(cli_on, "tc-1", "ex-1", "FAILED")
     expect_records(cli_on, "tc-1", "ex-1", [record(observation_ids(case)[0], "PASSED", 0)])
@@ -462,6 +464,97 @@ def test_a_found_test_case_fails_the_command_with_exit_1_and_json(
     assert code == 1
     assert answer["summary"]["failed"] == 1 and answer["tests"][0]["name"] == case.name
     assert answer["tests"][0]["matched"][0]["observation"] == observation_ids(case)[0]
+    assert not any("differs" in note for note in answer["tests"][0]["notes"])  # deployed as written
+
+
+def deployed_content(path: Path, edit: Any = None) -> str:
+    """The file's document as the tests' stack deploys it: placeholders resolved, Version set."""
+    written = json.loads(path.read_text(encoding="utf-8"))["Content"]
+    if isinstance(written, str):
+        written = json.loads(written)
+    if edit is not None:
+        edit(written)
+    return json.dumps(resolve_placeholders({**written, "Version": "2019-10-30"}, fake_arns(), source="test"))
+
+
+def expect_describe(stubber: Stubber, test_case_id: str, content: str) -> None:
+    stubber.add_response(
+        "describe_test_case",
+        {"TestCase": {"Id": test_case_id, "Name": "deployed", "Content": content, "Status": "PUBLISHED"}},
+        {"InstanceId": INSTANCE_ID, "TestCaseId": test_case_id},
+    )
+
+
+def test_a_deployed_test_case_older_than_the_file_is_run_with_a_note(
+    cli_on: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = read(CASE_FILE)
+
+    def older(document: dict[str, Any]) -> None:
+        document["Observations"][1]["Event"]["Properties"]["Text"] = "Hello, thanks for calling."
+
+    cli_on.add_response(
+        "list_test_cases",
+        {"TestCaseSummaryList": [{"Id": "tc-1", "Arn": "arn:x", "Name": case.name, "Status": "PUBLISHED"}]},
+        {"InstanceId": INSTANCE_ID},
+    )
+    expect_describe(cli_on, "tc-1", deployed_content(CASE_FILE, older))
+    expect_start(cli_on, "tc-1", "ex-1")
+    expect_summary(cli_on, "tc-1", "ex-1", "PASSED")
+    expect_records(cli_on, "tc-1", "ex-1", all_passed(case))
+
+    assert main(["test", "--target", "aws", "--instance", INSTANCE_ARN, str(CASE_FILE)]) == 0
+    assert (
+        f"note: the deployed test case differs from {CASE_FILE}; this ran the deployed one: deploy the "
+        "TandemFlowTests stack (cdk deploy --all)" in capsys.readouterr().out
+    )
+
+
+def test_cases_that_cannot_be_run_are_one_line_each(
+    cli_on: Stubber, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stored SAVED (it cannot run), two of one name in the instance (found over two pages), two
+    files of one name, and a create the service refuses (InvalidTestCaseException's problems)."""
+    for stem, name in {"a_saved": "case-saved", "b_twice": "case-twice", "c_again": "case-saved"}.items():
+        raw = json.loads(CASE_FILE.read_text(encoding="utf-8"))
+        raw["Name"] = name
+        (tmp_path / f"{stem}.json").write_text(json.dumps(raw), encoding="utf-8")
+    safe_copy(tmp_path, "d_new.json")
+    summaries = [
+        {"Id": "tc-s", "Arn": "arn:s", "Name": "case-saved", "Status": "SAVED"},
+        {"Id": "tc-a", "Arn": "arn:a", "Name": "case-twice", "Status": "PUBLISHED"},
+        {"Id": "tc-b", "Arn": "arn:b", "Name": "case-twice", "Status": "PUBLISHED"},
+    ]
+    cli_on.add_response(
+        "list_test_cases",
+        {"TestCaseSummaryList": summaries[:1], "NextToken": "page-2"},
+        {"InstanceId": INSTANCE_ID},
+    )
+    cli_on.add_response(
+        "list_test_cases",
+        {"TestCaseSummaryList": summaries[1:]},
+        {"InstanceId": INSTANCE_ID, "NextToken": "page-2"},
+    )
+    expect_deployed_flows(cli_on, fake_arns())
+    cli_on.add_client_error(
+        "create_test_case",
+        "InvalidTestCaseException",
+        "Invalid test case content",
+        400,
+        modeled_fields={"Problems": [{"message": "Observation 'greeting': unsupported Version"}]},
+    )
+
+    code = main(["test", "--target", "aws", "--instance", INSTANCE_ARN, str(tmp_path)])
+
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"tandem test: {tmp_path}/a_saved.json: 'case-saved' is SAVED in the instance; only a PUBLISHED "
+        "test case runs (deploy with context flowTestStatus=PUBLISHED)",
+        f"tandem test: {tmp_path}/b_twice.json: 2 test cases named 'case-twice' in the instance",
+        f"tandem test: {tmp_path}/c_again.json: Name 'case-saved' is already used by {tmp_path}/a_saved.json",
+        f"tandem test: {tmp_path}/d_new.json: not created: create_test_case: InvalidTestCaseException: "
+        "Invalid test case content; Observation 'greeting': unsupported Version",
+    ]
 
 
 def test_creating_is_refused_in_one_line_when_unsafe_or_not_resolvable(
@@ -507,3 +600,58 @@ def test_usage_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
         "tandem test: --coverage: local runs only (not with --target aws)",
         "tandem test: --instance is for --target aws (the local run needs no instance)",
     ]
+
+
+def test_placeholder_values_come_from_the_same_place_in_the_deployed_document() -> None:
+    written = {
+        "Actions": [
+            {"Parameters": {"LambdaFunctionARN": "{{lambda:crm_lookup}}"}},
+            {"Parameters": {"Text": "queue {{queue:general}} at {{hours:main}}"}},
+            {"Parameters": {"QueueId": "{{queue:billing}}"}},
+        ]
+    }
+    deployed = {
+        "Actions": [
+            {"Parameters": {"LambdaFunctionARN": "arn:aws:lambda:us-east-1:1:function:f"}},
+            {"Parameters": {"Text": "queue Q1 at H1"}},
+            {"Parameters": {"Other": "moved"}},  # a changed structure gives nothing, never a guess
+        ]
+    }
+    assert placeholder_values(written, deployed) == [
+        ("lambda", "crm_lookup", "arn:aws:lambda:us-east-1:1:function:f"),
+        ("queue", "general", "Q1"),
+        ("hours", "main", "H1"),
+    ]
+
+
+def test_the_instance_id_and_region_come_from_the_arn() -> None:
+    assert instance_id_of(INSTANCE_ARN) == INSTANCE_ID == instance_id_of(INSTANCE_ID)
+    assert region_of(INSTANCE_ARN) == "us-east-1" and region_of(INSTANCE_ID) is None
+    with pytest.raises(ValueError, match="expected an instance ARN"):
+        instance_id_of(f"{INSTANCE_ARN}/queue/x")
+
+
+def test_execution_records_are_read_over_every_page(
+    connect: tuple[Any, Stubber], fake_time: FakeTime
+) -> None:
+    client, stubber = connect
+    case = read(CASE_FILE)
+    first, *rest = all_passed(case)
+    expect_start(stubber, "tc-1", "ex-1")
+    expect_summary(stubber, "tc-1", "ex-1", "PASSED")
+    stubber.add_response(
+        "list_test_case_execution_records",
+        {"ExecutionRecords": [first], "NextToken": "more"},
+        ids("tc-1", "ex-1"),
+    )
+    stubber.add_response(
+        "list_test_case_execution_records",
+        {"ExecutionRecords": rest},
+        {**ids("tc-1", "ex-1"), "NextToken": "more"},
+    )
+
+    [result], _ = run_cloud(
+        [Entry(case, "tc-1")], client, INSTANCE_ID, backoff=backoff_on(fake_time), clock=fake_time.clock
+    )
+
+    assert [m.observation for m in result.matched] == observation_ids(case)
