@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tandem.flows.simulator.blocks import FUNCTION_IN_ARN
 from tandem.flowtest.document import Observation
 
 DEFAULT_SIMILARITY = 0.8
@@ -132,4 +133,7 @@ def same_resource(wanted: Any, actual: Any) -> bool:
 
 
 def _last_segment(arn: str) -> str:
-    return arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+    """The resource an ARN names: a Lambda's function name (any version or alias dropped), else
+    the last segment (`queue-general`, `inbound_main`)."""
+    function = FUNCTION_IN_ARN.search(arn)
+    return function.group(1) if function else arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1]

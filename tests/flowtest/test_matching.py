@@ -75,6 +75,15 @@ def test_flow_action_started_matches_type_and_the_resource() -> None:
     )
     assert matches(only(started("InvokeLambdaFunction", LambdaFunctionARN=arn)), event)
     assert matches(only(started("InvokeLambdaFunction", LambdaFunctionARN="ivr_decision")), event)
+    assert matches(
+        only(
+            started(
+                "InvokeLambdaFunction",
+                LambdaFunctionARN="arn:aws:lambda:eu-west-2:111122223333:function:ivr_decision:live",
+            )
+        ),
+        event,
+    )
     assert matches(only(started("InvokeLambdaFunction")), event)
     assert not matches(only(started("InvokeLambdaFunction", LambdaFunctionARN="crm_lookup")), event)
     assert not matches(only(started("CheckHoursOfOperation")), event)

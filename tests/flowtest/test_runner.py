@@ -384,3 +384,23 @@ def test_a_misspelt_resource_is_one_line() -> None:
     )
     with pytest.raises(TestCaseError, match="placeholders of unknown types: \\{\\{bot:x\\}\\}"):
         run(wrapper(document(observation("x", message("{{bot:x}}")))))
+
+
+def test_a_long_queue_runs_the_hold_loop_where_a_callback_is_taken() -> None:
+    result = run(
+        wrapper(
+            document(
+                observation("menu", message(MENU), [dtmf("press", "0")], ["offer"]),
+                observation("offer", message("To hold, press 2."), [dtmf("hold", "2")], ["queued"]),
+                observation("queued", started("TransferContactToQueue"), [], ["hold"]),
+                observation(
+                    "hold", message("You've been waiting a while."), [dtmf("callback", "1")], ["booked"]
+                ),
+                observation("booked", message("We'll call you back", "Similarity"), [end_test()]),
+                metadata={"Tandem": {"QueueWaitSeconds": 900}},
+            )
+        )
+    )
+    assert result.passed, result.failures
+    assert result.simulation is not None and result.simulation.outcome == "callback"
+    assert "customer_queue" in {s.flow for s in result.simulation.steps}

@@ -32,7 +32,7 @@ DEFAULT_LAMBDA_SECONDS = 3.0
 MAX_RESPONSE_BYTES = 32 * 1024
 MAX_ATTRIBUTE_BYTES = 32 * 1024
 
-_FUNCTION_IN_ARN = re.compile(r":function:([^:/\s]+)")
+FUNCTION_IN_ARN = re.compile(r":function:([^:/\s]+)")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")  # a dialable number (Connect: E.164)
 
 Handler = Callable[[Contact, Flow, dict[str, Any], FlowKind], Next]
@@ -99,7 +99,7 @@ def _invoke_lambda(contact: Contact, flow: Flow, action: dict[str, Any], kind: F
     override = contact.overridden("InvokeLambdaFunction", {"LambdaFunctionARN": arn})
     substitute = override.value if override is not None and override.strategy == "substitute" else ""
     arn = substitute or arn
-    match = _FUNCTION_IN_ARN.search(arn)
+    match = FUNCTION_IN_ARN.search(arn)
     function = match.group(1) if match else arn
     attributes = parameters.get("LambdaInvocationAttributes")
     resolved = resolve_value(contact.namespace, attributes) if isinstance(attributes, dict) else {}
