@@ -25,7 +25,7 @@ from constructs import Construct
 from flowdoc.placeholders import resolve_placeholders
 from infra import constants
 from infra.config import TandemConfig
-from infra.constructs.flows import load_flows
+from infra.flow_sources import load_flows
 from infra.flow_test_cases import (
     MAX_CONTENT_CHARS,
     FlowTestError,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -10,7 +9,6 @@ from aws_cdk import Stack
 from aws_cdk import aws_connect as connect
 from constructs import Construct
 
-from flowdoc.document import FlowFileError, read_content
 from flowdoc.placeholders import (
     PlaceholderError,
     find_placeholders,
@@ -18,28 +16,7 @@ from flowdoc.placeholders import (
     resolve_placeholders,
 )
 from infra import constants
-
-_FLOW_FILE = re.compile(r"^[a-z][a-z0-9_]*$")  # usable as a {{flow:<name>}} placeholder name
-
-
-def flow_display_name(file_stem: str) -> str:
-    """ "inbound_main" → "Tandem Inbound Main"."""
-    return "Tandem " + " ".join(word.capitalize() for word in file_stem.split("_"))
-
-
-def load_flows(flows_dir: Path) -> dict[str, object]:
-    """File stem → parsed document (unwrapped when exported in a wrapper), for every flows/*.json,
-    in name order; PlaceholderError (one line naming the file) when one cannot be read."""
-    documents: dict[str, object] = {}
-    for path in sorted(flows_dir.glob("*.json")):
-        source = f"{flows_dir.name}/{path.name}"
-        if not _FLOW_FILE.match(path.stem):
-            raise PlaceholderError(f"{source}: flow file names must be lower_snake_case")
-        try:
-            documents[path.stem] = read_content(path).content
-        except FlowFileError as error:
-            raise PlaceholderError(f"{source}: {error.detail}") from None
-    return documents
+from infra.flow_sources import flow_display_name, load_flows
 
 
 class Flows(Construct):

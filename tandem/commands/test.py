@@ -1,4 +1,5 @@
-"""`tandem test [PATH...]`: run Amazon Connect test cases locally on the real Lambdas.
+"""`tandem test [PATH...]`: run Amazon Connect test cases locally on the real Lambdas; with
+`--target aws --instance ARN [--profile P --region R]`, in Connect itself (tandem/commands/test_aws.py).
 
 PATH is a test-case file or a directory (every *.json under it); with none, the repo's
 `flows/tests/`. A file is Connect's CreateTestCase shape (`Name`, `EntryPoint`, `Content`,
@@ -20,7 +21,9 @@ from typing import Any
 
 
 def register(subcommands: Any) -> None:
-    parser = subcommands.add_parser("test", help="run Connect test cases locally on the real Lambdas")
+    parser = subcommands.add_parser(
+        "test", help="run Connect test cases locally on the real Lambdas, or in Connect (--target aws)"
+    )
     parser.add_argument(
         "paths",
         nargs="*",
@@ -52,6 +55,16 @@ def register(subcommands: Any) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--junit", type=Path, default=None, metavar="FILE", help="write a JUnit XML report")
     parser.add_argument("--coverage", action="store_true", help="print transition coverage per flow")
+    cloud = parser.add_argument_group("in the cloud (--target aws)")
+    parser.add_argument(
+        "--target",
+        choices=("local", "aws"),
+        default="local",
+        help="local: the simulator on the real Lambdas (default); aws: Connect runs the test cases",
+    )
+    cloud.add_argument("--instance", default="", metavar="ARN", help="the Connect instance (ARN or id)")
+    cloud.add_argument("--profile", default=None, help="AWS profile (default: the usual chain)")
+    cloud.add_argument("--region", default=None, help="AWS region (default: the instance ARN's)")
     parser.set_defaults(run=run)
 
 
@@ -72,11 +85,16 @@ def _steps(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.target == "aws":
+        from tandem.commands.test_aws import run_aws
+
+        return run_aws(args)
+    if args.instance:
+        return _usage("--instance is for --target aws (the local run needs no instance)")
     from tandem.flows.simulator import FLOWS_DIR
     from tandem.flows.simulator.blocks import E164
     from tandem.flowtest import RunOptions, TestCaseError, find_cases, read, report, run_case
     from tandem.flowtest.events import DEFAULT_SIMILARITY
-    from tandem.output import emit_json
 
     if not E164.match(args.caller):
         return _usage(f"--caller {args.caller!r}: expected a +E164 number such as +12025550101")
@@ -99,9 +117,17 @@ def run(args: argparse.Namespace) -> int:
             results.append(run_case(read(path), options))
         except TestCaseError as error:
             problems.append(str(error))
+    covered = report.coverage(results, FLOWS_DIR) if args.coverage else None
+    return emit(args, results, problems, covered)
+
+
+def emit(args: argparse.Namespace, results: list[Any], problems: list[str], covered: Any = None) -> int:
+    """Print the report (text or JSON), write --junit; the exit code. Local and cloud runs alike."""
+    from tandem.flowtest import report
+    from tandem.output import emit_json
+
     for problem in problems:
         print(f"tandem test: {problem}", file=sys.stderr)
-    covered = report.coverage(results, FLOWS_DIR) if args.coverage else None
     if args.junit is not None:
         try:
             args.junit.parent.mkdir(parents=True, exist_ok=True)

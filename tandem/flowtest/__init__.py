@@ -24,7 +24,9 @@ API (what `tandem test` and other tools use):
 
 Modules: `document` (parse and check), `events` (event names, grouping and matching rules),
 `actions` (what actions do), `runner` (the harness on the simulator's hooks, chaining, timeouts),
-`report` (text, JSON, JUnit, coverage).
+`report` (text, JSON, JUnit, coverage). In the cloud (`tandem test --target aws`): `deployed`
+(find a test case by Name, or create it from the deployed flows) and `cloud` (`run_cloud`:
+executions, backoff, budget, records → `TestResult`).
 """
 
 from tandem.flowtest.document import TestCase, TestCaseError, parse, read

@@ -64,7 +64,7 @@ def test_synth_reads_a_describe_contact_flow_export_as_its_content(tmp_path: Pat
     # When synth loads them / Then it deploys the flow inside, as lint and simulate read it
     # (imported here: infra.constructs imports the CDK, seconds of jsii that the other flow tests
     # and the time-travel pass would otherwise pay at collection on every worker)
-    from infra.constructs.flows import load_flows
+    from infra.flow_sources import load_flows
 
     assert load_flows(tmp_path) == {"described": inner, "wrapped": inner}
     assert read_content(tmp_path / "described.json").origin == DESCRIBE_WRAPPER

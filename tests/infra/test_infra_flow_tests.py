@@ -14,7 +14,7 @@ from infra_support import NEW_INSTANCE_CONTEXT, REPO_ROOT, cdk_json_context, res
 
 from infra import constants
 from infra.config import ConfigError, TandemConfig
-from infra.constructs.flows import load_flows
+from infra.flow_sources import load_flows
 from infra.flow_test_cases import FlowTestError, check_document, read_test_case, unsafe_transfer
 
 FLOWS = load_flows(REPO_ROOT / "flows")

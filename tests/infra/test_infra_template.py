@@ -271,7 +271,7 @@ def test_every_flow_lambda_block_outlasts_the_function_it_calls(each_mode: Synth
 
 def test_flow_display_names_are_title_case() -> None:
     # Given file stems / Then display names are "Tandem" plus title case
-    from infra.constructs.flows import flow_display_name
+    from infra.flow_sources import flow_display_name
 
     assert flow_display_name("inbound_main") == "Tandem Inbound Main"
     assert flow_display_name("after_hours_v2") == "Tandem After Hours V2"
