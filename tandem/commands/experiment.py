@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from tandem.commands.metrics_range import add_range_options, optional_range, run
 from tandem.commands.report import add_window_options, provisional_as_of
 from tandem.experiment_settings import ExperimentError, ExperimentSettings, experiment_settings
 from tandem.experiment_status import Status, experiment_status, read_arms
-from tandem.kpi_report import CounterError, RangeError, check_range
+from tandem.kpi_report import CounterError, Provisional, RangeError, check_range
 from tandem.output import add_page_output, emit_json, write_page
 
 COMMAND = "tandem experiment status"
@@ -110,30 +111,59 @@ def run_status(args: argparse.Namespace) -> int:
     def _status(ssm: Any, dynamodb: Any, table_name: str, path: str, where: str) -> int:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        from lambdas.documents.store import MalformedReply, fetch_parameters
+        from lambdas.documents.store import MalformedReply
 
         try:
-            parameters = fetch_parameters(ssm, path)
-            chosen = document if document is not None else _stored_document(parameters, path)
-            settings = experiment_settings(chosen) if isinstance(chosen, dict) else _not_an_object()
-            if settings is None:
-                return _failed('the experiment document holds no experiment ("experiment": null)')
-            start, end = given_range or settings.days(provisional.zone)
-            check_range(start, end)
-            stop = _stop(parameters, path)
-            arms, reads = read_arms(dynamodb, table_name, settings.id, start, end, provisional=provisional)
+            status = read_status(
+                ssm,
+                dynamodb,
+                table_name,
+                path,
+                provisional=provisional,
+                document=document,
+                given_range=given_range,
+            )
         except RangeError as error:
             return _usage(f"{error} (give --from and --to)")
         except (ExperimentError, CounterError, ValueError) as error:
             return _failed(str(error))
         except (BotoCoreError, ClientError, MalformedReply) as error:
             return _failed(f"{where}: {error}")
-        status = experiment_status(
-            settings, arms, reads=reads, start=start, end=end, provisional=provisional, stop=stop
-        )
         return _emit(status, f"{where}, {table_name}", args)
 
     return run_on_target(args, _usage, from_sandbox, from_account)
+
+
+class NoExperiment(ExperimentError):
+    """The experiment document holds no experiment."""
+
+
+def read_status(
+    ssm: Any,
+    dynamodb: Any,
+    table_name: str,
+    path: str,
+    *,
+    provisional: Provisional,
+    document: Any = None,
+    given_range: tuple[date, date] | None = None,
+) -> Status:
+    """The status of the store's experiment (or `document`'s), from the counters and the stop
+    under `path`: what the command prints, and what `tandem demo --experiment` ends with."""
+    from lambdas.documents.store import fetch_parameters
+
+    parameters = fetch_parameters(ssm, path)
+    chosen = document if document is not None else _stored_document(parameters, path)
+    settings = experiment_settings(chosen) if isinstance(chosen, dict) else _not_an_object()
+    if settings is None:
+        raise NoExperiment('the experiment document holds no experiment ("experiment": null)')
+    start, end = given_range or settings.days(provisional.zone)
+    check_range(start, end)
+    stop = _stop(parameters, path)
+    arms, reads = read_arms(dynamodb, table_name, settings.id, start, end, provisional=provisional)
+    return experiment_status(
+        settings, arms, reads=reads, start=start, end=end, provisional=provisional, stop=stop
+    )
 
 
 def _not_an_object() -> ExperimentSettings:
