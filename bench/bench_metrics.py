@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bench.common import heading, verdict
-from lambdas.ctr_ingest.aggregates import counter_key
+from lambdas.shared.counters import counter_key
 from lambdas.shared.kpi import COUNTERS
 from tandem.kpi_report import build_report
 from tandem.local import Sandbox, sandbox

@@ -5,7 +5,8 @@ One Query reads the experiment's days; each arm's counters are summed twice: ove
 each KPI and its interval show, and what the guardrails look at, as the guard does: both arms'
 open days are equally incomplete, which shrinks a difference rather than inflating it) and over
 final days only (the primary metric's verdict: a provisional day's recontacts are not all in).
-Every figure comes from lambdas/shared/experiment_stats.py, the module the guard uses.
+Every figure comes from lambdas/shared/experiment_stats.py, and the guardrails' looks from
+lambdas/shared/guardrails.py: the modules the experiment guard stops by.
 """
 
 from __future__ import annotations
@@ -15,16 +16,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from lambdas.ctr_ingest.aggregates import SK, split_counter_sk
 from lambdas.policy.experiment import STOP_FIELDS, Stop
 from lambdas.shared import experiment_stats as es
+from lambdas.shared.counters import ARMS, Reads, arm_days, arm_value
+from lambdas.shared.guardrails import GuardrailCheck
+from lambdas.shared.guardrails import guardrail_checks as shared_guardrail_checks
 from tandem.experiment_settings import ExperimentSettings
 from tandem.kpi import Totals
-from tandem.kpi_report import Provisional, Reads, counts_of, read_counters
+from tandem.kpi_report import Provisional
 
-CHAMPION, CHALLENGER = "champion", "challenger"
-ARMS = (CHAMPION, CHALLENGER)
-VARIANT = "variant"
 BETTER, WORSE, INCONCLUSIVE, RUNNING, STOPPED = "BETTER", "WORSE", "INCONCLUSIVE", "RUNNING", "STOPPED"
 
 
@@ -91,30 +91,6 @@ class Primary:
 
 
 @dataclass(frozen=True)
-class GuardrailCheck:
-    guardrail: Any  # tandem.experiment_settings.Guardrail
-    alpha: float
-    comparison: es.Comparison | None
-    look: es.SequentialLook | None
-
-    @property
-    def tripped(self) -> bool:
-        return self.look is not None and self.look.worse
-
-    def to_dict(self) -> dict[str, Any]:
-        g = self.guardrail
-        return {
-            "metric": g.metric,
-            "better": g.better,
-            "maxWorsening": g.max_worsening,
-            "alpha": self.alpha,
-            "comparison": None if self.comparison is None else self.comparison.to_dict(),
-            "sequential": None if self.look is None else self.look.to_dict(),
-            "tripped": self.tripped,
-        }
-
-
-@dataclass(frozen=True)
 class Status:
     settings: ExperimentSettings
     start: date
@@ -164,17 +140,11 @@ def read_arms(
     reads = Reads()
     totals = {arm: Totals() for arm in ARMS}
     final = {arm: Totals() for arm in ARMS}
-    values = {f"{experiment_id}:{arm}": arm for arm in ARMS}
-    for item in read_counters(dynamodb, table, VARIANT, start, end, reads=reads):
-        day, value = split_counter_sk(item[SK]["S"])
-        arm = values.get(value)
-        if arm is None:
-            continue
-        counts = Totals.of(counts_of(item))
-        totals[arm] += counts
-        if not provisional(date.fromisoformat(day)):
-            final[arm] += counts
-    arms = tuple(Arm(arm, f"{experiment_id}:{arm}", totals[arm], final[arm]) for arm in ARMS)
+    for day, arm, counts in arm_days(dynamodb, table, experiment_id, start, end, reads=reads):
+        totals[arm] += Totals.of(counts)
+        if not provisional(day):
+            final[arm] += Totals.of(counts)
+    arms = tuple(Arm(arm, arm_value(experiment_id, arm), totals[arm], final[arm]) for arm in ARMS)
     return arms, reads
 
 
@@ -209,21 +179,7 @@ def _planned(settings: ExperimentSettings, champion: es.Estimate | None) -> int 
 def guardrail_checks(
     settings: ExperimentSettings, champion: Mapping[str, int], challenger: Mapping[str, int]
 ) -> tuple[GuardrailCheck, ...]:
-    alpha = es.guardrail_alpha(settings.alpha, len(settings.guardrails))
-    checks = []
-    for g in settings.guardrails:
-        a, b = es.estimate(g.metric, champion), es.estimate(g.metric, challenger)
-        comparison = es.compare(a, b) if a is not None and b is not None else None
-        look = es.guardrail_look(
-            g.metric,
-            better=g.better,
-            max_worsening=g.max_worsening,
-            champion=champion,
-            challenger=challenger,
-            alpha=alpha,
-        )
-        checks.append(GuardrailCheck(g, alpha, comparison, look))
-    return tuple(checks)
+    return shared_guardrail_checks(settings.alpha, settings.guardrails, champion, challenger)
 
 
 def verdict(

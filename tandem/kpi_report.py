@@ -8,14 +8,13 @@ two queries as a day: the pages of those queries are the only reads. Calls are n
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from lambdas.ctr_ingest.aggregates import ALL, DIMENSIONS, NONE, PK, SK, day_range, split_counter_sk
+from lambdas.ctr_ingest.aggregates import ALL, DIMENSIONS, NONE
 from lambdas.ctr_ingest.config import RECONTACT_WINDOW_HOURS
-from lambdas.shared.kpi import COUNTERS
+from lambdas.shared.counters import SK, Reads, counts_of, read_counters, split_counter_sk
 from tandem.kpi import KpiValue, Totals, by_value, kpis, ranked, total
 
 MAX_DAYS = 366  # a leap year; longer ranges are several reports (and years of counters are kept)
@@ -24,34 +23,9 @@ GROUPS = tuple(d for d in DIMENSIONS if d != ALL)  # what `--by` accepts
 DEFAULT_RECONTACT_WINDOW_HOURS = RECONTACT_WINDOW_HOURS
 INTERVAL = "interval"  # values `<queue>@HH:MM`: listed by queue, then in time order
 
-Item = dict[str, Any]  # a DynamoDB item in the low-level client's format ({"N": "3"})
-
 
 class RangeError(ValueError):
     """A date range a report cannot cover; the message is one line."""
-
-
-class CounterError(ValueError):
-    """A counter item whose value is not a whole number; the message names the item."""
-
-
-@dataclass
-class Reads:
-    """What reading the counters cost: requests (pages) per dimension and capacity, when reported."""
-
-    requests_by_dimension: dict[str, int] = field(default_factory=dict)
-    capacity_units: float = 0.0
-
-    @property
-    def requests(self) -> int:
-        return sum(self.requests_by_dimension.values())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "requests": self.requests,
-            "requestsByDimension": dict(self.requests_by_dimension),
-            "capacityUnits": self.capacity_units,
-        }
 
 
 def check_range(start: date, end: date) -> None:
@@ -60,66 +34,6 @@ def check_range(start: date, end: date) -> None:
     days = (end - start).days + 1
     if days > MAX_DAYS:
         raise RangeError(f"{start} to {end} is {days} days; a report covers at most {MAX_DAYS}")
-
-
-def read_counters(
-    dynamodb_client: Any,
-    table: str,
-    dimension: str,
-    start: date,
-    end: date,
-    *,
-    reads: Reads | None = None,
-    page_size: int | None = None,
-) -> list[Item]:
-    """Every counter item of `dimension` from `start` to `end` inclusive: one Query, every page.
-
-    `reads` (when given) counts each request; `page_size` caps items per page (a DynamoDB `Limit`),
-    which only tests and benchmarks need, to see paging without writing a megabyte of counters.
-    """
-    low, high = day_range(start.isoformat(), end.isoformat())
-    request: dict[str, Any] = {
-        "TableName": table,
-        "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :low AND :high",
-        "ExpressionAttributeNames": {"#pk": PK, "#sk": SK},
-        "ExpressionAttributeValues": {
-            ":pk": {"S": f"DIM#{dimension}"},
-            ":low": {"S": low},
-            ":high": {"S": high},
-        },
-        "ReturnConsumedCapacity": "TOTAL",
-    }
-    if page_size is not None:
-        request["Limit"] = page_size
-    items: list[Item] = []
-    while True:
-        page = dynamodb_client.query(**request)
-        if reads is not None:
-            reads.requests_by_dimension[dimension] = reads.requests_by_dimension.get(dimension, 0) + 1
-            reads.capacity_units += float(page.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0))
-        items += page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return items
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def counts_of(item: Item) -> dict[str, int]:
-    """The counters of one item, as whole numbers (ingestion only ever adds whole numbers)."""
-    counts: dict[str, int] = {}
-    for name in COUNTERS:
-        if name not in item:
-            continue
-        text = item[name].get("N")
-        try:
-            number = Decimal(text)
-        except (InvalidOperation, TypeError):
-            number = Decimal("NaN")
-        # A fraction or a non-number would mean something other than ctr_ingest wrote the item:
-        # say so rather than truncate it into a plausible KPI.
-        if not number.is_finite() or number != number.to_integral_value():
-            raise CounterError(f"{item[PK]['S']} {item[SK]['S']}: {name} is {item[name]}, not a whole number")
-        counts[name] = int(number)
-    return counts
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from lambdas.ctr_ingest.aggregates import PK, REFUSED_PREFIX
+from lambdas.ctr_ingest.aggregates import REFUSED_PREFIX
+from lambdas.shared.counters import PK
 from tandem.kpi_report import check_range
 
 

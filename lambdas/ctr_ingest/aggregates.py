@@ -27,19 +27,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from lambdas.shared.tables import METRICS
-
-PK, SK = METRICS.partition_key.name, METRICS.sort_key.name  # type: ignore[union-attr]
+# The counter items' keys (`counter_key`) live with their reader, lambdas/shared/counters.py.
+from lambdas.shared.counters import PK, SK
 
 DIMENSIONS = ("all", "intent", "route", "queue", "reason", "rule", "variant", "interval")
 ALL = "all"
 NONE = "NONE"  # the value when a call has none for a dimension (no intent, never queued)
 
 # The counters on each item, and the outcomes they count, are defined in lambdas/shared/kpi.py.
-
-
-def counter_key(dimension: str, day: str, value: str) -> dict[str, str]:
-    return {PK: f"DIM#{dimension}", SK: f"{day}#{value}"}
 
 
 CALL_PREFIX, STATE_SK = "CALL#", "STATE"
@@ -61,17 +56,6 @@ def refused_key(day: str, arrived: datetime, record_id: str) -> dict[str, str]:
 def iso_utc(moment: datetime) -> str:
     """`2026-11-23T14:15:00.250Z`: fixed width, so text order is time order."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def split_counter_sk(sk: str) -> tuple[str, str]:
-    """`2026-11-23#ORDER_STATUS` → ("2026-11-23", "ORDER_STATUS")."""
-    day, _, value = sk.partition("#")
-    return day, value
-
-
-def day_range(start: str, end: str) -> tuple[str, str]:
-    """The sk bounds that select every value of every day from `start` to `end` (inclusive)."""
-    return f"{start}#", f"{end}$"  # "$" sorts right after "#": every value of the last day
 
 
 # What one call adds: (dimension, day, value) → counter name → amount (whole numbers).

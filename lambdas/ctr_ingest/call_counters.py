@@ -37,17 +37,9 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
-from lambdas.ctr_ingest.aggregates import (
-    ALL,
-    CALL_PREFIX,
-    PK,
-    SK,
-    STATE_SK,
-    Contribution,
-    counter_key,
-    state_key,
-)
+from lambdas.ctr_ingest.aggregates import ALL, CALL_PREFIX, STATE_SK, Contribution, state_key
 from lambdas.ctr_ingest.recontacts import CALLER_PREFIX, CallerIndex, Contact, Settled, index_key
+from lambdas.shared.counters import PK, SK, counter_key
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit on actions in one TransactWriteItems
 MAX_BATCH_GET_KEYS = 100

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from lambdas.ctr_ingest.aggregates import PK, SK
+from lambdas.shared.counters import PK, SK
 
 CALLER_PREFIX, INDEX_SK = "CALLER#", "CONTACTS"
 GRACE = timedelta(days=1)  # how late a contact's record may arrive after its caller's newest and still match

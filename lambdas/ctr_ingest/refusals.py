@@ -33,8 +33,9 @@ from dataclasses import field as member
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from lambdas.ctr_ingest.aggregates import PK, REFUSED_TTL_DAYS, SK, iso_utc, refused_key
+from lambdas.ctr_ingest.aggregates import REFUSED_TTL_DAYS, iso_utc, refused_key
 from lambdas.ctr_ingest.contact_record import Refusal
+from lambdas.shared.counters import PK, SK
 from lambdas.shared.tables import METRICS
 
 UNREADABLE_ID = "UNREADABLE"  # the contact hash when the record has no well-formed ContactId

@@ -235,6 +235,12 @@ class Stop(NamedTuple):
         return self.experiment_id in (experiment_id, EVERY_EXPERIMENT)
 
 
+# The stop parameter's value until the guard first stops something (CDK creates the parameter with
+# it, so the guard's PutParameter can name its ARN): a readable stop that halts nothing, since no
+# experiment id is empty.
+NO_STOP = Stop("", "", "", "no experiment stopped")
+
+
 def read_stop(text: str) -> Stop:
     """The stop parameter's value. Never raises: a value that cannot be read stops every experiment
     (the safe side: only the guard writes it, and it wrote it to stop one), its reason says why."""

@@ -18,13 +18,14 @@ from typing import Any
 from lambdas.documents.storage_format import StoredDocument, decode_documents, head_name, stop_parameter_name
 from lambdas.policy.experiment import Stop, read_stop
 from lambdas.shared.clock import utc_now
+from lambdas.shared.counters import CounterError
 from lambdas.shared.json_text import JsonInputError, loads, read_json
 from lambdas.shared.tables import METRICS
 from tandem.commands.metrics_range import add_range_options, optional_range, run_on_target
 from tandem.commands.report import add_window_options, provisional_as_of
 from tandem.experiment_settings import ExperimentError, ExperimentSettings, experiment_settings
 from tandem.experiment_status import Status, experiment_status, read_arms
-from tandem.kpi_report import CounterError, Provisional, RangeError, check_range
+from tandem.kpi_report import Provisional, RangeError, check_range
 from tandem.output import add_page_output, emit_json, write_page
 
 COMMAND = "tandem experiment status"

@@ -21,13 +21,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 # The threshold ctr_ingest is deployed with: the counters hold only the result.
 from infra.constants import DEFAULT_TIME_ZONE, SERVICE_LEVEL_SECONDS
 from lambdas.shared.clock import utc_now
+from lambdas.shared.counters import CounterError
 from lambdas.shared.tables import METRICS
 from tandem.commands.metrics_range import add_range_options, run_for_range
 from tandem.kpi import KPI_NAMES, kpis
 from tandem.kpi_report import (
     DEFAULT_RECONTACT_WINDOW_HOURS,
     GROUPS,
-    CounterError,
     Provisional,
     Report,
     build_report,

@@ -33,6 +33,7 @@ from typing import Any, TextIO
 
 from lambdas.documents.registry import bundled_defaults, parse_text
 from lambdas.policy.calendar import Calendar
+from lambdas.shared.counters import CHALLENGER, CHAMPION
 from lambdas.shared.tables import METRICS
 from tandem.commands.experiment import read_status
 from tandem.demo.experiment_callers import (
@@ -45,7 +46,7 @@ from tandem.demo.experiment_callers import (
 )
 from tandem.demo.kpis import CENTRE_ZONE, RECONTACT_WINDOW, CallRecords, Delivery, KpiRun, PlacedForKpis
 from tandem.demo.scenarios import call_inbound, decision_variant, last_answer
-from tandem.experiment_status import CHALLENGER, CHAMPION, STOPPED, Status
+from tandem.experiment_status import STOPPED, Status
 from tandem.flows.simulator import SimulationConfig
 from tandem.kpi import Totals
 from tandem.kpi_report import Provisional
@@ -141,10 +142,6 @@ def scheduled_event(moment: datetime) -> dict[str, Any]:
 
 def run_guard(box: Sandbox, moment: datetime) -> dict[str, Any]:
     """The guard's scheduled run at `moment`, with the handlers' clock there; its one-line summary."""
-    from tandem.local.sandbox import FUNCTIONS
-
-    if "experiment_guard" not in FUNCTIONS:
-        return {"action": "unavailable"}
     with box.clock(moment):
         return dict(box.invoke("experiment_guard", scheduled_event(moment)))
 

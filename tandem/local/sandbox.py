@@ -45,11 +45,12 @@ from tandem.local.provision import (
     provision,
 )
 from tandem.local.queues import create_queues
+from tandem.local.topics import create_topics
 from tandem.rules_store import SANDBOX_CONFIG_PATH
 
-FUNCTIONS = ("crm_lookup", "ivr_decision", "escalation", "survey", "ctr_ingest")
+FUNCTIONS = ("crm_lookup", "ivr_decision", "escalation", "survey", "ctr_ingest", "experiment_guard")
 # The functions whose deps carry the clock they decide and record by (`box.clock` pins it).
-PINNED_CLOCKS = ("ivr_decision", "escalation", "survey")
+PINNED_CLOCKS = ("ivr_decision", "escalation", "survey", "experiment_guard")
 FUNCTION_TIMEOUT_MS = 3000  # matches the deployed functions' timeout
 # The demo's Connect instance (tandem/demo/handlers.py) and its queues, with fixed, readable fake queue ids.
 # GetCurrentMetricData is answered by `tandem.local.connect_fake` (moto has no such operation).
@@ -148,6 +149,7 @@ class Sandbox:
     )
     queue_arns: dict[str, str] = field(default_factory=lambda: dict(QUEUE_ARNS))  # queue name → ARN
     queue_urls: dict[str, str] = field(default_factory=dict)  # env var → SQS queue URL (refused records)
+    topic_arns: dict[str, str] = field(default_factory=dict)  # env var → SNS topic ARN (the alarm topic)
     _aws_calls: list[str] = field(default_factory=list)
 
     def client(self, service: str) -> Any:
@@ -316,10 +318,16 @@ def sandbox(
                     seed=seed,
                 )
                 queues = create_queues(boto3.client("sqs", region_name=DEFAULT_REGION))
-                os.environ.update(names | queues)
+                topics = create_topics(boto3.client("sns", region_name=DEFAULT_REGION))
+                os.environ.update(names | queues | topics)
                 os.environ.update(env or {})
                 fresh = Sandbox(
-                    region=DEFAULT_REGION, table_names=names, now=now, queue_urls=queues, history=history
+                    region=DEFAULT_REGION,
+                    table_names=names,
+                    now=now,
+                    queue_urls=queues,
+                    topic_arns=topics,
+                    history=history,
                 )
                 with _hooked(fresh) as box:
                     yield box
@@ -331,7 +339,8 @@ def sandbox(
             boto3.setup_default_session(region_name=DEFAULT_REGION)
             # A server started before a queue existed gets it now; otherwise this finds it.
             queues = create_queues(boto3.client("sqs", region_name=DEFAULT_REGION))
-            os.environ.update(queues)
+            topics = create_topics(boto3.client("sns", region_name=DEFAULT_REGION))
+            os.environ.update(queues | topics)
             os.environ.update(env or {})
             attached = Sandbox(
                 region=DEFAULT_REGION,
@@ -340,6 +349,7 @@ def sandbox(
                 persistent=True,
                 endpoint_url=target.endpoint_url,
                 queue_urls=queues,
+                topic_arns=topics,
                 history=history,
             )
             with _hooked(attached) as box:

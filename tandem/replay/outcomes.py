@@ -19,9 +19,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lambdas.ctr_ingest.aggregates import ALL, CALL_PREFIX, PK, state_key
+from lambdas.ctr_ingest.aggregates import ALL, CALL_PREFIX, state_key
 from lambdas.ctr_ingest.call_counters import MAX_BATCH_GET_KEYS, MAX_UNPROCESSED_ROUNDS
 from lambdas.policy.rules import PERSON_ROUTES
+from lambdas.shared.counters import PK
 from lambdas.shared.dynamodb_item import to_dynamodb
 from lambdas.shared.kpi import CONTAINED, OUTCOME_COUNTERS
 

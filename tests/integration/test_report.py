@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from lambdas.ctr_ingest.aggregates import counter_key
+from lambdas.shared.counters import CounterError, counter_key, read_counters
 from lambdas.shared.kpi import COUNTERS
 from tandem.cli import main
-from tandem.kpi_report import MAX_DAYS, CounterError, RangeError, build_report, check_range, read_counters
+from tandem.kpi_report import MAX_DAYS, RangeError, build_report, check_range
 from tandem.kpi_tables import DASH
 from tandem.local import Sandbox
 

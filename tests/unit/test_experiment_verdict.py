@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from lambdas.shared.counters import Reads
 from tandem.experiment_settings import ExperimentError, experiment_settings
 from tandem.experiment_status import (
     Arm,
@@ -20,7 +21,7 @@ from tandem.experiment_status import (
     verdict,
 )
 from tandem.kpi import Totals
-from tandem.kpi_report import Provisional, Reads
+from tandem.kpi_report import Provisional
 from tests.integration.test_experiment_status import DOCUMENT
 
 SETTINGS = experiment_settings(DOCUMENT)

@@ -1,0 +1,1 @@
+"""The experiment guard: stops an experiment whose challenger harms a guardrail."""
