@@ -253,7 +253,9 @@ def simulate_experiment(
     rng = random.Random(f"experiment {mode} {seed}")
     # Its own seed, so the records' times never change the calls.
     records = CallRecords(random.Random(f"contact records {seed}"))
-    bar = ProgressBar(days, progress or sys.stderr, unit="days")
+    # New callers only: how many ring back is not known until their calls are over.
+    bar = ProgressBar(calls * days, progress or sys.stderr, unit="new calls")
+    placed = 0
     started = clock.perf_counter()
     figures: list[DayFigures] = []
     waiting: list[PlannedCall] = []  # ring-backs, on later days
@@ -286,6 +288,9 @@ def simulate_experiment(
                     call, decision_variant(result) if in_experiment else NOT_IN_EXPERIMENT, result.outcome
                 )
                 records.add(PlacedForKpis(result, call.moment, call.caller))
+                if not call.ring_back:
+                    placed += 1
+                    bar.update(placed)
                 if not caller.solved(result) and (again := ring_back(call, caller, schedule, rng, calendar)):
                     waiting.append(again)
             tally.delivery = records.stream_new(box, f"day {day}", since=delivered)
@@ -293,7 +298,6 @@ def simulate_experiment(
             evening = datetime.combine(day, GUARD_AT, tzinfo=NEW_YORK)
             tally.guard = run_guard(box, evening)
             tally.look = _status(ssm, dynamodb, table_name, evening)
-            bar.update(number + 1)
         bar.finish()
         deliveries = [f.delivery for f in figures if f.delivery is not None]
         kpis = records.kpi_run(box, deliveries, Totals(), {}, by_rule=True)
