@@ -7,7 +7,7 @@ ring back, through the inbound flow on the real handlers. Each day's contact rec
 ctr_ingest when the day is over, then the guard runs at 23:30 New York (`run_guard`), and the next
 day starts with fresh ivr_decision containers: a day is far longer than the documents' refresh
 interval, so whatever the guard wrote is what the next day's calls meet. The end is `tandem
-experiment status` for the experiment as of the last evening (`tandem.commands.experiment.read_status`),
+experiment status` for the experiment as of the last evening (`tandem.experiment_read.read_status`),
 and the counters checked against what the simulator said of every call (`tandem.demo.kpis`).
 
 - `deflect` (examples/candidates/deflect-order-status.json): more order-status calls answered by the
@@ -35,7 +35,6 @@ from lambdas.documents.registry import bundled_defaults, parse_text
 from lambdas.policy.calendar import Calendar
 from lambdas.shared.counters import CHALLENGER, CHAMPION
 from lambdas.shared.tables import METRICS
-from tandem.commands.experiment import read_status
 from tandem.demo.experiment_callers import (
     NEW_YORK,
     ExperimentCaller,
@@ -46,6 +45,7 @@ from tandem.demo.experiment_callers import (
 )
 from tandem.demo.kpis import CENTRE_ZONE, RECONTACT_WINDOW, CallRecords, Delivery, KpiRun, PlacedForKpis
 from tandem.demo.scenarios import call_inbound, decision_variant, last_answer
+from tandem.experiment_read import read_status
 from tandem.experiment_status import STOPPED, Status
 from tandem.flows.simulator import SimulationConfig
 from tandem.kpi import Totals
