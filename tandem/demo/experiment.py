@@ -47,7 +47,7 @@ from tandem.demo.kpis import CENTRE_ZONE, RECONTACT_WINDOW, CallRecords, Deliver
 from tandem.demo.scenarios import call_inbound, decision_variant, last_answer
 from tandem.experiment_read import read_status
 from tandem.experiment_status import STOPPED, Status
-from tandem.flows.simulator import SimulationConfig
+from tandem.flows.simulator import SimulationConfig, SimulationResult
 from tandem.kpi import Totals
 from tandem.kpi_report import Provisional
 from tandem.local import Sandbox, sandbox
@@ -272,21 +272,11 @@ def simulate_experiment(
             today = new_callers(day, number * calls, calls, rng, calendar)
             today += [c for c in waiting if c.moment.date() == day]
             waiting = [c for c in waiting if c.moment.date() != day]
-            figures.append(tally := DayFigures(day))
+            tally = DayFigures(day)
+            figures.append(tally)
             for call in sorted(today, key=lambda c: c.moment):
-                caller = ExperimentCaller(call)
-                config = SimulationConfig(
-                    caller=call.caller,
-                    hours=call.hours,
-                    queue_wait_seconds=call.queue_wait_seconds,
-                    at=call.moment,
-                    responder=caller,
-                )
-                result = call_inbound(box, config)
-                in_experiment = last_answer(result, "ivr_decision").get("experimentId")
-                tally.add(
-                    call, decision_variant(result) if in_experiment else NOT_IN_EXPERIMENT, result.outcome
-                )
+                caller, result = _place(box, call)
+                tally.add(call, _variant(result), result.outcome)
                 records.add(PlacedForKpis(result, call.moment, call.caller))
                 if not call.ring_back:
                     placed += 1
@@ -304,6 +294,25 @@ def simulate_experiment(
         last_evening = datetime.combine(schedule[-1], GUARD_AT, tzinfo=NEW_YORK)
         status = _status(ssm, dynamodb, table_name, last_evening)
     return ExperimentRun(mode, calls, schedule, seed, figures, status, kpis, clock.perf_counter() - started)
+
+
+def _place(box: Sandbox, call: PlannedCall) -> tuple[ExperimentCaller, SimulationResult]:
+    """One call through the inbound flow at its moment, answered by its caller model."""
+    caller = ExperimentCaller(call)
+    config = SimulationConfig(
+        caller=call.caller,
+        hours=call.hours,
+        queue_wait_seconds=call.queue_wait_seconds,
+        at=call.moment,
+        responder=caller,
+    )
+    return caller, call_inbound(box, config)
+
+
+def _variant(result: SimulationResult) -> str:
+    """The variant that decided the call, or NOT_IN_EXPERIMENT when none did."""
+    in_experiment = last_answer(result, "ivr_decision").get("experimentId")
+    return decision_variant(result) if in_experiment else NOT_IN_EXPERIMENT
 
 
 def _status(ssm: Any, dynamodb: Any, table_name: str, moment: datetime) -> Status:
