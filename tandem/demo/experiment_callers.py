@@ -43,7 +43,10 @@ FIRST_HOUR, LAST_HOUR = 8, 17  # calls start from 08:00 to 17:59, while the cent
 # The synthetic day's weights and peak waits are from 07:00: the opening hours' share of them.
 CALL_HOUR_WEIGHTS = HOUR_WEIGHTS[FIRST_HOUR - 7 : LAST_HOUR - 6]
 CALL_HOUR_WAITS = PEAK_WAIT_SECONDS[FIRST_HOUR - 7 : LAST_HOUR - 6]
-WITHHELD_SHARE = 0.05  # of new callers: no number, so neither a stable arm nor a recontact
+# No withheld numbers: a withheld caller's arm is drawn from the contact id, which the simulator
+# makes at random, so the same seed would not give the same arms. Their calls are never recontacts
+# anyway; the synthetic day (`tandem.demo.day`) has them.
+WITHHELD_SHARE = 0.0
 ASKS_FOR_PERSON = next(p for p in PROBLEMS if p.key == "0")
 # How often a self-service answer solves an unknown caller's problem, by menu key. An order's status
 # needs the caller's account, so the machine can only say how to find the order online, and most
