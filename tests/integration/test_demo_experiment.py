@@ -132,3 +132,10 @@ def test_an_aa_experiment_is_never_stopped() -> None:
     assert all(day["guard"]["action"] == "running" for day in document["days"])
     assert all(day["variants"].get("challenger", 0) > 0 for day in document["days"])
     assert not any(check["tripped"] for check in status["guardrails"])
+
+
+def test_the_same_seed_gives_the_same_arms_and_figures() -> None:
+    first, second = (run_demo("harmful", calls=15, days=2) for _ in range(2))
+    for document in (first, second):
+        document.pop("seconds")
+    assert first == second
