@@ -3,8 +3,8 @@ who comes back.
 
 Every simulated day (`calling_days`: weekdays the bundled calendar opens, from Monday 11 January
 2027) gets N new callers at moments between 08:00 and 18:00 New York, bunched as the synthetic day's
-are (`tandem.demo.day.HOUR_WEIGHTS`). New callers are unknown numbers, each its own (a few withhold
-theirs), so a caller's second call is always a ring-back about the first; they press the key of
+are (`tandem.demo.day.HOUR_WEIGHTS`). New callers are unknown numbers, each its own (none withheld:
+`WITHHELD_SHARE`), so a caller's second call is always a ring-back about the first; they press the key of
 their problem (`tandem.demo.day.PROBLEMS`). `ExperimentCaller` answers the flow's prompts and says,
 once the call is over, whether the problem was solved (`solved`): a self-service answer helps as
 often as `SELF_SERVICE_HELPS` says for an unknown caller; an agent solves most problems. A caller
@@ -49,11 +49,12 @@ CALL_HOUR_WAITS = PEAK_WAIT_SECONDS[FIRST_HOUR - 7 : LAST_HOUR - 6]
 WITHHELD_SHARE = 0.0
 ASKS_FOR_PERSON = next(p for p in PROBLEMS if p.key == "0")
 # How often a self-service answer solves an unknown caller's problem, by menu key. An order's status
-# needs the caller's account, so the machine can only say how to find the order online, and most
-# callers rang because they could not; opening hours are easy; nothing the machine says is a person.
-SELF_SERVICE_HELPS = {"1": 0.1, "2": 0.7, "3": 0.95, "4": 0.2, "5": 0.05, "6": 0.3, "0": 0.0, "": 0.4}
+# needs the caller's account, so the machine can only say how to find the order online, and a caller
+# who rings about it almost always tried that first; opening hours are easy; nothing the machine
+# says is a person.
+SELF_SERVICE_HELPS = {"1": 0.05, "2": 0.7, "3": 0.95, "4": 0.2, "5": 0.05, "6": 0.3, "0": 0.0, "": 0.4}
 AGENT_SOLVES = 0.9  # of callers who reach an agent (or are called back): the problem is solved
-RING_BACK_SHARE = 0.9  # of callers whose problem was not solved: they call again
+RING_BACK_SHARE = 0.95  # of callers whose problem was not solved: they call again (it has not gone away)
 RING_BACK_HOURS = (14.0, 40.0)  # how much later (uniform), moved into the next calling hours
 # A caller the machine failed who rings back asks for a person this time, this often.
 RING_BACK_ASKS_FOR_PERSON = 0.7

@@ -77,7 +77,7 @@ def assert_intervals_recompute(status: dict[str, Any]) -> None:
 
 
 def test_the_harmful_challenger_is_stopped_by_the_guard_and_later_calls_get_the_champion() -> None:
-    document = run_demo("harmful", calls=80, days=7)
+    document = run_demo("harmful", calls=100, days=7)
     status = document["status"]
     # The guard stopped it on an evening before the last, on a guardrail, and the status says so
     assert status["verdict"] == "STOPPED"
@@ -107,7 +107,7 @@ def test_the_harmful_challenger_is_stopped_by_the_guard_and_later_calls_get_the_
 
 
 def test_deflecting_raises_containment_and_recontacts_while_resolution_stays_about_the_same() -> None:
-    document = run_demo("deflect", calls=60, days=6)
+    document = run_demo("deflect", calls=80, days=7)
     status = document["status"]
     assert status["verdict"] not in {"BETTER", "STOPPED"}
     assert all(day["guard"]["action"] == "running" for day in document["days"])
@@ -126,7 +126,7 @@ def test_deflecting_raises_containment_and_recontacts_while_resolution_stays_abo
 
 
 def test_an_aa_experiment_is_never_stopped() -> None:
-    document = run_demo("aa", calls=60, days=6)
+    document = run_demo("aa", calls=100, days=7)
     status = document["status"]
     assert status["verdict"] != "STOPPED" and status["stop"] is None and document["stoppedOn"] is None
     assert all(day["guard"]["action"] == "running" for day in document["days"])
