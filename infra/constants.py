@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Final
 
 # The InvokeLambdaFunction block's InvocationTimeLimitSeconds used by every Tandem flow. Connect
@@ -26,7 +27,14 @@ DEFAULT_COUNTRY: Final = "US"
 
 # Every function the stack deploys (lambdas/<name>/handler.py); context keyed by function, such as
 # reservedConcurrency, may name only these. A template test checks the stack deploys exactly these.
-FUNCTION_NAMES: Final = ("crm_lookup", "ivr_decision", "escalation", "survey", "ctr_ingest")
+FUNCTION_NAMES: Final = (
+    "crm_lookup",
+    "ivr_decision",
+    "escalation",
+    "survey",
+    "ctr_ingest",
+    "experiment_guard",
+)
 
 # Queues created in the instance; flows refer to them as {{queue:<name>}} and the escalation
 # function gets all of them as a name → ARN map. Every queue the escalation policy
@@ -67,3 +75,9 @@ SQS_MAX_MESSAGE_BYTES: Final = 1_048_576  # SQS's largest message (and batch); t
 SERVICE_LEVEL_SECONDS: Final = 20
 # A contact is recontacted when its caller starts another inbound contact within this many hours.
 RECONTACT_WINDOW_HOURS: Final = 72
+
+# The experiment guard (infra/constructs/experiment_guard.py): once a day, just after midnight in the
+# centre's zone, when the day just ended is in the counters.
+GUARD_LOCAL_TIME: Final = time(0, 30)
+GUARD_TIMEOUT_SECONDS: Final = 60  # a Query of the experiment's days, a PutParameter, a Publish
+GUARD_MEMORY_MB: Final = 256

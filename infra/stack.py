@@ -11,6 +11,7 @@ from constructs import Construct
 from infra.config import TandemConfig
 from infra.constructs.connect import ConnectInstance
 from infra.constructs.data import Data
+from infra.constructs.experiment_guard import ExperimentGuard
 from infra.constructs.flows import Flows
 from infra.constructs.functions import Functions
 from infra.constructs.ivr_config import IvrConfig
@@ -78,3 +79,18 @@ class TandemStack(Stack):
             failure_queue=self.ctr.failures,
             alarm_email=config.alarm_email,
         )
+        self.experiment_guard = self._experiment_guard(config)
+
+    def _experiment_guard(self, config: TandemConfig) -> ExperimentGuard:
+        """After monitoring: the guard announces a stop on the alarm topic, and monitoring watches it."""
+        guard = ExperimentGuard(
+            self.functions,
+            config=config,
+            runtime=self.functions.runtime,
+            data=self.data,
+            ivr_config=self.ivr_config,
+            alarm_topic=self.monitoring.alarm_topic,
+        )
+        self.functions.include(guard)
+        self.monitoring.watch_guard(guard)
+        return guard

@@ -69,3 +69,9 @@ class Functions(Construct):
         ]
         self.by_name = {fn.name: fn for fn in self.all}
         self.flow_invoked = [fn for fn in self.all if fn.flow_invoked]
+
+    def include(self, fn: TandemFunction) -> None:
+        """A function built in this scope after the others (the experiment guard, which needs the
+        alarm topic that monitoring creates from the others)."""
+        self.all.append(fn)
+        self.by_name[fn.name] = fn

@@ -233,6 +233,25 @@ class Monitoring(Construct):
                 periods=1,
             )
 
+    def watch_guard(self, guard: TandemFunction) -> None:
+        """The experiment guard's alarms: its function's, a look that failed (the handler never
+        raises, so Lambda's Errors stay 0), and a stop written but not announced."""
+        self._function_alarms([guard])
+        self._alarm(
+            "ExperimentGuardErrors",
+            business("GuardErrors", guard),
+            0,
+            "experiment_guard could not look at the running experiment (see its log line)",
+            periods=1,
+        )
+        self._alarm(
+            "ExperimentGuardNotifyFailures",
+            business("GuardNotifyFailures", guard),
+            0,
+            "experiment_guard stopped an experiment but could not announce it on this topic",
+            periods=1,
+        )
+
     def _pipeline_alarms(
         self, iterator_age: cw.Metric, ingest: TandemFunction, failure_queue: sqs.IQueue
     ) -> None:

@@ -13,7 +13,7 @@ counters and the moment: pure (no AWS, no clock of its own).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -84,12 +84,14 @@ def judge(
     if action != RUNNING:
         return Judgement(action, experiment.id)
     checks = guardrail_checks(experiment.alpha, experiment.guardrails, champion, challenger)
-    tripped = next((check for check in checks if check.tripped), None)
+    looked = Judgement(RUNNING, experiment.id, None, checks, champion, challenger)
+    tripped = looked.tripped
     if tripped is None:
-        return Judgement(RUNNING, experiment.id, None, checks, champion, challenger)
+        return looked
     at = now.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    written = Stop(experiment.id, at, tripped.guardrail.metric, reason(tripped))
-    return Judgement(STOPPED, experiment.id, written, checks, champion, challenger)
+    return replace(
+        looked, action=STOPPED, stop=Stop(experiment.id, at, tripped.guardrail.metric, reason(tripped))
+    )
 
 
 def figures(

@@ -328,12 +328,12 @@ EXPECTED_RESERVATION = (
         (
             {"ivr-decision": 5},
             "tandem: context reservedConcurrency must be keyed by function names (crm_lookup, "
-            'ivr_decision, escalation, survey, ctr_ingest); got "ivr-decision"',
+            'ivr_decision, escalation, survey, ctr_ingest, experiment_guard); got "ivr-decision"',
         ),
         (
             {"crm\nlookup": 5},
             "tandem: context reservedConcurrency must be keyed by function names (crm_lookup, "
-            'ivr_decision, escalation, survey, ctr_ingest); got "crm\\nlookup"',
+            'ivr_decision, escalation, survey, ctr_ingest, experiment_guard); got "crm\\nlookup"',
         ),
         (
             {"survey": 0},

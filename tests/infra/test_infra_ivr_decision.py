@@ -61,10 +61,12 @@ def default_file(name: str) -> Any:
 
 
 def parameters(synth: Synthesized) -> dict[str, tuple[str, dict[str, Any]]]:
-    """Parameter name → (logical id, resource)."""
+    """Parameter name → (logical id, resource), for the documents' parameters (the experiment's stop
+    beside them is the guard's: test_infra_experiment_guard.py)."""
     return {
         resource["Properties"]["Name"]: (logical_id, resource)
         for logical_id, resource in synth.resources("AWS::SSM::Parameter").items()
+        if resource["Properties"]["Name"] != storage_format.stop_parameter_name(PATH)
     }
 
 

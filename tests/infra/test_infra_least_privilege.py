@@ -45,7 +45,7 @@ pytestmark = pytest.mark.slow
 
 Grant = tuple[str, str]  # (action, target)
 
-FUNCTIONS = ("crm_lookup", "ivr_decision", "escalation", "survey", "ctr_ingest")
+FUNCTIONS = constants.FUNCTION_NAMES
 OWN_LOG_GROUP = "<own log group>"
 STAR_ACKNOWLEDGEMENT = "AwsSolutions-IAM5[Resource::*]"
 # Actions AWS authorises on no resource type, so Resource "*" is the only form it accepts. Each
@@ -113,6 +113,13 @@ def access(synth: Synthesized) -> dict[str, set[Grant]]:
         | grants(["sqs:SendMessage"], "CtrPipelineRefusedRecords.Arn")
         # The keyed-hash secret the caller key of the recontact index derives from
         | grants(["secretsmanager:GetSecretValue"], "KeyedHashSecret"),
+        # Reads the experiment and the counters; writes the one stop parameter; announces the stop
+        # on the encrypted alarm topic (its key through SNS only: test_infra_experiment_guard.py).
+        "experiment_guard": grants(["ssm:GetParametersByPath"], ivr_path)
+        | grants(["ssm:PutParameter"], ssm_path("") + "FunctionsexperimentguardStop")
+        | grants(["dynamodb:Query"], "DataMetrics.Arn")
+        | grants(["sns:Publish"], "MonitoringAlarmTopic")
+        | grants(["kms:Decrypt", "kms:GenerateDataKey"], "MonitoringAlarmTopicKey.Arn"),
     }
 
 
@@ -123,7 +130,7 @@ EVERY_FUNCTION = grants(XRAY, "*") | grants(["logs:CreateLogStream", "logs:PutLo
 OWNERS = {
     "DataCustomers.": {"crm_lookup"},
     "DataInteractions.": {"ivr_decision", "escalation", "survey"},  # each writes its own records
-    "DataMetrics.": {"ctr_ingest"},
+    "DataMetrics.": {"ctr_ingest", "experiment_guard"},  # the guard only reads (Query)
     "CtrPipeline": {"ctr_ingest"},
     "ConnectQueue": {"escalation"},
     "arn:aws:secretsmanager:": {"crm_lookup"},
@@ -132,7 +139,8 @@ OWNERS = {
         "escalation",
         "ctr_ingest",
     },  # the hashes of caller data (experiment units, callback claims, caller keys)
-    "arn:${AWS::Partition}:ssm:": {"ivr_decision", "escalation"},
+    "arn:${AWS::Partition}:ssm:": {"ivr_decision", "escalation", "experiment_guard"},
+    "MonitoringAlarmTopic": {"experiment_guard"},  # the topic and its key: alarms publish as CloudWatch
 }
 INTERACTIONS_WRITES = {"dynamodb:PutItem", "dynamodb:ConditionCheckItem"}  # nobody reads the records
 

@@ -18,12 +18,13 @@ pytestmark = pytest.mark.slow
 EXPECTED_ACKNOWLEDGEMENTS = {
     "AwsSolutions-IAM5[Resource::*]",  # X-Ray has no resource-level permissions
     "AwsSolutions-KDS3",  # aws/kinesis instead of a customer key, usable by Connect as is
-    "Serverless-LambdaDLQ",  # synchronous Connect invocation / Kinesis mapping: never asynchronous
+    "Serverless-LambdaDLQ",  # synchronous Connect / Kinesis mapping; the guard's handler never raises
     "Serverless-LambdaAsyncFailureDestination",  # same
     "AwsSolutions-SQS3",  # the CTR mapping's on-failure queue is itself the dead letter
     "Serverless-SQSRedrivePolicy",  # same
     "Serverless-SNSRedrivePolicy",  # the alarm topic's subscribers are people, not a queue
     "AwsSolutions-SMG4",  # the keyed-hash secret is a key: rotating it re-keys every hash, by hand
+    "Serverless-EventBusDLQ",  # the experiment guard's daily scheduled event: nothing to replay
 }
 
 

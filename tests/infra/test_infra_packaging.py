@@ -93,7 +93,7 @@ def test_python_version_comes_from_the_runtime_name() -> None:
 def test_the_synthesized_assets_are_the_built_directories(new_instance: Synthesized) -> None:
     # Given the cloud assembly / Then each function's staged asset has the same layout
     staged = [p for p in new_instance.assembly_dir.glob("asset.*") if p.is_dir()]
-    assert len(staged) == len(new_instance.stack.functions.all) == 5
+    assert len(staged) == len(new_instance.stack.functions.all) == 6
     packages = []
     for asset in staged:
         assert {"lambdas", "aws_lambda_powertools", "phonenumbers", "tzdata"} <= top_level(asset)
@@ -104,6 +104,7 @@ def test_the_synthesized_assets_are_the_built_directories(new_instance: Synthesi
         ["crm_lookup"],
         ["ctr_ingest"],
         ["documents", "escalation", "policy"],
+        ["documents", "experiment_guard", "policy"],
         ["documents", "ivr_decision", "policy"],
         ["survey"],
     ]
@@ -112,14 +113,15 @@ def test_the_synthesized_assets_are_the_built_directories(new_instance: Synthesi
 def test_the_shared_packages_a_function_carries_are_the_ones_its_code_imports() -> None:
     # Given each function's source / When its imports are read
     carried = {function: imported_packages(function) for function in FUNCTION_NAMES}
-    # Then ivr_decision and escalation need the document store and the condition language, the
-    # others only lambdas/shared, and no function needs another function's package
+    # Then ivr_decision, escalation and the experiment guard need the document store and the
+    # condition language, the others only lambdas/shared, and no function needs another's package
     assert carried == {
         "crm_lookup": ("shared",),
         "ivr_decision": ("documents", "policy", "shared"),
         "escalation": ("documents", "policy", "shared"),
         "survey": ("shared",),
         "ctr_ingest": ("shared",),
+        "experiment_guard": ("documents", "policy", "shared"),  # reads the experiment as ivr_decision does
     }
 
 
