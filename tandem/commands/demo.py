@@ -25,6 +25,20 @@ def register(subcommands: Any) -> None:
     )
     parser.add_argument("--seed", type=int, default=7, help="the synthetic day's random seed (default: 7)")
     parser.add_argument(
+        "--experiment",
+        choices=("deflect", "harmful", "aa"),
+        help="with --calls N: N new callers a day over --days days, half of them on a challenger "
+        "(deflect: more order-status calls to self-service; harmful: callers who ask for a person kept "
+        "in self-service; aa: the champion against itself), the guard each evening, then the status",
+    )
+    parser.add_argument(
+        "--days",
+        type=_days,
+        default=None,
+        metavar="D",
+        help="with --experiment: working days to simulate (default: 15)",
+    )
+    parser.add_argument(
         "--handlers",
         action="store_true",
         help="instead, each handler on its own with the events a flow sends",
@@ -42,10 +56,33 @@ def _count(text: str) -> int:
     return value
 
 
+def _days(text: str) -> int:
+    from tandem.demo.experiment import MAX_DAYS
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
+    if not 1 <= value <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected 1 to {MAX_DAYS} days")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     from tandem.demo.scripted import run as run_demo
 
     if args.handlers and args.calls is not None:
         print("tandem demo: choose one of --calls and --handlers", file=sys.stderr)
+        return 2
+    if args.experiment is not None:
+        if args.calls is None or args.handlers:
+            print("tandem demo: --experiment needs --calls N (new callers a day)", file=sys.stderr)
+            return 2
+        from tandem.demo.experiment import DEFAULT_DAYS, run_experiment
+
+        days = args.days or DEFAULT_DAYS
+        return run_experiment(args.experiment, args.calls, days, seed=args.seed, output_format=args.format)
+    if args.days is not None:
+        print("tandem demo: --days only with --experiment", file=sys.stderr)
         return 2
     return run_demo(args.format, calls=args.calls, seed=args.seed, handlers=args.handlers)

@@ -14,21 +14,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lambdas.documents.storage_format import StoredDocument, decode_documents, head_name, stop_parameter_name
-from lambdas.policy.experiment import Stop, read_stop
 from lambdas.shared.clock import utc_now
 from lambdas.shared.counters import CounterError
-from lambdas.shared.json_text import JsonInputError, loads, read_json
+from lambdas.shared.json_text import JsonInputError, read_json
 from lambdas.shared.tables import METRICS
 from tandem.commands.metrics_range import add_range_options, optional_range, run_on_target
 from tandem.commands.report import add_window_options, provisional_as_of
-from tandem.experiment_settings import ExperimentError, ExperimentSettings, experiment_settings
-from tandem.experiment_status import Status, experiment_status, read_arms
-from tandem.kpi_report import RangeError, check_range
+from tandem.experiment_read import read_status
+from tandem.experiment_settings import ExperimentError
+from tandem.experiment_status import Status
+from tandem.kpi_report import RangeError
 from tandem.output import add_page_output, emit_json, write_page
 
 COMMAND = "tandem experiment status"
-DOCUMENT = "experiment"
 MAX_DOCUMENT_BYTES = 1 << 20
 PATH_VAR = "TANDEM_IVR_CONFIG_PATH"
 
@@ -111,55 +109,27 @@ def run_status(args: argparse.Namespace) -> int:
     def _status(ssm: Any, dynamodb: Any, table_name: str, path: str, where: str) -> int:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        from lambdas.documents.store import MalformedReply, fetch_parameters
+        from lambdas.documents.store import MalformedReply
 
         try:
-            parameters = fetch_parameters(ssm, path)
-            chosen = document if document is not None else _stored_document(parameters, path)
-            settings = experiment_settings(chosen) if isinstance(chosen, dict) else _not_an_object()
-            if settings is None:
-                return _failed('the experiment document holds no experiment ("experiment": null)')
-            start, end = given_range or settings.days(provisional.zone)
-            check_range(start, end)
-            stop = _stop(parameters, path)
-            arms, reads = read_arms(dynamodb, table_name, settings.id, start, end, provisional=provisional)
+            status = read_status(
+                ssm,
+                dynamodb,
+                table_name,
+                path,
+                provisional=provisional,
+                document=document,
+                given_range=given_range,
+            )
         except RangeError as error:
             return _usage(f"{error} (give --from and --to)")
         except (ExperimentError, CounterError, ValueError) as error:
             return _failed(str(error))
         except (BotoCoreError, ClientError, MalformedReply) as error:
             return _failed(f"{where}: {error}")
-        status = experiment_status(
-            settings, arms, reads=reads, start=start, end=end, provisional=provisional, stop=stop
-        )
         return _emit(status, f"{where}, {table_name}", args)
 
     return run_on_target(args, _usage, from_sandbox, from_account)
-
-
-def _not_an_object() -> ExperimentSettings:
-    raise ExperimentError("the experiment document is not a JSON object")
-
-
-def _stored_document(parameters: dict[str, str], path: str) -> Any:
-    decoded = decode_documents(path, parameters, (DOCUMENT,)).get(DOCUMENT)
-    if decoded is None:
-        raise ExperimentError(
-            f"no experiment document at {head_name(path, DOCUMENT)}; push one or give --experiment-file"
-        )
-    if not isinstance(decoded, StoredDocument):
-        raise ExperimentError(f"{head_name(path, DOCUMENT)}: {decoded}")
-    try:
-        return loads(decoded.text)
-    except JsonInputError as error:
-        raise ExperimentError(f"{head_name(path, DOCUMENT)}: {error}") from None
-
-
-def _stop(parameters: dict[str, str], path: str) -> Stop | None:
-    text = parameters.get(stop_parameter_name(path))
-    if text is None:
-        return None
-    return read_stop(text)  # an unreadable stop halts every experiment, as ivr_decision reads it
 
 
 def _emit(status: Status, source: str, args: argparse.Namespace) -> int:

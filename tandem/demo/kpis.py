@@ -246,9 +246,8 @@ class CallRecords:
             raise ValueError("no calls to ingest")
         days = sorted(self.days)
         before = self._report(box, days, by).overall
-        with_rule = by_rule
         before_by_rule = (
-            {row.value: row.totals for row in self._report(box, days, "rule").rows} if with_rule else {}
+            {row.value: row.totals for row in self._report(box, days, "rule").rows} if by_rule else {}
         )
         # Stream order: by last update, a later version after the first (a stable sort keeps ties).
         streamed = sorted(self.records, key=lambda r: r.last_update)
@@ -257,20 +256,39 @@ class CallRecords:
             again = list(range(len(streamed)))  # the same records, same sequence numbers, in another order
             self.rng.shuffle(again)
             deliveries.append(_deliver(box, "redelivered, shuffled", streamed, again, redelivery=True))
-        report = self._report(box, days, by)
+        return self.kpi_run(box, deliveries, before, before_by_rule, by=by, by_rule=by_rule)
+
+    def kpi_run(
+        self,
+        box: Sandbox,
+        deliveries: Sequence[Delivery],
+        before: Totals,
+        before_by_rule: dict[str, Totals],
+        *,
+        by: str = "route",
+        by_rule: bool = False,
+    ) -> KpiRun:
+        """The report after `deliveries`, with what the oracle expects of every call added so far."""
+        days = sorted(self.days)
         return KpiRun(
             self.calls,
             len(self.records),
             self.updated,
             tuple(deliveries),
-            report,
+            self._report(box, days, by),
             self.expected(),
             before,
             f"{box.description}, {box.table_names[METRICS.env_var]}",
             self.by_rule(),
-            self._report(box, days, "rule") if with_rule else None,
+            self._report(box, days, "rule") if by_rule else None,
             before_by_rule,
         )
+
+    def stream_new(self, box: Sandbox, name: str, since: int) -> Delivery:
+        """The records from the `since`-th on, in stream order, through ctr_ingest: as the stream
+        carries a day's calls before the next day's (sequence numbers go on from `since`)."""
+        fresh = sorted(self.records[since:], key=lambda r: r.last_update)
+        return _deliver(box, name, fresh, range(len(fresh)), first_index=since)
 
     @staticmethod
     def _report(box: Sandbox, days: list[date], by: str) -> Report:
@@ -306,12 +324,14 @@ def _deliver(
     order: Sequence[int],
     *,
     redelivery: bool = False,
+    first_index: int = 0,
 ) -> Delivery:
-    """`streamed[i]` for each i of `order`, as the stream's i-th record, in events of KINESIS_BATCH."""
+    """`streamed[i]` for each i of `order`, as the stream's (first_index + i)-th record, in events of
+    KINESIS_BATCH."""
     records = events = counted = unchanged = failed = 0
     for start in range(0, len(order), KINESIS_BATCH):
         batch = order[start : start + KINESIS_BATCH]
-        event = {"Records": [kinesis_record(index, streamed[index]) for index in batch]}
+        event = {"Records": [kinesis_record(first_index + index, streamed[index]) for index in batch]}
         outcome = batch_outcome(box.invoke("ctr_ingest", event), box.last.log_lines)
         counted += outcome.calls_counted
         unchanged += outcome.calls_unchanged
