@@ -130,6 +130,7 @@ class Status:
             "primary": self.primary.to_dict(),
             "guardrails": [check.to_dict() for check in self.guardrails],
             "reads": self.reads.to_dict(),
+            "distributions": es.chosen().name,  # scipy in the CLI; the guard computes with math
         }
 
 

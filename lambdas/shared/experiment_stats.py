@@ -1,8 +1,11 @@
 """The statistics of an experiment (champion A against challenger B), from the KPI counters alone.
 
 Standard library only (`math`): the guard function (a Lambda) imports it, and `tandem experiment
-status` uses the same formulas, so the status and the guard never disagree. tests/unit/
-test_experiment_stats.py checks every formula against scipy. docs/balance.md ("Experiments: the
+status` uses the same formulas, so the status and the guard never disagree. The formulas read the
+normal and Student's t distributions through `Distributions`: this module's own (`MATH`, what the
+guard uses) unless a caller chooses others with `using` — the CLI chooses scipy's
+(tandem/stats_scipy.py), which a Lambda asset never carries. tests/unit/test_experiment_stats.py
+checks every formula against scipy. docs/balance.md ("Experiments: the
 statistics") says what each assumes.
 
 - Rates (a count of calls over a count of calls): Wilson's score interval for one arm; Newcombe's
@@ -20,7 +23,8 @@ statistics") says what each assumes.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from lambdas.shared import kpi
@@ -131,9 +135,37 @@ def _t_density(t: float, df: int) -> float:
     return scale * math.pow(1.0 + t * t / df, -(df + 1) / 2.0)
 
 
+@dataclass(frozen=True)
+class Distributions:
+    """The distribution functions the formulas below read."""
+
+    name: str
+    normal_cdf: Callable[[float], float]
+    normal_quantile: Callable[[float], float]
+    t_quantile: Callable[[float, int], float]
+
+
+MATH = Distributions("math", normal_cdf, normal_quantile, t_quantile)
+_chosen: list[Distributions] = [MATH]
+
+
+@contextmanager
+def using(distributions: Distributions) -> Iterator[Distributions]:
+    """Compute with `distributions` inside the block (the CLI: scipy's)."""
+    _chosen.append(distributions)
+    try:
+        yield distributions
+    finally:
+        _chosen.pop()
+
+
+def chosen() -> Distributions:
+    return _chosen[-1]
+
+
 def two_sided_z(confidence: float) -> float:
     """The normal quantile of a two-sided interval: 1.96 for 95 %."""
-    return normal_quantile(0.5 + confidence / 2.0)
+    return chosen().normal_quantile(0.5 + confidence / 2.0)
 
 
 @dataclass(frozen=True)
@@ -186,7 +218,7 @@ def z_test(difference: float, standard_error: float) -> ZTest | None:
     if standard_error <= 0.0:
         return None
     z = difference / standard_error
-    return ZTest(z, 2.0 * normal_cdf(-abs(z)))
+    return ZTest(z, 2.0 * chosen().normal_cdf(-abs(z)))
 
 
 def two_proportion_test(successes_a: int, trials_a: int, successes_b: int, trials_b: int) -> ZTest | None:
@@ -209,8 +241,8 @@ def proportion_sample_size(baseline: float, effect: float, alpha: float, power: 
     if not 0.0 <= other <= 1.0:
         other = baseline - effect
     mean = (baseline + other) / 2.0
-    z_alpha = normal_quantile(1.0 - alpha / 2.0)
-    z_power = normal_quantile(power)
+    z_alpha = chosen().normal_quantile(1.0 - alpha / 2.0)
+    z_power = chosen().normal_quantile(power)
     spread = z_alpha * math.sqrt(2.0 * mean * (1.0 - mean)) + z_power * math.sqrt(
         baseline * (1.0 - baseline) + other * (1.0 - other)
     )
@@ -221,7 +253,7 @@ def mean_sample_size(standard_deviation: float, effect: float, alpha: float, pow
     """Observations per arm for a two-sided z test of two means with a common spread."""
     if effect == 0.0:
         raise ValueError("the effect to find must not be 0")
-    z_sum = normal_quantile(1.0 - alpha / 2.0) + normal_quantile(power)
+    z_sum = chosen().normal_quantile(1.0 - alpha / 2.0) + chosen().normal_quantile(power)
     return max(2, math.ceil(2.0 * (z_sum * standard_deviation / effect) ** 2))
 
 
@@ -250,7 +282,7 @@ def mean_from_sums(n: int, total: float, squares: float, confidence: float = CON
     # Counters are whole numbers, so rounding only ever pushes a zero variance just below zero.
     variance = max(0.0, (squares - total * total / n) / (n - 1))
     deviation = math.sqrt(variance)
-    half = t_quantile(0.5 + confidence / 2.0, n - 1) * deviation / math.sqrt(n)
+    half = chosen().t_quantile(0.5 + confidence / 2.0, n - 1) * deviation / math.sqrt(n)
     return Mean(n, mean, deviation, Interval(mean - half, mean + half))
 
 

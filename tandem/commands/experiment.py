@@ -16,6 +16,7 @@ from typing import Any
 
 from lambdas.shared.clock import utc_now
 from lambdas.shared.counters import CounterError
+from lambdas.shared.experiment_stats import using
 from lambdas.shared.json_text import JsonInputError, read_json
 from lambdas.shared.tables import METRICS
 from tandem.commands.metrics_range import add_range_options, optional_range, run_on_target
@@ -64,6 +65,13 @@ def _failed(message: str) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
+    from tandem.stats_scipy import SCIPY
+
+    with using(SCIPY):  # the guard (a Lambda) computes the same formulas with the standard library
+        return _run_status(args)
+
+
+def _run_status(args: argparse.Namespace) -> int:
     if args.output is not None and args.format != "html":
         return _usage("--output: only with --format html")
     try:

@@ -15,9 +15,11 @@ cannot be used (one line each: the file, the observation, what is wrong) or on u
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
+
+from tandem.commands.test_output import emit
+from tandem.commands.test_output import usage as _usage
 
 
 def register(subcommands: Any) -> None:
@@ -119,32 +121,3 @@ def run(args: argparse.Namespace) -> int:
             problems.append(str(error))
     covered = report.coverage(results, FLOWS_DIR) if args.coverage else None
     return emit(args, results, problems, covered)
-
-
-def emit(args: argparse.Namespace, results: list[Any], problems: list[str], covered: Any = None) -> int:
-    """Print the report (text or JSON), write --junit; the exit code. Local and cloud runs alike."""
-    from tandem.flowtest import report
-    from tandem.output import emit_json
-
-    for problem in problems:
-        print(f"tandem test: {problem}", file=sys.stderr)
-    if args.junit is not None:
-        try:
-            args.junit.parent.mkdir(parents=True, exist_ok=True)
-            args.junit.write_text(report.junit(results, problems), encoding="utf-8")
-        except OSError as error:
-            return _usage(f"--junit {args.junit}: cannot write: {error.strerror or error}")
-    if args.format == "json":
-        document = report.as_json(results, covered=covered)
-        document["problems"] = problems
-        emit_json(document)
-    else:
-        print(report.text(results, covered=covered))
-    if problems:
-        return 2
-    return 0 if all(r.passed for r in results) else 1
-
-
-def _usage(message: str) -> int:
-    print(f"tandem test: {message}", file=sys.stderr)
-    return 2

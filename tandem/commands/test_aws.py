@@ -44,7 +44,8 @@ def runtime() -> tuple[Backoff, Any]:
 def run_aws(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from tandem.commands.test import _usage, emit
+    from tandem.commands.test_output import emit
+    from tandem.commands.test_output import usage as _usage
     from tandem.flowtest import TestCaseError, find_cases, read
     from tandem.flowtest.deployed import instance_id_of, region_of
 

@@ -34,6 +34,7 @@ from typing import Any, TextIO
 from lambdas.documents.registry import bundled_defaults, parse_text
 from lambdas.policy.calendar import Calendar
 from lambdas.shared.counters import CHALLENGER, CHAMPION
+from lambdas.shared.experiment_stats import using
 from lambdas.shared.tables import METRICS
 from tandem.demo.experiment_callers import (
     NEW_YORK,
@@ -53,6 +54,7 @@ from tandem.kpi_report import Provisional
 from tandem.local import Sandbox, sandbox
 from tandem.output import ProgressBar, emit_json, table
 from tandem.rules_store import SANDBOX_CONFIG_PATH, push_document
+from tandem.stats_scipy import SCIPY
 
 CANDIDATES = Path(__file__).resolve().parents[2] / "examples" / "candidates"
 MODES = {
@@ -317,15 +319,17 @@ def _variant(result: SimulationResult) -> str:
 
 def _status(ssm: Any, dynamodb: Any, table_name: str, moment: datetime) -> Status:
     provisional = Provisional(CENTRE_ZONE, RECONTACT_WINDOW, moment)
-    return read_status(ssm, dynamodb, table_name, SANDBOX_CONFIG_PATH, provisional=provisional)
+    with using(SCIPY):  # as `tandem experiment status` computes it; the guard keeps its own
+        return read_status(ssm, dynamodb, table_name, SANDBOX_CONFIG_PATH, provisional=provisional)
 
 
 def run_experiment(mode: str, calls: int, days: int, *, seed: int = 7, output_format: str = "table") -> int:
     run = simulate_experiment(mode, calls, days, seed=seed)
-    if output_format == "json":
-        emit_json(run.to_dict())
-    else:
-        print_run(run)
+    with using(SCIPY):
+        if output_format == "json":
+            emit_json(run.to_dict())
+        else:
+            print_run(run)
     return 1 if run.problems() else 0
 
 

@@ -353,9 +353,18 @@ def expect_deployed_flows(stubber: Stubber, values: dict[str, dict[str, str]]) -
         )
 
 
+def without_test_queue(raw: dict[str, Any]) -> dict[str, Any]:
+    """The repo's case without its `{{queue:test}}` substitute: unsafe as it stands, and nothing in
+    it needs the tests' stack."""
+    start = raw["Content"]["Observations"][0]
+    start["Actions"] = [a for a in start["Actions"] if a["Identifier"] != "use-test-queue"]
+    return raw
+
+
 def safe_copy(directory: Path, file_name: str = "press_0_queue_full.json") -> Path:
-    """The repo's case with its queue transfer mocked (QueueAtCapacity), so a cloud run is safe."""
-    raw = json.loads(CASE_FILE.read_text(encoding="utf-8"))
+    """The repo's case with its queue transfer mocked (QueueAtCapacity) in place of the tests'
+    queue, so a cloud run is safe and the case can be created from the deployed flows alone."""
+    raw = without_test_queue(json.loads(CASE_FILE.read_text(encoding="utf-8")))
     raw["Name"] = "press-0-queue-full"
     start = raw["Content"]["Observations"][0]
     assert start["Event"]["Type"] == "TestInitiated"
@@ -474,7 +483,9 @@ def deployed_content(path: Path, edit: Any = None) -> str:
         written = json.loads(written)
     if edit is not None:
         edit(written)
-    return json.dumps(resolve_placeholders({**written, "Version": "2019-10-30"}, fake_arns(), source="test"))
+    values = fake_arns()
+    values["queue"]["test"] = f"{INSTANCE_ARN}/queue/00000099-0000-4000-8000-000000000000"  # the stack's
+    return json.dumps(resolve_placeholders({**written, "Version": "2019-10-30"}, values, source="test"))
 
 
 def expect_describe(stubber: Stubber, test_case_id: str, content: str) -> None:
@@ -568,7 +579,8 @@ def test_creating_is_refused_in_one_line_when_unsafe_or_not_resolvable(
     ]
     strategy["Strategy"] = {"Type": "SubstituteResource", "SubstituteArn": "{{queue:test}}"}
     (tmp_path / "press_0_queue_full.json").write_text(json.dumps(substituted), encoding="utf-8")
-    (tmp_path / "unsafe.json").write_text(CASE_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    unsafe = without_test_queue(json.loads(CASE_FILE.read_text(encoding="utf-8")))
+    (tmp_path / "unsafe.json").write_text(json.dumps(unsafe), encoding="utf-8")
     cli_on.add_response("list_test_cases", {"TestCaseSummaryList": []}, {"InstanceId": INSTANCE_ID})
     expect_deployed_flows(cli_on, fake_arns())
 

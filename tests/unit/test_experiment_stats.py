@@ -218,3 +218,30 @@ def test_a_look_says_worse_only_past_the_margin_in_the_bad_direction() -> None:
 @pytest.mark.parametrize("t", [-4.0, -1.3, 0.0, 0.5, 2.2])
 def test_t_cdf(df: int, t: float) -> None:
     assert es.t_cdf(t, df) == pytest.approx(stats.t.cdf(t, df), abs=1e-12)
+
+
+def test_the_cli_computes_with_scipy_and_agrees_with_the_guards_pure_formulas() -> None:
+    from tandem.stats_scipy import SCIPY
+
+    pure = (es.wilson(37, 120), es.newcombe(37, 120, 52, 118), es.mean_from_sums(40, 9_800, 2_650_000))
+    pure_test = es.two_proportion_test(37, 120, 52, 118)
+    pure_size = es.proportion_sample_size(0.3, 0.03, 0.05, 0.8)
+    with es.using(SCIPY) as chosen:
+        assert es.chosen() is chosen is SCIPY
+        with_scipy = (
+            es.wilson(37, 120),
+            es.newcombe(37, 120, 52, 118),
+            es.mean_from_sums(40, 9_800, 2_650_000),
+        )
+        scipy_test = es.two_proportion_test(37, 120, 52, 118)
+        scipy_size = es.proportion_sample_size(0.3, 0.03, 0.05, 0.8)
+    assert es.chosen() is es.MATH  # the block ends, the guard's own distributions again
+    wilson, newcombe, mean = pure
+    assert wilson is not None and newcombe is not None and mean is not None and mean.interval is not None
+    s_wilson, s_newcombe, s_mean = with_scipy
+    assert s_wilson is not None and s_newcombe is not None and s_mean is not None and s_mean.interval
+    for a, b in ((wilson, s_wilson), (newcombe, s_newcombe), (mean.interval, s_mean.interval)):
+        assert abs(a.low - b.low) < 1e-9 and abs(a.high - b.high) < 1e-9
+    assert pure_test is not None and scipy_test is not None
+    assert abs(pure_test.p_value - scipy_test.p_value) < 1e-12
+    assert pure_size == scipy_size
