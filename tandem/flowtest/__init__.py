@@ -29,9 +29,9 @@ Modules: `document` (parse and check), `events` (event names, grouping and match
 executions, backoff, budget, records → `TestResult`).
 """
 
-from tandem.flowtest.document import TestCase, TestCaseError, parse, read
+from flowdoc.testcase import TestCase, TestCaseError
 from tandem.flowtest.runner import RunOptions, TestResult, run_case
-from tandem.flowtest.suite import TESTS_DIR, find_cases
+from tandem.flowtest.suite import TESTS_DIR, find_cases, parse, read
 
 __all__ = [
     "TESTS_DIR",

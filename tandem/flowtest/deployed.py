@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from flowdoc.placeholders import PLACEHOLDER, PlaceholderError, resolve_placeholders
+from flowdoc.testcase import ENTRY_PARAMETERS, TestCaseError
 from flowdoc.walk import strings
 from infra import constants
 from infra.flow_sources import flow_display_name, load_flows
-from infra.flow_test_cases import check_document, read_test_case, unsafe_transfer
+from infra.flow_test_cases import check_document, read_test_case, typed_entry, unsafe_transfer
 from tandem.flowtest.cloud import CloudError
-from tandem.flowtest.document import TestCaseError
 
 
 def _direct(operation: Callable[..., Any], **request: Any) -> Any:
@@ -154,9 +154,10 @@ def create_test_case(
     unsafe = unsafe_transfer(case, repo)
     if unsafe:
         raise TestCaseError(f"{unsafe}; not created")
-    if case.entry_flow not in flows.ids:
+    entry, entry_flow = typed_entry(case)
+    if entry_flow not in flows.ids:
         raise TestCaseError(
-            f"{source}: flow {flow_display_name(case.entry_flow)!r} is not in the instance; "
+            f"{source}: flow {flow_display_name(entry_flow)!r} is not in the instance; "
             "deploy the flows first (cdk deploy --all)"
         )
     known: dict[str, dict[str, str]] = {}
@@ -174,17 +175,14 @@ def create_test_case(
             f"{', '.join(sorted(set(unresolved)))}: {DEPLOY_HINT}"
         )
     content = resolve_placeholders(document, known, source=source)
-    entry_key = (
-        "VoiceCallEntryPointParameters" if case.entry_type == "VOICE_CALL" else "ChatEntryPointParameters"
-    )
     request: dict[str, Any] = {
         "InstanceId": instance_id,
         "Name": case.name,
         "Content": json.dumps(content),
         "Status": status,
         "EntryPoint": {
-            "Type": case.entry_type,
-            entry_key: {**case.entry_parameters, "FlowId": flows.ids[case.entry_flow]},
+            "Type": entry.type,
+            ENTRY_PARAMETERS[entry.type]: {**entry.parameters, "FlowId": flows.ids[entry_flow]},
         },
     }
     if case.description:
