@@ -29,7 +29,13 @@ from flowdoc.testcase import ENTRY_PARAMETERS, TestCaseError
 from flowdoc.walk import strings
 from infra import constants
 from infra.flow_sources import flow_display_name, load_flows
-from infra.flow_test_cases import check_document, read_test_case, typed_entry, unsafe_transfer
+from infra.flow_test_cases import (
+    check_document,
+    deployed_document,
+    read_test_case,
+    typed_entry,
+    unsafe_transfer,
+)
 from tandem.flowtest.cloud import CloudError
 
 
@@ -60,15 +66,16 @@ def find_test_cases(client: Any, instance_id: str) -> dict[str, list[Deployed]]:
 
 
 def matches_file(document: object, deployed_content: str) -> bool:
-    """Whether the deployed test case's content is the file's document with its placeholders
-    filled in (whatever the values, one each) and its Version as deployed."""
+    """Whether the deployed test case's content is the file's document as deployed (without the
+    local-only `Metadata.Tandem`) with its placeholders filled in (whatever the values, one each)
+    and its Version as deployed."""
     try:
         deployed = json.loads(deployed_content)
     except (TypeError, ValueError):
         return False
     if not isinstance(deployed, dict) or not isinstance(document, dict):
         return False
-    written = {**document, "Version": deployed.get("Version")}
+    written = {**deployed_document(document), "Version": deployed.get("Version")}
     values: dict[str, dict[str, str]] = {}
     for kind, name, value in placeholder_values(written, deployed):
         if values.setdefault(kind, {}).setdefault(name, value) != value:
@@ -162,7 +169,7 @@ def create_test_case(
         )
     known: dict[str, dict[str, str]] = {}
     unresolved: list[str] = []
-    document = {**case.document, "Version": constants.DEFAULT_FLOW_TEST_VERSION}
+    document = {**deployed_document(case.document), "Version": constants.DEFAULT_FLOW_TEST_VERSION}
     for kind, name in _placeholders(document, case.initialization_data):
         seen = flows.values.get(kind, {}).get(name, set())
         if len(seen) == 1:
