@@ -6,7 +6,9 @@
   substitution (local tools).
 - `flowdoc.jsonpath`: Connect's `$.Attributes.x` references.
 - `flowdoc.walk`: every string of a document, keys included, with its location.
+- `flowdoc.testcase`: Connect's test-case document (the testing language, in the repo's wrapper
+  form), read and checked in one line; the local runner and synth both use it.
 
-Synth (`infra/`), `tandem flows lint` and `tandem simulate` all import it; it is never part of a
-Lambda asset (packaging bundles `lambdas/` only).
+Synth (`infra/`), `tandem flows lint`, `tandem simulate` and `tandem test` all import it; it is
+never part of a Lambda asset (packaging bundles `lambdas/` only).
 """

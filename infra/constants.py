@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import time
 from typing import Final
 
+from flowdoc import testcase
+
 # The InvokeLambdaFunction block's InvocationTimeLimitSeconds used by every Tandem flow. Connect
 # allows 1 to 8 s for synchronous calls; 4 s keeps a slow lookup from holding a caller in silence.
 FLOW_BLOCK_TIME_LIMIT_SECONDS: Final = 4
@@ -61,8 +63,9 @@ DEFAULT_FLOW_TEST_VERSION: Final = "2019-10-30"
 FLOW_TEST_STACK_NAME: Final = "TandemFlowTests"
 # A test case's `Metadata.Tandem`: conditions only the local runner can set (the moment, the
 # queue's wait, settings such as a local Lex alias). The tests' stack leaves it out of what it
-# deploys: the service has no use for it, and its values are local.
-LOCAL_METADATA_KEY: Final = "Tandem"
+# deploys: the service has no use for it, and its values are local. The key is the test-case
+# document's (flowdoc.testcase).
+LOCAL_METADATA_KEY: Final = testcase.LOCAL_METADATA_KEY
 
 # Deployment settings flows may read as {{setting:<name>}}: optional CDK context values, resolved
 # to "" when absent (a flow tests the value before using it).

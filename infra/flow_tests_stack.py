@@ -5,9 +5,10 @@ content) fails and rolls back this stack only, never the flows or functions it t
 creates what test cases substitute: a test queue no agent staffs and hours always open or always
 closed (`infra.constants.TEST_QUEUE_NAMES`, `TEST_HOURS_NAMES`).
 
-At synth each file is read and checked (`infra.flow_test_cases`): an invalid document, a leftover
-or unknown placeholder, or a test case that could put a real contact in a live queue stops synth
-with one line naming the file. Placeholders resolve to the same resources as the flows'
+At synth each file is read and checked (`flowdoc.testcase`, the one reader of the form, then
+`infra.flow_test_cases` for what only synth checks): an invalid document, a leftover or unknown
+placeholder, or a test case that could put a real contact in a live queue stops synth with one
+line naming the file. Placeholders resolve to the same resources as the flows'
 (`Flows.values`), plus the test resources; the entry point's FlowId is given as the flow's id
 (the last segment of its ARN), the form the API's FlowId names.
 """
@@ -23,17 +24,18 @@ from aws_cdk import aws_connect as connect
 from constructs import Construct
 
 from flowdoc.placeholders import resolve_placeholders
+from flowdoc.testcase import TestCase
 from infra import constants
 from infra.config import TandemConfig
 from infra.flow_sources import load_flows
 from infra.flow_test_cases import (
     MAX_CONTENT_CHARS,
     FlowTestError,
-    TestCaseFile,
     check_document,
     deployed_document,
     read_test_case,
     test_case_files,
+    typed_entry,
     unsafe_transfer,
 )
 from infra.stack import TandemStack
@@ -93,7 +95,8 @@ class FlowTestsStack(Stack):
             init = case.initialization_data
             if init is not None:
                 init = self.to_json_string(resolve_placeholders(json.loads(init), values, source=case.source))
-            parameters = {**case.entry_parameters, "FlowId": flow_id(main.flows.flow_arns[case.entry_flow])}
+            entry, flow = typed_entry(case)
+            parameters = {**entry.parameters, "FlowId": flow_id(main.flows.flow_arns[flow])}
             self.test_cases[stem] = connect.CfnTestCase(
                 self,
                 f"Test-{stem}",
@@ -103,7 +106,7 @@ class FlowTestsStack(Stack):
                 content=self.to_json_string(resolved),
                 status=config.flow_test_status,
                 initialization_data=init,
-                entry_point=_entry_point(case.entry_type, parameters),
+                entry_point=_entry_point(entry.type, parameters),
             )
 
     def _hours(self, name: str, instance_arn: str, time_zone: str) -> connect.CfnHoursOfOperation:
@@ -127,9 +130,9 @@ class FlowTestsStack(Stack):
         )
 
 
-def _read_all(tests_dir: Path, flows: dict[str, object]) -> dict[str, TestCaseFile]:
+def _read_all(tests_dir: Path, flows: dict[str, object]) -> dict[str, TestCase]:
     """File stem → checked test case; FlowTestError (one line naming the file) on the first problem."""
-    cases: dict[str, TestCaseFile] = {}
+    cases: dict[str, TestCase] = {}
     names: dict[str, str] = {}
     for path, source in test_case_files(tests_dir):
         case = read_test_case(path, source)

@@ -15,8 +15,8 @@ import sys
 import time
 from typing import Any
 
+from flowdoc.testcase import TestCase
 from tandem.flowtest.cloud import Backoff, CloudError, CloudOptions, Entry, run_cloud
-from tandem.flowtest.document import TestCase
 
 LOCAL_ONLY = (
     ("coverage", "--coverage"),

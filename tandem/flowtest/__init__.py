@@ -22,16 +22,17 @@ API (what `tandem test` and other tools use):
   flows_dir)`.
 - `events.similarity(a, b)` — the local Similarity approximation; `events.DEFAULT_SIMILARITY`.
 
-Modules: `document` (parse and check), `events` (event names, grouping and matching rules),
-`actions` (what actions do), `runner` (the harness on the simulator's hooks, chaining, timeouts),
-`report` (text, JSON, JUnit, coverage). In the cloud (`tandem test --target aws`): `deployed`
-(find a test case by Name, or create it from the deployed flows) and `cloud` (`run_cloud`:
-executions, backoff, budget, records → `TestResult`).
+Modules: `flowdoc.testcase` reads and checks the document (synth uses the same reader);
+`suite` (where cases are, and `read` / `parse`: that reader plus the local conditions), `events`
+(event names, grouping and matching rules), `actions` (what actions do), `runner` (the harness on
+the simulator's hooks, chaining, timeouts), `report` (text, JSON, JUnit, coverage). In the cloud
+(`tandem test --target aws`): `deployed` (find a test case by Name, or create it from the deployed
+flows) and `cloud` (`run_cloud`: executions, backoff, budget, records → `TestResult`).
 """
 
-from tandem.flowtest.document import TestCase, TestCaseError, parse, read
+from flowdoc.testcase import TestCase, TestCaseError
 from tandem.flowtest.runner import RunOptions, TestResult, run_case
-from tandem.flowtest.suite import TESTS_DIR, find_cases
+from tandem.flowtest.suite import TESTS_DIR, find_cases, parse, read
 
 __all__ = [
     "TESTS_DIR",

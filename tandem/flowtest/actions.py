@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flowdoc.jsonpath import as_text, lookup, segments
+from flowdoc.testcase import Action, Observation, mock_result
 from tandem.flows.simulator import Override
 from tandem.flows.simulator.flows import matches as condition_holds
 from tandem.flows.simulator.flows import to_number
-from tandem.flowtest.document import Action, Observation, mock_result
 from tandem.flowtest.events import same_resource
 
 DISCONNECT = "\x00disconnect"  # queued like an answer; the harness hangs up when it comes round

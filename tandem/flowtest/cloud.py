@@ -30,7 +30,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tandem.flowtest.document import TestCase
+from flowdoc.testcase import TestCase
 from tandem.flowtest.runner import Matched, TestResult, _expectation
 
 SERVICE_LIMIT_SECONDS = 300  # a simulation lasts at most 5 minutes

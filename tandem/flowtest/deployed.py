@@ -25,12 +25,18 @@ from pathlib import Path
 from typing import Any
 
 from flowdoc.placeholders import PLACEHOLDER, PlaceholderError, resolve_placeholders
+from flowdoc.testcase import ENTRY_PARAMETERS, TestCaseError
 from flowdoc.walk import strings
 from infra import constants
 from infra.flow_sources import flow_display_name, load_flows
-from infra.flow_test_cases import check_document, read_test_case, unsafe_transfer
+from infra.flow_test_cases import (
+    check_document,
+    deployed_document,
+    read_test_case,
+    typed_entry,
+    unsafe_transfer,
+)
 from tandem.flowtest.cloud import CloudError
-from tandem.flowtest.document import TestCaseError
 
 
 def _direct(operation: Callable[..., Any], **request: Any) -> Any:
@@ -60,15 +66,16 @@ def find_test_cases(client: Any, instance_id: str) -> dict[str, list[Deployed]]:
 
 
 def matches_file(document: object, deployed_content: str) -> bool:
-    """Whether the deployed test case's content is the file's document with its placeholders
-    filled in (whatever the values, one each) and its Version as deployed."""
+    """Whether the deployed test case's content is the file's document as deployed (without the
+    local-only `Metadata.Tandem`) with its placeholders filled in (whatever the values, one each)
+    and its Version as deployed."""
     try:
         deployed = json.loads(deployed_content)
     except (TypeError, ValueError):
         return False
     if not isinstance(deployed, dict) or not isinstance(document, dict):
         return False
-    written = {**document, "Version": deployed.get("Version")}
+    written = {**deployed_document(document), "Version": deployed.get("Version")}
     values: dict[str, dict[str, str]] = {}
     for kind, name, value in placeholder_values(written, deployed):
         if values.setdefault(kind, {}).setdefault(name, value) != value:
@@ -154,14 +161,15 @@ def create_test_case(
     unsafe = unsafe_transfer(case, repo)
     if unsafe:
         raise TestCaseError(f"{unsafe}; not created")
-    if case.entry_flow not in flows.ids:
+    entry, entry_flow = typed_entry(case)
+    if entry_flow not in flows.ids:
         raise TestCaseError(
-            f"{source}: flow {flow_display_name(case.entry_flow)!r} is not in the instance; "
+            f"{source}: flow {flow_display_name(entry_flow)!r} is not in the instance; "
             "deploy the flows first (cdk deploy --all)"
         )
     known: dict[str, dict[str, str]] = {}
     unresolved: list[str] = []
-    document = {**case.document, "Version": constants.DEFAULT_FLOW_TEST_VERSION}
+    document = {**deployed_document(case.document), "Version": constants.DEFAULT_FLOW_TEST_VERSION}
     for kind, name in _placeholders(document, case.initialization_data):
         seen = flows.values.get(kind, {}).get(name, set())
         if len(seen) == 1:
@@ -174,17 +182,14 @@ def create_test_case(
             f"{', '.join(sorted(set(unresolved)))}: {DEPLOY_HINT}"
         )
     content = resolve_placeholders(document, known, source=source)
-    entry_key = (
-        "VoiceCallEntryPointParameters" if case.entry_type == "VOICE_CALL" else "ChatEntryPointParameters"
-    )
     request: dict[str, Any] = {
         "InstanceId": instance_id,
         "Name": case.name,
         "Content": json.dumps(content),
         "Status": status,
         "EntryPoint": {
-            "Type": case.entry_type,
-            entry_key: {**case.entry_parameters, "FlowId": flows.ids[case.entry_flow]},
+            "Type": entry.type,
+            ENTRY_PARAMETERS[entry.type]: {**entry.parameters, "FlowId": flows.ids[entry_flow]},
         },
     }
     if case.description:

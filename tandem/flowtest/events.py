@@ -28,8 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flowdoc.testcase import Observation
 from tandem.flows.simulator.blocks import FUNCTION_IN_ARN
-from tandem.flowtest.document import Observation
 
 DEFAULT_SIMILARITY = 0.8
 _TAG = re.compile(r"<[^>]+>")

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flowdoc.placeholders import substitute_known
+from flowdoc.testcase import Observation, TestCase, TestCaseError
 from infra.constants import TEST_QUEUE_NAMES
 from tandem.flows.simulator import (
     DEFAULT_CALLER,
@@ -44,8 +45,8 @@ from tandem.flows.simulator import (
 from tandem.flows.simulator.flows import FLOW_IN_ARN
 from tandem.flowtest.actions import DISCONNECT, Effects, run_actions
 from tandem.flowtest.conditions import WITHHELD_CALLER, read_conditions
-from tandem.flowtest.document import Observation, TestCase, TestCaseError, parse
 from tandem.flowtest.events import DEFAULT_SIMILARITY, TestEvent, expected_text, matches
+from tandem.flowtest.suite import parse
 from tandem.local.sandbox import FUNCTIONS
 
 if TYPE_CHECKING:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -41,6 +42,16 @@ def test_flowdoc_imports_only_the_standard_library() -> None:
     }
     # Then none is CDK, boto3 or any other package: infra, lint and simulate can all import it
     assert foreign == set()
+
+
+def test_synth_reads_test_cases_without_the_simulator() -> None:
+    # Given a fresh interpreter / When synth's test-case module is imported
+    code = (
+        "import sys, infra.flow_test_cases; print(sorted(m for m in sys.modules if m.startswith('tandem')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    # Then the reader it shares with the local runner (flowdoc.testcase) brought no tandem module
+    assert out.stdout.splitlines()[-1] == "[]"
 
 
 def test_the_placeholder_grammar_is_written_once() -> None:

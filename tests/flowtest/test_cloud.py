@@ -25,7 +25,7 @@ from infra.flow_sources import flow_display_name, load_flows
 from tandem.cli import main
 from tandem.flowtest import TestCase, read
 from tandem.flowtest.cloud import Backoff, CloudOptions, Entry, run_cloud
-from tandem.flowtest.deployed import instance_id_of, placeholder_values, region_of
+from tandem.flowtest.deployed import instance_id_of, matches_file, placeholder_values, region_of
 from tandem.flowtest.report import text
 
 REPO = Path(__file__).resolve().parents[2]
@@ -634,6 +634,24 @@ def test_placeholder_values_come_from_the_same_place_in_the_deployed_document() 
         ("queue", "general", "Q1"),
         ("hours", "main", "H1"),
     ]
+
+
+def test_a_case_with_local_conditions_matches_what_the_tests_stack_deployed() -> None:
+    # Given a file whose document carries Metadata.Tandem, which the tests' stack leaves out
+    written = {
+        "Version": "2025-06-21",
+        "Metadata": {"Tandem": {"Hours": "closed"}, "Note": "kept"},
+        "Observations": [{"Identifier": "q", "Event": {"Properties": {"QueueId": "{{queue:test}}"}}}],
+    }
+    deployed = {
+        "Version": "2019-10-30",
+        "Metadata": {"Note": "kept"},
+        "Observations": [{"Identifier": "q", "Event": {"Properties": {"QueueId": "arn:q"}}}],
+    }
+    # When the deployed content is compared with the file / Then it is the file, as deployed
+    assert matches_file(written, json.dumps(deployed))
+    deployed["Metadata"]["Note"] = "changed"
+    assert not matches_file(written, json.dumps(deployed))
 
 
 def test_the_instance_id_and_region_come_from_the_arn() -> None:

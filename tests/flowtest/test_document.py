@@ -192,3 +192,17 @@ def test_unreadable_files_are_one_line(tmp_path: Path, content: bytes, expected:
     with pytest.raises(TestCaseError, match=expected) as caught:
         read(path)
     assert "\n" not in str(caught.value)
+
+
+def test_synth_and_the_local_runner_read_each_repo_case_the_same() -> None:
+    # Given every test case the repo keeps (imported here: infra's reader is synth's)
+    from infra.flow_test_cases import read_test_case
+    from tandem.flowtest import find_cases
+
+    paths = find_cases()
+    assert paths
+    for path in paths:
+        # When synth and the local runner read it / Then they hold the same checked test case
+        synth, local = read_test_case(path, str(path)), read(path)
+        assert synth == local, path
+        assert synth.entry is not None and synth.entry.parameters["FlowId"].startswith("{{flow:")

@@ -190,6 +190,8 @@ def test_a_transfer_in_a_flow_the_entry_flow_names_counts(tmp_path: Path) -> Non
 
 
 # --- the document ------------------------------------------------------------------------------
+# flowdoc.testcase reads and checks it, for the local runner too (tests/flowtest/test_document.py);
+# here: that synth refuses what it refuses, in one line naming the file, and what only synth checks.
 
 
 @pytest.mark.parametrize(
@@ -199,7 +201,7 @@ def test_a_transfer_in_a_flow_the_entry_flow_names_counts(tmp_path: Path) -> Non
         (lambda t: t["EntryPoint"]["VoiceCallEntryPointParameters"].update(FlowId="abc"), "FlowId must be a"),
         (lambda t: t.update(Name=" "), "Name must be a non-empty string"),
         (lambda t: t.update(Content="{not json"), "Content is not JSON"),
-        (lambda t: t.update(InitializationData="{oops"), "InitializationData must be JSON"),
+        (lambda t: t.update(InitializationData="{oops"), "InitializationData is not JSON"),
         (lambda t: t.pop("Content"), "expected the wrapper form"),
     ],
 )
@@ -216,11 +218,20 @@ def test_a_bad_wrapper_is_one_line_naming_the_file(tmp_path: Path, edit: Any, ex
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda d: d.update(Version="2020-01-01"), "Version must be one of"),
-        (lambda d: d["Observations"][1]["Event"].update(Type="AgentJoined"), "Observations[1].Event.Type"),
-        (lambda d: d["Observations"][0]["Actions"][0].update(Type="Wait"), "Observations[0].Actions[0].Type"),
-        (lambda d: d["Observations"][0]["Transitions"].update(NextObservations=["nope"]), "leads to 'nope'"),
-        (lambda d: d["Observations"][2].update(Identifier="start"), "is used twice"),
+        (lambda d: d.update(Version="2020-01-01"), "Version '2020-01-01' is not one of"),
+        (
+            lambda d: d["Observations"][1]["Event"].update(Type="AgentJoined"),
+            "observation 'greeting': unknown event type 'AgentJoined'",
+        ),
+        (
+            lambda d: d["Observations"][0]["Actions"][0].update(Type="Wait"),
+            "observation 'start', action 'use-the-test-queue': unknown action type",
+        ),
+        (
+            lambda d: d["Observations"][0]["Transitions"].update(NextObservations=["nope"]),
+            "NextObservations names 'nope'",
+        ),
+        (lambda d: d["Observations"][2].update(Identifier="start"), "Identifier used twice"),
         (
             lambda d: d["Observations"][1]["Event"]["Properties"].update(Text="{{queue}}"),
             "malformed placeholder",
@@ -233,6 +244,23 @@ def test_an_invalid_document_is_one_line_naming_the_file(tmp_path: Path, edit: A
     with pytest.raises(FlowTestError if "placeholder" not in expected else ValueError) as caught:
         check_document(case_from(tmp_path, wrapper(doc)), FLOWS)
     assert str(caught.value).startswith("flows/tests/case.json") and expected in str(caught.value)
+
+
+def test_synth_refuses_what_the_testing_language_refuses_not_only_the_outline(tmp_path: Path) -> None:
+    # A strategy the language has no word for: CloudFormation would only find out at deploy time.
+    doc = document()
+    doc["Observations"][0]["Actions"][0]["Parameters"]["Behavior"]["Properties"]["Strategy"]["Type"] = "Guess"
+    with pytest.raises(FlowTestError) as caught:
+        case_from(tmp_path, wrapper(doc))
+    assert str(caught.value) == (
+        "flows/tests/case.json: observation 'start', action 'use-the-test-queue': "
+        "Strategy.Type 'Guess' is not SubstituteResource or MockResponse"
+    )
+
+
+def test_a_bare_document_runs_locally_but_synth_needs_the_wrapper(tmp_path: Path) -> None:
+    with pytest.raises(FlowTestError, match=r"^flows/tests/case.json: EntryPoint must be .* wrapper form"):
+        case_from(tmp_path, document())
 
 
 def test_an_entry_flow_that_is_not_deployed_is_refused(tmp_path: Path) -> None:

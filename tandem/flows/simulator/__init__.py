@@ -68,6 +68,7 @@ What is modelled, and how (the flow-language facts are in docs/connect-facts.md 
   A step guard (`max_steps`) and a per-action visit guard (`max_visits`) stop runaway flows.
 """
 
+from flowdoc.testcase import OBSERVED_ACTIONS, OVERRIDABLE_ACTIONS
 from tandem.flows.simulator.blocks import MODELLED_TYPES, hours_of, lambda_event, started_parameters
 from tandem.flows.simulator.config import (
     CLOSED_MOMENT,
@@ -76,9 +77,7 @@ from tandem.flows.simulator.config import (
     LAMBDA_FAULTS,
     MAX_STEPS,
     MAX_VISITS,
-    OBSERVED_ACTIONS,
     OPEN_MOMENT,
-    OVERRIDABLE_ACTIONS,
     EndContact,
     FlowEvent,
     Hours,

@@ -28,15 +28,6 @@ LAMBDA_FAULTS: tuple[LambdaFault, ...] = ("error", "timeout", "invalid")
 # nothing (the block times out). Asked once the scripted inputs have run out.
 Responder = Callable[[str, str, str], "str | None"]
 
-# The flow actions a test harness sees start (with their resolved parameters) and may override:
-# the ones Connect's testing language names (`FlowActionStarted`, `OverrideSystemBehavior`).
-OBSERVED_ACTIONS = (
-    "InvokeLambdaFunction",
-    "CheckHoursOfOperation",
-    "TransferContactToQueue",
-    "ConnectParticipantWithLexBot",
-)
-OVERRIDABLE_ACTIONS = (*OBSERVED_ACTIONS, "DequeueAndTransferToQueue")
 FlowEventKind = Literal["started", "prompt", "action"]
 
 

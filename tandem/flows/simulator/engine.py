@@ -12,8 +12,9 @@ import math
 from pathlib import Path
 from typing import Any
 
+from flowdoc.testcase import OBSERVED_ACTIONS
 from tandem.flows.simulator.blocks import HANDLERS, started_parameters
-from tandem.flows.simulator.config import OBSERVED_ACTIONS, EndContact, SimulationConfig
+from tandem.flows.simulator.config import EndContact, SimulationConfig
 from tandem.flows.simulator.contact import Contact, FlowKind, Next, QueueWaitOver
 from tandem.flows.simulator.flows import (
     NEXT,

@@ -1,6 +1,20 @@
-"""Reading a test case: the wrapper the repo keeps, or a bare testing-language document, checked
-against the language's shapes. Anything wrong is a `TestCaseError`: one line naming the file, the
-observation (and action) and what is wrong."""
+"""Connect's test-case document: the testing language, and the wrapper the repo keeps it in.
+
+A test case is the CreateTestCase-shaped wrapper (`Name`, `Description`?, `EntryPoint`, `Content`
+as a JSON string or an object, `InitializationData`?), a `DescribeTestCase` answer
+(`{"TestCase": {...}}`) or a bare document (`Version`, `Observations`, `Metadata`?). `read` and
+`parse` check it against the language's shapes: observations of events (`TestInitiated`,
+`MessageReceived`, `FlowActionStarted`, `TestCompleted`) with actions (`SendInstruction`,
+`OverrideSystemBehavior`, `Assert`, `TestControl`), chained through `NextObservations`. Anything
+wrong is a `TestCaseError`: one line naming the file, the observation (and action) and what is
+wrong.
+
+This is the one reader of the form: the local runner (`tandem.flowtest`) runs what it returns, and
+synth (`infra.flow_test_cases`) deploys it after its own checks (typed placeholders, queue safety,
+the entry flow deployed, size). `Metadata.Tandem` (`LOCAL_METADATA_KEY`) holds what only the local
+runner reads; it is kept, as an object, on `TestCase.local`, and its keys are the local runner's to
+check. Pure standard library: synth imports it without the simulator.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +24,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tandem.flows.simulator import OVERRIDABLE_ACTIONS
-
 # "2025-06-21" is the documented Version; the live service is reported to accept only "2019-10-30".
 VERSIONS = ("2025-06-21", "2019-10-30")
 EVENT_TYPES = ("TestInitiated", "MessageReceived", "FlowActionStarted", "TestCompleted")
-FLOW_ACTION_TYPES = (
+# The flow actions whose start a test observes (`FlowActionStarted`) and may override
+# (`OverrideSystemBehavior`): the ones the testing language documents.
+OBSERVED_ACTIONS = (
     "InvokeLambdaFunction",
     "CheckHoursOfOperation",
     "TransferContactToQueue",
     "ConnectParticipantWithLexBot",
 )
+OVERRIDABLE_ACTIONS = (*OBSERVED_ACTIONS, "DequeueAndTransferToQueue")
 ACTION_TYPES = ("SendInstruction", "OverrideSystemBehavior", "Assert", "TestControl")
 MESSAGE_CONTENT = ("Text", "SSML", "PromptId", "Media")
 MATCHING = ("Inclusion", "Similarity")
@@ -53,12 +68,16 @@ MOCK_ERRORS: Mapping[str, tuple[str, ...]] = {
     "DequeueAndTransferToQueue": ("QueueAtCapacity", "NoMatchingError"),
 }
 HOURS_RESULTS = ("InHours", "OutOfHours")
+# EntryPoint.Type → the channel the contact arrives on, and the key of its parameters.
 CHANNELS = {"VOICE_CALL": "VOICE", "CHAT": "CHAT"}
+ENTRY_PARAMETERS = {"VOICE_CALL": "VoiceCallEntryPointParameters", "CHAT": "ChatEntryPointParameters"}
+# The `Metadata` key of Tandem's local-only settings (the service ignores Metadata at run time).
+LOCAL_METADATA_KEY = "Tandem"
 MAX_FILE_BYTES = 1024 * 1024
 
 
 class TestCaseError(ValueError):
-    """A test case that cannot be run; the message is one line."""
+    """A test case that cannot be used; the message is one line."""
 
     __test__ = False  # not a pytest class
 
@@ -86,6 +105,12 @@ class EntryPoint:
     flow: str  # a flow name, a flow ARN or a {{flow:x}} placeholder, resolved when run
     caller: str
     channel: str  # VOICE or CHAT
+    parameters: Mapping[str, Any] = field(default_factory=dict)  # <Type>EntryPointParameters, as written
+
+    @property
+    def type(self) -> str:
+        """EntryPoint.Type: VOICE_CALL or CHAT."""
+        return next(kind for kind, channel in CHANNELS.items() if channel == self.channel)
 
 
 @dataclass(frozen=True)
@@ -102,38 +127,50 @@ class TestCase:
     observations: tuple[Observation, ...]
     local: Mapping[str, Any] = field(default_factory=dict)  # Metadata.Tandem: local-only settings
     raw: Any = field(default=None, compare=False, repr=False)  # the file's JSON, as read
+    source: str = ""  # what messages name the file by (the path, unless the reader was told)
+    description: str | None = None
+    document: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)  # Content
+    initialization_data: str | None = None  # InitializationData as JSON text, as written
 
     def observation(self, identifier: str) -> Observation:
         return next(o for o in self.observations if o.identifier == identifier)
 
 
-def read(path: Path) -> TestCase:
-    """The test case in `path`; TestCaseError (one line) when it cannot be used."""
+def read(path: Path, *, source: str | None = None) -> TestCase:
+    """The test case in `path`; TestCaseError (one line, naming `source` or else the path) when it
+    cannot be used."""
+    where = source or str(path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise TestCaseError(f"{path}: larger than {MAX_FILE_BYTES // 1024} KB; not a test case")
+            raise TestCaseError(f"{where}: larger than {MAX_FILE_BYTES // 1024} KB; not a test case")
         raw = json.loads(path.read_bytes().decode("utf-8"))
     except OSError as error:
-        raise TestCaseError(f"{path}: cannot read: {error.strerror or error}") from None
+        raise TestCaseError(f"{where}: cannot read: {error.strerror or error}") from None
     except UnicodeDecodeError:
-        raise TestCaseError(f"{path}: not UTF-8 text") from None
+        raise TestCaseError(f"{where}: not UTF-8 text") from None
     except json.JSONDecodeError as error:
-        raise TestCaseError(f"{path}: not JSON: {error.msg} at line {error.lineno}") from None
-    return parse(raw, path)
+        raise TestCaseError(f"{where}: not JSON: {error.msg} at line {error.lineno}") from None
+    return parse(raw, path, source=source)
 
 
-def parse(raw: Any, path: Path) -> TestCase:
+def parse(raw: Any, path: Path, *, source: str | None = None) -> TestCase:
     """A test case from parsed JSON: a CreateTestCase / DescribeTestCase-shaped wrapper or a bare
     document."""
-    where = str(path)
+    where = source or str(path)
     if isinstance(raw, dict) and isinstance(raw.get("TestCase"), dict):
         raw = raw["TestCase"]  # DescribeTestCase's answer
     if not isinstance(raw, dict):
         raise TestCaseError(f"{where}: expected a JSON object, got {type(raw).__name__}")
+    description: str | None = None
+    initialization: str | None = None
     if "Content" in raw:
         name = raw.get("Name")
         if not isinstance(name, str) or not name.strip():
             raise TestCaseError(f"{where}: Name must be a non-empty string")
+        name = name.strip()  # the name the service keeps, and finds the test case by
+        description = raw.get("Description")
+        if description is not None and (not isinstance(description, str) or not description.strip()):
+            raise TestCaseError(f"{where}: Description must be a non-empty string when given")
         content = raw["Content"]
         if isinstance(content, str):
             try:
@@ -141,15 +178,24 @@ def parse(raw: Any, path: Path) -> TestCase:
             except json.JSONDecodeError as error:
                 raise TestCaseError(f"{where}: Content is not JSON: {error.msg}") from None
         entry = _entry_point(raw.get("EntryPoint"), where)
-        attributes = _initialization(raw.get("InitializationData"), where)
+        initialization, attributes = _initialization(raw.get("InitializationData"), where)
     elif "Observations" in raw:
         name, content, entry, attributes = path.stem, raw, None, {}
     else:
         raise TestCaseError(
-            f"{where}: neither a test case (Name, EntryPoint, Content) nor a document (Observations)"
+            f"{where}: expected the wrapper form (Name, EntryPoint, Content) or a bare document "
+            "(Observations)"
         )
-    case = _document(content, path, name, entry, attributes)
-    return replace(case, raw=raw)
+    case = _document(content, where, name, entry, attributes)
+    return replace(
+        case,
+        path=path,
+        raw=raw,
+        source=where,
+        description=description,
+        document=content,
+        initialization_data=initialization,
+    )
 
 
 def _entry_point(raw: Any, where: str) -> EntryPoint | None:
@@ -160,7 +206,7 @@ def _entry_point(raw: Any, where: str) -> EntryPoint | None:
     kind = raw.get("Type")
     if kind not in CHANNELS:
         raise TestCaseError(f"{where}: EntryPoint.Type {kind!r} is not one of {', '.join(CHANNELS)}")
-    key = "VoiceCallEntryPointParameters" if kind == "VOICE_CALL" else "ChatEntryPointParameters"
+    key = ENTRY_PARAMETERS[kind]
     parameters = raw.get(key)
     if (
         not isinstance(parameters, dict)
@@ -171,31 +217,32 @@ def _entry_point(raw: Any, where: str) -> EntryPoint | None:
     caller = parameters.get("SourcePhoneNumber", "")
     if not isinstance(caller, str):
         raise TestCaseError(f"{where}: EntryPoint.{key}.SourcePhoneNumber must be a string")
-    return EntryPoint(parameters["FlowId"], caller, CHANNELS[kind])
+    return EntryPoint(parameters["FlowId"], caller, CHANNELS[kind], dict(parameters))
 
 
-def _initialization(raw: Any, where: str) -> dict[str, str]:
-    """InitializationData: a JSON string (or object) of the contact's initial attributes, flat or
-    under "Attributes" (the service's inner layout is not documented)."""
+def _initialization(raw: Any, where: str) -> tuple[str | None, dict[str, str]]:
+    """InitializationData as JSON text (None when absent) and the contact's initial attributes it
+    holds: a JSON string (or object), flat or under "Attributes" (the service's inner layout is not
+    documented)."""
     if raw is None or raw == "":
-        return {}
+        return None, {}
     data = raw
     if isinstance(raw, str):
         try:
             data = json.loads(raw)
         except json.JSONDecodeError as error:
             raise TestCaseError(f"{where}: InitializationData is not JSON: {error.msg}") from None
+    text = raw if isinstance(raw, str) else json.dumps(raw)
     if isinstance(data, dict) and isinstance(data.get("Attributes"), dict):
         data = data["Attributes"]
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         raise TestCaseError(f"{where}: InitializationData must map attribute names to strings")
-    return {str(k): v for k, v in data.items()}
+    return text, {str(k): v for k, v in data.items()}
 
 
 def _document(
-    content: Any, path: Path, name: str, entry: EntryPoint | None, attributes: Mapping[str, str]
+    content: Any, where: str, name: str, entry: EntryPoint | None, attributes: Mapping[str, str]
 ) -> TestCase:
-    where = str(path)
     if not isinstance(content, dict):
         raise TestCaseError(f"{where}: the document must be a JSON object")
     version = content.get("Version")
@@ -204,7 +251,9 @@ def _document(
     metadata = content.get("Metadata", {})
     if not isinstance(metadata, dict):
         raise TestCaseError(f"{where}: Metadata must be an object")
-    local = _local_settings(metadata.get("Tandem", {}), where)
+    local = metadata.get(LOCAL_METADATA_KEY, {})
+    if not isinstance(local, dict):
+        raise TestCaseError(f"{where}: Metadata.{LOCAL_METADATA_KEY} must be an object")
     raw_observations = content.get("Observations")
     if not isinstance(raw_observations, list) or not raw_observations:
         raise TestCaseError(f"{where}: Observations must be a non-empty list")
@@ -223,19 +272,7 @@ def _document(
                     f"{where}: observation {observation.identifier!r}: NextObservations names "
                     f"{target!r}, which is not an observation"
                 )
-    return TestCase(name, path, str(version), entry, dict(attributes), tuple(observations), dict(local))
-
-
-def _local_settings(raw: Any, where: str) -> dict[str, Any]:
-    """Metadata.Tandem: what only the local runner reads (the service ignores Metadata at run
-    time); its keys and checks are tandem.flowtest.conditions'."""
-    from tandem.flowtest.conditions import ConditionsError, read_conditions
-
-    try:
-        read_conditions({"Tandem": raw})
-    except ConditionsError as error:
-        raise TestCaseError(f"{where}: {error}") from None
-    return dict(raw)
+    return TestCase(name, Path(), str(version), entry, dict(attributes), tuple(observations), dict(local))
 
 
 def _observation(raw: Any, where: str) -> Observation:
@@ -283,10 +320,10 @@ def _event_properties(
         return str(kind)
     if event_type == "FlowActionStarted":
         action_type = properties.get("ActionType")
-        if action_type not in FLOW_ACTION_TYPES:
+        if action_type not in OBSERVED_ACTIONS:
             raise TestCaseError(
                 f"{where}: FlowActionStarted.ActionType {action_type!r} "
-                f"is not one of {', '.join(FLOW_ACTION_TYPES)}"
+                f"is not one of {', '.join(OBSERVED_ACTIONS)}"
             )
         if not isinstance(properties.get("ActionParameters", {}), dict):
             raise TestCaseError(f"{where}: FlowActionStarted.ActionParameters must be an object")
