@@ -63,6 +63,9 @@ FLOW_TEST_STACK_NAME: Final = "TandemFlowTests"
 # queue's wait, settings such as a local Lex alias). The tests' stack leaves it out of what it
 # deploys: the service has no use for it, and its values are local.
 LOCAL_METADATA_KEY: Final = "Tandem"
+# Its keys whose story only the local runner can tell (a block fault: Connect's own failure, which
+# no test-case action causes): a case using one is local-only, neither deployed nor run in the cloud.
+LOCAL_ONLY_KEYS: Final = ("Faults",)
 
 # Deployment settings flows may read as {{setting:<name>}}: optional CDK context values, resolved
 # to "" when absent (a flow tests the value before using it).

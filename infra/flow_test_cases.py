@@ -147,6 +147,20 @@ def deployed_document(document: Mapping[str, Any]) -> dict[str, Any]:
     return {**document, "Metadata": kept}
 
 
+def local_only(local: Any) -> list[str]:
+    """The `Metadata.Tandem` keys (`local`, that block) that make a case local-only: none when
+    the case can run in the cloud."""
+    if not isinstance(local, dict):
+        return []
+    return [key for key in constants.LOCAL_ONLY_KEYS if local.get(key)]
+
+
+def document_local_only(document: Mapping[str, Any]) -> list[str]:
+    """`local_only` of a test-case document's `Metadata.Tandem`."""
+    metadata = document.get("Metadata")
+    return local_only(metadata.get(constants.LOCAL_METADATA_KEY) if isinstance(metadata, dict) else None)
+
+
 def _check_observation(observation: Any, where: str, seen: set[str]) -> None:
     if not isinstance(observation, dict) or not isinstance(observation.get("Identifier"), str):
         raise FlowTestError(f"{where} must be an object with a string Identifier")

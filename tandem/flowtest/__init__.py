@@ -17,6 +17,8 @@ API (what `tandem test` and other tools use):
   has `name`, `path`, `passed`, `matched` (observation, event, action notes), `failures` (one
   line each), `simulation` (the simulator's `SimulationResult`: steps, prompts, Lambda calls,
   coverage), `events` (what the contact did, in testing-language terms), `logged`, `seconds`.
+- `run_suite(paths, RunOptions(...)) -> SuiteRun` — run many cases on one sandbox, reset to its
+  seeded tables and cold containers before each (`results`, `problems`, wall-clock `seconds`).
 - `RunOptions(flow, caller, channel, similarity, max_steps, flows_dir)`.
 - `report`: `text(results)`, `as_json(results)`, `junit(results) -> str`, `coverage(results,
   flows_dir)`.
@@ -31,11 +33,12 @@ executions, backoff, budget, records → `TestResult`).
 
 from tandem.flowtest.document import TestCase, TestCaseError, parse, read
 from tandem.flowtest.runner import RunOptions, TestResult, run_case
-from tandem.flowtest.suite import TESTS_DIR, find_cases
+from tandem.flowtest.suite import TESTS_DIR, SuiteRun, find_cases, run_suite
 
 __all__ = [
     "TESTS_DIR",
     "RunOptions",
+    "SuiteRun",
     "TestCase",
     "TestCaseError",
     "TestResult",
@@ -43,4 +46,5 @@ __all__ = [
     "parse",
     "read",
     "run_case",
+    "run_suite",
 ]

@@ -125,13 +125,16 @@ class Engine:
                     raise QueueWaitOver(f"{message}; an agent answers the waiting caller")
                 raise GuardStop(message)
             action_type = str(action.get("Type", ""))
-            if action_type in OBSERVED_ACTIONS:
-                contact.observe("action", flow.name, action, parameters=started_parameters(contact, action))
-            handler = HANDLERS.get(action_type)
-            if handler is None:
-                go = self._unmodelled(flow, action, action_type)
+            fault = contact.block_faults.get(f"{flow.name}/{action_id}")
+            if fault is not None:  # a local-only block fault: the error branch, the block not run
+                failed = fault or NO_MATCHING_ERROR
+                go = Next(failed, f"injected fault: {failed} (the block did not run)")
             else:
-                go = handler(contact, flow, action, kind)
+                if action_type in OBSERVED_ACTIONS:
+                    contact.observe(
+                        "action", flow.name, action, parameters=started_parameters(contact, action)
+                    )
+                go = self._handle(contact, flow, action, action_type, kind)
             if go.flow is not None:  # TransferToFlow: this flow ends, the target starts
                 self._step(flow, action_id, action_type, "", go)
                 flow, coverage = go.flow, self._coverage(go.flow)
@@ -154,6 +157,14 @@ class Engine:
                 return
             coverage.taken.add((action_id, branch))
             action_id, where = target, f"the {branch} branch of {action_id!r}"
+
+    def _handle(
+        self, contact: Contact, flow: Flow, action: dict[str, Any], action_type: str, kind: FlowKind
+    ) -> Next:
+        handler = HANDLERS.get(action_type)
+        if handler is None:
+            return self._unmodelled(flow, action, action_type)
+        return handler(contact, flow, action, kind)
 
     def _follow(self, action: dict[str, Any], branch: str) -> tuple[str, str | None]:
         """The branch taken and its target; an error falls back to NoMatchingError, then NextAction."""
