@@ -17,6 +17,7 @@ from tandem.flows.simulator.config import OBSERVED_ACTIONS, EndContact, Simulati
 from tandem.flows.simulator.contact import Contact, FlowKind, Next, QueueWaitOver
 from tandem.flows.simulator.flows import (
     NEXT,
+    NO_MATCHING_CONDITION,
     NO_MATCHING_ERROR,
     Flow,
     LocalResources,
@@ -167,9 +168,12 @@ class Engine:
         return handler(contact, flow, action, kind)
 
     def _follow(self, action: dict[str, Any], branch: str) -> tuple[str, str | None]:
-        """The branch taken and its target; an error falls back to NoMatchingError, then NextAction."""
+        """The branch taken and its target; an error falls back to NoMatchingError, then NextAction
+        (NoMatchingCondition straight to NextAction)."""
         candidates = [branch]
-        if branch not in (NEXT, NO_MATCHING_ERROR) and not is_condition(branch):
+        # An unmatched condition is the block's default, not a failure: without a
+        # NoMatchingCondition branch it is NextAction.
+        if branch not in (NEXT, NO_MATCHING_ERROR, NO_MATCHING_CONDITION) and not is_condition(branch):
             candidates.append(NO_MATCHING_ERROR)
         if branch != NEXT:
             candidates.append(NEXT)
