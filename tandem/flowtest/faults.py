@@ -26,30 +26,30 @@ from tandem.flows.simulator.flows import NO_MATCHING_ERROR
 from tandem.flowtest.document import TestCaseError
 
 
-def check_faults(faults: Mapping[str, str], flows_dir: Path, path: Path) -> None:
-    """TestCaseError (one line naming the file and the fault) when a fault names no such block,
-    a branch the block does not have, or a block the testing language overrides."""
+def check_faults(faults: Mapping[str, str], flows_dir: Path, where: str) -> None:
+    """TestCaseError (one line: `where`, the fault, what is wrong) when a fault names no such
+    block, a branch the block does not have, or a block the testing language overrides."""
     resources = LocalResources({}, {})
     for block, error in faults.items():
-        where = f"{path}: Metadata.Tandem.Faults {block}{':' + error if error else ''}"
+        named = f"{where} {block}{':' + error if error else ''}"
         flow_name, _, action_id = block.partition("/")
         try:
             flow = load(find_flow_file(flow_name, flows_dir), resources)
         except (FlowNotFound, FlowRefused, FlowLoadError):
-            raise TestCaseError(f"{where}: no flow {flow_name!r} in {flows_dir}") from None
+            raise TestCaseError(f"{named}: no flow {flow_name!r} in {flows_dir}") from None
         action = flow.actions.get(action_id)
         if action is None:
-            raise TestCaseError(f"{where}: flow {flow_name} has no action {action_id!r}")
+            raise TestCaseError(f"{named}: flow {flow_name} has no action {action_id!r}")
         kind = str(action.get("Type", ""))
         if kind in OVERRIDABLE_ACTIONS:
             raise TestCaseError(
-                f"{where}: a {kind} block fails through OverrideSystemBehavior (portable to the cloud)"
+                f"{named}: a {kind} block fails through OverrideSystemBehavior (portable to the cloud)"
             )
         wanted = error or NO_MATCHING_ERROR
         errors = _error_types(action)
         if wanted not in errors:
             raise TestCaseError(
-                f"{where}: the {kind} block has no {wanted} branch "
+                f"{named}: the {kind} block has no {wanted} branch "
                 f"(it has: {', '.join(sorted(errors)) or 'none'})"
             )
 

@@ -282,7 +282,7 @@ def run_case(case: TestCase, options: RunOptions, *, box: Sandbox | None = None)
         settings = dict(local.settings)
         resolved = resolve(case, LocalResources(dict(box.queue_arns), settings), options.flows_dir)
         flow = entry_flow(resolved, options)
-        check_faults(local.block_faults(), options.flows_dir, case.path)
+        check_faults(local.block_faults(), options.flows_dir, f"{case.path}: Metadata.Tandem.Faults")
         harness = Harness(resolved, similarity=options.similarity, live_queues=options.live_queues)
         entry = resolved.entry
         caller = entry.caller if entry and entry.caller else options.caller

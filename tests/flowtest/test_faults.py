@@ -95,3 +95,29 @@ def test_a_case_with_faults_is_local_only() -> None:
     assert document_local_only(raw["Content"]) == ["Faults"]
     assert local_only({"Faults": []}) == [] and local_only({"Hours": "closed"}) == []
     assert document_local_only(_raw(TESTS / "press_0_speak_to_someone.json")["Content"]) == []
+
+
+def test_record_with_a_fault_writes_a_local_only_case_that_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tandem.cli import main
+
+    out = tmp_path / "greeting-fails.json"
+    fault = "inbound_main/greet-by-name"
+    code = main(
+        ["test", "record", "inbound_main", "--caller", "+12025550101", "--input", "", "--input", ""]
+        + ["--fault", fault, "--name", "greeting-fails", "-o", str(out)]
+    )
+    assert code == 0, capsys.readouterr().err
+    raw = _raw(out)
+    assert raw["Content"]["Metadata"]["Tandem"]["Faults"] == [fault]
+    assert document_local_only(raw["Content"]) == ["Faults"]
+    assert run_case(parse(raw, out), RunOptions()).passed
+
+
+def test_a_fault_flag_naming_no_block_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from tandem.cli import main
+
+    code = main(["simulate", "inbound_main", "--fault", "inbound_main/nothing-here"])
+    assert code == 2
+    assert "--fault inbound_main/nothing-here: flow inbound_main has no action" in capsys.readouterr().err
