@@ -104,10 +104,8 @@ def test_record_with_a_fault_writes_a_local_only_case_that_passes(
 
     out = tmp_path / "greeting-fails.json"
     fault = "inbound_main/greet-by-name"
-    code = main(
-        ["test", "record", "inbound_main", "--caller", "+12025550101", "--input", "", "--input", ""]
-        + ["--fault", fault, "--name", "greeting-fails", "-o", str(out)]
-    )
+    flags = ["--caller", "+12025550101", "--fault", fault, "--name", "greeting-fails", "-o", str(out)]
+    code = main(["test", "record", "inbound_main", *flags])
     assert code == 0, capsys.readouterr().err
     raw = _raw(out)
     assert raw["Content"]["Metadata"]["Tandem"]["Faults"] == [fault]
