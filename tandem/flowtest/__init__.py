@@ -26,7 +26,9 @@ API (what `tandem test` and other tools use):
 
 Modules: `document` (parse and check), `events` (event names, grouping and matching rules),
 `actions` (what actions do), `runner` (the harness on the simulator's hooks, chaining, timeouts),
-`report` (text, JSON, JUnit, coverage). In the cloud (`tandem test --target aws`): `deployed`
+`report` (text, JSON, JUnit, coverage beside `reach`: what a cloud test can take), `conditions`
+(`Metadata.Tandem`, local conditions) and `faults` (checking its block faults against the flows),
+`suite` (finding cases, `run_suite`). In the cloud (`tandem test --target aws`): `deployed`
 (find a test case by Name, or create it from the deployed flows) and `cloud` (`run_cloud`:
 executions, backoff, budget, records → `TestResult`).
 """
