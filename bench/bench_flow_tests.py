@@ -1,14 +1,13 @@
-"""flow tests: how long `tandem test` takes over flows/tests/ (each case on a fresh sandbox)."""
+"""flow tests: how long `tandem test` takes over flows/tests/ (one sandbox, reset between cases)."""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import statistics
-import time
 
 from bench.common import heading
-from tandem.flowtest import RunOptions, find_cases, read, run_case
+from tandem.flowtest import RunOptions, find_cases, read, run_case, run_suite
 
 ROUNDS = 3
 
@@ -22,17 +21,20 @@ def main(rounds: int = ROUNDS) -> None:
     totals: list[float] = []
     per_case: list[float] = []
     for _ in range(rounds):
-        started = time.perf_counter()
-        for path in paths:
-            result = run_case(read(path), options)
-            per_case.append(result.seconds)
-        totals.append(time.perf_counter() - started)
-    print(f"  {len(paths)} test cases in flows/tests/, {rounds} rounds after a warm-up")
+        run = run_suite(paths, options)
+        assert not run.problems, run.problems
+        totals.append(run.seconds)
+        per_case.extend(r.seconds for r in run.results)
+    local_only = sum("Faults" in p.read_text(encoding="utf-8") for p in paths)
     print(
-        f"  whole suite: median {statistics.median(totals):.2f} s "
+        f"  {len(paths)} test cases in flows/tests/ ({local_only} local-only), "
+        f"{rounds} rounds after a warm-up"
+    )
+    print(
+        f"  whole suite (one sandbox, set-up included): median {statistics.median(totals):.2f} s "
         f"(min {min(totals):.2f}, max {max(totals):.2f})"
     )
-    print(f"  per test case: median {statistics.median(per_case):.2f} s, max {max(per_case):.2f} s")
+    print(f"  per test case: median {statistics.median(per_case):.3f} s, max {max(per_case):.2f} s")
 
 
 if __name__ == "__main__":

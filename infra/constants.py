@@ -66,6 +66,9 @@ FLOW_TEST_STACK_NAME: Final = "TandemFlowTests"
 # deploys: the service has no use for it, and its values are local. The key is the test-case
 # document's (flowdoc.testcase).
 LOCAL_METADATA_KEY: Final = testcase.LOCAL_METADATA_KEY
+# Its keys whose story only the local runner can tell (a block fault: Connect's own failure, which
+# no test-case action causes): a case using one is local-only, neither deployed nor run in the cloud.
+LOCAL_ONLY_KEYS: Final = ("Faults",)
 
 # Deployment settings flows may read as {{setting:<name>}}: optional CDK context values, resolved
 # to "" when absent (a flow tests the value before using it).

@@ -96,6 +96,20 @@ def deployed_document(document: Mapping[str, Any]) -> dict[str, Any]:
     return {**document, "Metadata": kept}
 
 
+def local_only(local: Any) -> list[str]:
+    """The `Metadata.Tandem` keys (`local`, that block) that make a case local-only: none when
+    the case can run in the cloud."""
+    if not isinstance(local, dict):
+        return []
+    return [key for key in constants.LOCAL_ONLY_KEYS if local.get(key)]
+
+
+def document_local_only(document: Mapping[str, Any]) -> list[str]:
+    """`local_only` of a test-case document's `Metadata.Tandem`."""
+    metadata = document.get("Metadata")
+    return local_only(metadata.get(constants.LOCAL_METADATA_KEY) if isinstance(metadata, dict) else None)
+
+
 def unsafe_transfer(case: TestCase, flows: Mapping[str, object]) -> str:
     """Why `case` could put a real contact in a live queue, or "" when it cannot (module docstring)."""
     _, entry = typed_entry(case)

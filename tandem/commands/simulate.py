@@ -5,7 +5,9 @@ the sandbox (attached to `tandem sandbox up` when one is running), decides as of
 (10:00 New York with `--set-hours open`, 22:00 with `closed`) and prints the path, every Lambda
 call with its response, what the caller heard, the outcome and branch coverage. Phone numbers are
 masked. `--fail FUNCTION[=error|timeout|invalid]` (repeatable) makes that function's blocks take
-their error branch (default `error`; see `tandem.flows.simulator`). `--at` sets the moment (a
+their error branch (default `error`; see `tandem.flows.simulator`); `--fault FLOW/ACTION[:ERROR]`
+(repeatable) makes one block take an error branch instead of running (a local-only block fault).
+`--at` sets the moment (a
 holiday: 2026-12-25T15:00:00Z), `--crm-down` makes the CRM answer 503, `--language` and
 `--channel` set the contact's language and channel. Exit 0 when the simulation
 completes (whatever the outcome), 1 when a guard stopped it or the outcome is `error`, or the
@@ -91,6 +93,13 @@ def add_simulation_arguments(parser: Any) -> None:
         metavar="FUNCTION[=KIND]",
         help="make a Lambda fail: KIND is error (the default), timeout or invalid (repeat)",
     )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="FLOW/ACTION[:ERROR]",
+        help="make a block take its error branch instead of running (local only; repeat)",
+    )
     parser.add_argument("--crm-down", action="store_true", help="the CRM answers 503 throughout the call")
     parser.add_argument("--language", default="en-US", help="the contact's language (default: %(default)s)")
     parser.add_argument("--channel", choices=("VOICE", "CHAT"), default="VOICE", type=str.upper)
@@ -169,6 +178,7 @@ def setup_from(args: argparse.Namespace) -> Setup:
         path = find_flow_file(args.flow)
     except FlowNotFound as error:
         raise UsageError(str(error)) from None
+    block_faults = _block_faults(args.fault, path.parent)
     load_flow(path).require()  # refuse an unusable flow before starting a sandbox
     config = SimulationConfig(
         caller=caller,
@@ -177,11 +187,26 @@ def setup_from(args: argparse.Namespace) -> Setup:
         queue_wait_seconds=args.queue_wait,
         settings=settings,
         lambda_faults=faults,
+        block_faults=block_faults,
         at=args.at,
         language=args.language,
         channel=args.channel,
     )
     return Setup(path, config, args.crm_down)
+
+
+def _block_faults(given: list[str], flows_dir: Path) -> dict[str, str]:
+    """--fault values as the simulator takes them, each checked against the flows."""
+    from flowdoc.testcase import TestCaseError
+    from tandem.flowtest.conditions import ConditionsError, read_conditions
+    from tandem.flowtest.faults import check_faults
+
+    try:
+        faults = read_conditions({"Tandem": {"Faults": list(given)}}).block_faults()
+        check_faults(faults, flows_dir, "--fault")
+    except (ConditionsError, TestCaseError) as error:
+        raise UsageError(str(error).replace("Metadata.Tandem.Faults", "--fault")) from None
+    return faults
 
 
 def simulate_setup(setup: Setup) -> SimulationResult:

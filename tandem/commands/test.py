@@ -4,7 +4,8 @@
 PATH is a test-case file or a directory (every *.json under it); with none, the repo's
 `flows/tests/`. A file is Connect's CreateTestCase shape (`Name`, `EntryPoint`, `Content`,
 `InitializationData`) or a bare testing-language document, whose entry point comes from `--flow`,
-`--caller` and `--channel`. Each test runs on a fresh local sandbox through the flow simulator
+`--caller` and `--channel`. The tests share one local sandbox, reset to its seeded data before
+each (tandem.flowtest.suite), and run through the flow simulator
 (tandem.flowtest; docs/testing-flows.md says what is approximated). Prints per test the
 observations matched and, on failure, expected vs actual and the call's trace; `--format json`
 for tools; `--junit FILE` writes a JUnit report; `--coverage` adds transition coverage per flow
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         return _usage("--instance is for --target aws (the local run needs no instance)")
     from tandem.flows.simulator import FLOWS_DIR
     from tandem.flows.simulator.blocks import E164
-    from tandem.flowtest import RunOptions, TestCaseError, find_cases, read, report, run_case
+    from tandem.flowtest import RunOptions, TestCaseError, find_cases, report, run_suite
     from tandem.flowtest.events import DEFAULT_SIMILARITY
 
     if not E164.match(args.caller):
@@ -113,11 +114,7 @@ def run(args: argparse.Namespace) -> int:
         return _usage(str(error))
     if not paths:
         return _usage(f"no test cases (*.json) in {', '.join(map(str, args.paths)) or 'flows/tests/'}")
-    results, problems = [], []
-    for path in paths:
-        try:
-            results.append(run_case(read(path), options))
-        except TestCaseError as error:
-            problems.append(str(error))
-    covered = report.coverage(results, FLOWS_DIR) if args.coverage else None
-    return emit(args, results, problems, covered)
+    run = run_suite(paths, options)
+    covered = report.coverage(run.results, FLOWS_DIR) if args.coverage else None
+    why = report.reasons(FLOWS_DIR) if args.coverage else None
+    return emit(args, run.results, run.problems, covered, why=why, seconds=run.seconds)

@@ -5,7 +5,8 @@ Each file's test case is found in the instance by its `Name` (the TandemFlowTest
 them) or, when missing, created from the deployed flows (tandem.flowtest.deployed says how, and
 when it refuses); then tandem.flowtest.cloud runs them, at most 5 at a time, within the service's
 5-minute limit plus a margin. Same output, `--format json` and `--junit` as the local run; exit 1
-when a test fails, 2 when a file or the service cannot be used (one line each).
+when a test fails, 2 when a file or the service cannot be used (one line each). A local-only
+case (a block fault in `Metadata.Tandem.Faults`) is skipped with a one-line note.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def runtime() -> tuple[Backoff, Any]:
 def run_aws(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from infra.flow_test_cases import local_only
     from tandem.commands.test_output import emit
     from tandem.commands.test_output import usage as _usage
     from tandem.flowtest import TestCaseError, find_cases, read
@@ -65,9 +67,16 @@ def run_aws(args: argparse.Namespace) -> int:
     problems: list[str] = []
     for path in paths:
         try:
-            cases.append(read(path))
+            case = read(path)
         except TestCaseError as error:
             problems.append(str(error))
+            continue
+        keys = local_only(dict(case.local))
+        if keys:  # a note, not a problem: the case is right, it just has no cloud form
+            where = ", ".join(f"Metadata.Tandem.{key}" for key in keys)
+            print(f"tandem test: {path}: skipped, local-only ({where})", file=sys.stderr)
+            continue
+        cases.append(case)
     backoff, clock = runtime()
     try:
         client = connect_client(args.profile, args.region or region_of(args.instance))

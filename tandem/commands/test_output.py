@@ -8,7 +8,15 @@ import sys
 from typing import Any
 
 
-def emit(args: argparse.Namespace, results: list[Any], problems: list[str], covered: Any = None) -> int:
+def emit(
+    args: argparse.Namespace,
+    results: list[Any],
+    problems: list[str],
+    covered: Any = None,
+    *,
+    why: Any = None,
+    seconds: float | None = None,
+) -> int:
     """Print the report (text or JSON), write --junit; the exit code. Local and cloud runs alike."""
     from tandem.flowtest import report
     from tandem.output import emit_json
@@ -22,11 +30,11 @@ def emit(args: argparse.Namespace, results: list[Any], problems: list[str], cove
         except OSError as error:
             return usage(f"--junit {args.junit}: cannot write: {error.strerror or error}")
     if args.format == "json":
-        document = report.as_json(results, covered=covered)
+        document = report.as_json(results, covered=covered, why=why, seconds=seconds)
         document["problems"] = problems
         emit_json(document)
     else:
-        print(report.text(results, covered=covered))
+        print(report.text(results, covered=covered, why=why, seconds=seconds))
     if problems:
         return 2
     return 0 if all(r.passed for r in results) else 1

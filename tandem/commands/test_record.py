@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         crm_down=setup.crm_down,
         language_code=config.language,
         withheld=withheld,
+        faults=tuple(args.fault),
     )
     recording = Recording(
         name=args.name,

@@ -17,26 +17,33 @@ API (what `tandem test` and other tools use):
   has `name`, `path`, `passed`, `matched` (observation, event, action notes), `failures` (one
   line each), `simulation` (the simulator's `SimulationResult`: steps, prompts, Lambda calls,
   coverage), `events` (what the contact did, in testing-language terms), `logged`, `seconds`.
+- `run_suite(paths, RunOptions(...)) -> SuiteRun` — run many cases on one sandbox, reset to its
+  seeded tables and cold containers before each (`results`, `problems`, wall-clock `seconds`).
 - `RunOptions(flow, caller, channel, similarity, max_steps, flows_dir)`.
 - `report`: `text(results)`, `as_json(results)`, `junit(results) -> str`, `coverage(results,
   flows_dir)`.
 - `events.similarity(a, b)` — the local Similarity approximation; `events.DEFAULT_SIMILARITY`.
 
 Modules: `flowdoc.testcase` reads and checks the document (synth uses the same reader);
-`suite` (where cases are, and `read` / `parse`: that reader plus the local conditions), `events`
-(event names, grouping and matching rules), `actions` (what actions do), `runner` (the harness on
-the simulator's hooks, chaining, timeouts), `report` (text, JSON, JUnit, coverage). In the cloud
-(`tandem test --target aws`): `deployed` (find a test case by Name, or create it from the deployed
-flows) and `cloud` (`run_cloud`: executions, backoff, budget, records → `TestResult`).
+`reading` (`read` / `parse`: that reader plus the local conditions), `suite` (where cases are,
+`run_suite`: many cases on one sandbox reset between them), `events` (event names, grouping and
+matching rules), `actions` (what actions do), `runner` (the harness on the simulator's hooks,
+chaining, timeouts), `report` (text, JSON, JUnit, coverage beside `reach`: what a cloud test can
+take), `conditions` (`Metadata.Tandem`, local conditions), `faults` (its block faults checked
+against the flows). In the cloud (`tandem test --target aws`): `deployed` (find a test case by
+Name, or create it from the deployed flows) and `cloud` (`run_cloud`: executions, backoff,
+budget, records → `TestResult`).
 """
 
 from flowdoc.testcase import TestCase, TestCaseError
+from tandem.flowtest.reading import parse, read
 from tandem.flowtest.runner import RunOptions, TestResult, run_case
-from tandem.flowtest.suite import TESTS_DIR, find_cases, parse, read
+from tandem.flowtest.suite import TESTS_DIR, SuiteRun, find_cases, run_suite
 
 __all__ = [
     "TESTS_DIR",
     "RunOptions",
+    "SuiteRun",
     "TestCase",
     "TestCaseError",
     "TestResult",
@@ -44,4 +51,5 @@ __all__ = [
     "parse",
     "read",
     "run_case",
+    "run_suite",
 ]

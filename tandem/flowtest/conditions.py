@@ -4,20 +4,26 @@ Connect runs a test case in the cloud, at the real time, with the deployment's s
 queues. Locally the same file runs against the sandbox, and some scenarios need a condition the
 language has no action for: a moment (a closed evening, a holiday), a queue's estimated wait, a
 setting such as the Lex bot's alias, the CRM answering 503, the caller's language, a withheld
-number. Those live in the document's `Metadata` (which the service keeps for tools and ignores
+number, a block that fails (a prompt, a set-attributes block: Connect's own faults, which the
+language cannot cause). Those live in the document's `Metadata` (which the service keeps for tools and ignores
 when it runs the test), under one key (`Tandem`):
 
     "Metadata": {"Tandem": {"Hours": "closed", "QueueWaitSeconds": 1500,
                             "Settings": {"lexBotAliasArn": "..."}, "At": "2026-12-25T15:00:00Z",
-                            "CrmDown": true, "LanguageCode": "vi-VN", "Caller": "anonymous"}}
+                            "CrmDown": true, "LanguageCode": "vi-VN", "Caller": "anonymous",
+                            "Faults": ["inbound_main/greeting",
+                                       "customer_queue/set-number:InvalidCallbackNumber"]}}
 
 Every key is optional; absent keys are the simulator's defaults (open hours, a quiet queue, no
-settings, the CRM up, en-US). `read_conditions` checks the block and answers one line naming the
-key when it is wrong; `conditions_block` writes the block back (`tandem test record` does).
+settings, the CRM up, en-US, no faults). A case with `Faults` is local-only: its story cannot
+happen in the cloud on demand, so the tests' stack does not deploy it and `--target aws` skips
+it. `read_conditions` checks the block and answers one line naming the key when it is wrong;
+`conditions_block` writes the block back (`tandem test record` does).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,7 +33,9 @@ from infra.constants import LOCAL_METADATA_KEY
 
 METADATA_KEY = LOCAL_METADATA_KEY
 
-KEYS = ("Hours", "At", "QueueWaitSeconds", "Settings", "CrmDown", "LanguageCode", "Caller")
+KEYS = ("Hours", "At", "QueueWaitSeconds", "Settings", "CrmDown", "LanguageCode", "Caller", "Faults")
+# A block fault: "<flow>/<action id>", optionally ":<ErrorType>" (default: the block's NoMatchingError).
+FAULT = re.compile(r"^(?P<flow>[A-Za-z0-9_.-]+)/(?P<action>[^:/\s]+)(?::(?P<error>[A-Za-z]+))?$")
 WITHHELD_CALLER = "anonymous"
 
 
@@ -44,6 +52,21 @@ class LocalConditions:
     crm_down: bool = False
     language_code: str = "en-US"
     withheld: bool = False  # the caller's number is withheld (the entry point names none)
+    faults: tuple[str, ...] = ()  # blocks that take an error branch instead of running (FAULT)
+
+    @property
+    def local_only(self) -> bool:
+        """Whether the case can only run locally: a block fault has no testing-language form."""
+        return bool(self.faults)
+
+    def block_faults(self) -> dict[str, str]:
+        """{"<flow>/<action id>": error type ("" for NoMatchingError)}, as the simulator takes them."""
+        found = {}
+        for fault in self.faults:
+            match = FAULT.match(fault)
+            assert match is not None  # read_conditions checked it
+            found[f"{match['flow']}/{match['action']}"] = match["error"] or ""
+        return found
 
     def simulation_kwargs(self) -> dict[str, Any]:
         """The `SimulationConfig` arguments these conditions set (the caller is the entry point's)."""
@@ -52,6 +75,7 @@ class LocalConditions:
             "queue_wait_seconds": self.queue_wait_seconds,
             "settings": dict(self.settings),
             "language": self.language_code,
+            "block_faults": self.block_faults(),
         }
         if self.at is not None:
             kwargs["at"] = self.at
@@ -106,7 +130,18 @@ def read_conditions(metadata: Any) -> LocalConditions:
         crm_down=crm_down,
         language_code=language,
         withheld=caller == WITHHELD_CALLER,
+        faults=_faults(block.get("Faults", []), f"{where}.Faults"),
     )
+
+
+def _faults(faults: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(faults, list) or not all(isinstance(f, str) and FAULT.match(f) for f in faults):
+        raise ConditionsError(
+            f"{where} must list blocks as '<flow>/<action id>' or '<flow>/<action id>:<ErrorType>'"
+        )
+    if len({f.split(":", 1)[0] for f in faults}) != len(faults):
+        raise ConditionsError(f"{where} names a block twice")
+    return tuple(faults)
 
 
 def _moment(value: Any, where: str) -> datetime | None:
@@ -139,4 +174,6 @@ def conditions_block(conditions: LocalConditions) -> dict[str, Any]:
         block["LanguageCode"] = conditions.language_code
     if conditions.withheld:
         block["Caller"] = WITHHELD_CALLER
+    if conditions.faults:
+        block["Faults"] = list(conditions.faults)
     return block

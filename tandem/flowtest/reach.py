@@ -1,7 +1,8 @@
 """Which transitions of a flow no test case can take, and why: the honest denominator of coverage.
 
 Transition coverage counts every branch a flow names, (action, branch). Some of them no test case
-can drive, locally or in the cloud, because the testing language overrides only Lambdas, hours
+can drive in the cloud (some of those a local-only case can, with `Metadata.Tandem.Faults`),
+because the testing language overrides only Lambdas, hours
 checks, Lex bots and queue transfers, and the other blocks do not fail on demand:
 
 - `fails-only-on-service-fault`: the error branch of a block that fails only when Connect itself
@@ -9,12 +10,12 @@ checks, Lex bots and queue transfers, and the other blocks do not fail on demand
   metrics, transfer to a flow that exists, set a working queue or create a callback with a queue
   named by a placeholder);
 - `default-never-taken`: the NextAction of a block whose every outcome has its own branch (a
-  Compare or an input block with a NoMatchingCondition branch, a Loop with both loop branches, an
+  Compare, an input block or a Lex bot with a NoMatchingCondition branch, a Loop with both loop branches, an
   hours check with both True and False);
 - `transfer-ends-flow`: the NextAction of a transfer to a queue or a flow, which ends the flow when
   it succeeds (a failed one takes an error branch);
-- `not-modelled`: outcomes the local simulator does not produce (a callback number Connect
-  finds undialable, a Lex turn that matches no intent: the simulator takes NextAction);
+- `not-modelled`: outcomes the simulator produces only as a local block fault (a callback number
+  Connect finds undialable: no valid entry point's number is one);
 - `behind-undrivable`: every transition of an action reached only through the above.
 
 `undrivable(actions, start)` answers {(action, branch): reason}; `drivable_ratio` is coverage over
@@ -42,10 +43,12 @@ NEVER_FAIL_TYPES = frozenset(
 # Blocks that fail only when the queue they are given does not resolve: a placeholder always does.
 QUEUE_GIVEN_TYPES = frozenset({"UpdateContactTargetQueue", "CreateCallbackContact"})
 REASONS = {
-    "fails-only-on-service-fault": "fails only when Connect itself does; no test can override the block",
+    "fails-only-on-service-fault": (
+        "fails only when Connect itself does; no cloud test can cause it (a local block fault can)"
+    ),
     "default-never-taken": "every outcome of the block has its own branch, so NextAction is never taken",
     "transfer-ends-flow": "a transfer that succeeds ends the flow; a failed one takes an error branch",
-    "not-modelled": "an outcome the local simulator does not produce",
+    "not-modelled": "no valid entry point produces it in the cloud (a local block fault can)",
     "behind-undrivable": "the action is reached only through branches no test can take",
 }
 
@@ -82,7 +85,10 @@ def _reason(action: Mapping[str, Any], branch: str) -> str:
             return "fails-only-on-service-fault"
         return ""
     if branch == NEXT:
-        if kind in ("Compare", "GetParticipantInput") and NO_MATCHING_CONDITION in labels:
+        if (
+            kind in ("Compare", "GetParticipantInput", "ConnectParticipantWithLexBot")
+            and NO_MATCHING_CONDITION in labels
+        ):
             return "default-never-taken"
         if kind == "Loop" and {"Equals ContinueLooping", "Equals DoneLooping"} <= labels:
             return "default-never-taken"
@@ -92,8 +98,6 @@ def _reason(action: Mapping[str, Any], branch: str) -> str:
             return "transfer-ends-flow"
         return ""
     if kind == "UpdateContactCallbackNumber" and branch == "CallbackNumberNotDialable":
-        return "not-modelled"
-    if kind == "ConnectParticipantWithLexBot" and branch == NO_MATCHING_CONDITION:
         return "not-modelled"
     return ""
 

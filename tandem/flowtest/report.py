@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tandem.flows.simulator import FlowCoverage, FlowRefused, LocalResources, load, merge_coverage
+from tandem.flowtest.reach import undrivable
 from tandem.flowtest.runner import TestResult
 from tandem.output import masked
 
@@ -28,6 +29,35 @@ def coverage(results: Sequence[TestResult], flows_dir: Path) -> dict[str, FlowCo
     return dict(sorted(merged.items()))
 
 
+def reasons(flows_dir: Path) -> dict[str, dict[tuple[str, str], str]]:
+    """Per flow in `flows_dir`, the transitions no cloud test case can take and why
+    (`tandem.flowtest.reach`)."""
+    resources = LocalResources({}, {})
+    found: dict[str, dict[tuple[str, str], str]] = {}
+    for path in sorted(flows_dir.glob("*.json")):
+        try:
+            flow = load(path, resources)
+        except FlowRefused:
+            continue
+        found[flow.name] = undrivable(flow.actions.values(), flow.start)
+    return found
+
+
+def coverage_lines(covered: dict[str, FlowCoverage], why: dict[str, dict[tuple[str, str], str]]) -> list[str]:
+    """Per flow: taken / all transitions (the measure), the share a cloud test case can take at
+    all, then each transition never taken with the reason no cloud test can take it, if any."""
+    lines = ["Transition coverage (taken / all; the share a cloud test case can take)"]
+    for name, flow in covered.items():
+        blocked = why.get(name, {})
+        drivable = len(flow.transitions - set(blocked))
+        share = drivable / len(flow.transitions) if flow.transitions else 1.0
+        lines.append(f"  {name}: {flow}; Connect can take {drivable}/{len(flow.transitions)} ({share:.0%})")
+        for action, branch in flow.missed:
+            reason = blocked.get((action, branch))
+            lines.append(f"    never taken: {action} → {branch}" + (f"  [{reason}]" if reason else ""))
+    return lines
+
+
 def trace(result: TestResult) -> list[str]:
     """The call's steps, one line each."""
     if result.simulation is None:
@@ -39,7 +69,14 @@ def trace(result: TestResult) -> list[str]:
     return masked(lines)  # type: ignore[no-any-return]
 
 
-def text(results: Sequence[TestResult], *, covered: dict[str, FlowCoverage] | None = None) -> str:
+def text(
+    results: Sequence[TestResult],
+    *,
+    covered: dict[str, FlowCoverage] | None = None,
+    why: dict[str, dict[tuple[str, str], str]] | None = None,
+    seconds: float | None = None,
+) -> str:
+    """The report for people; `seconds` is the run's wall clock (else the tests' own times summed)."""
     lines: list[str] = []
     for result in results:
         lines.append(
@@ -57,21 +94,21 @@ def text(results: Sequence[TestResult], *, covered: dict[str, FlowCoverage] | No
             lines.append("  trace:")
             lines.extend(f"    {line}" for line in trace(result))
     passed = sum(r.passed for r in results)
-    total = sum(r.seconds for r in results)
+    total = sum(r.seconds for r in results) if seconds is None else seconds
     lines.append(
         f"\n{passed} passed, {len(results) - passed} failed, {len(results)} test case(s) in {total:.1f} s"
     )
     if covered is not None:
-        lines.append("\nTransition coverage (taken / all)")
-        for name, flow in covered.items():
-            lines.append(f"  {name}: {flow}")
-            for action, branch in flow.missed:
-                lines.append(f"    never taken: {action} → {branch}")
+        lines.extend(["", *coverage_lines(covered, why or {})])
     return "\n".join(lines)
 
 
 def as_json(
-    results: Sequence[TestResult], *, covered: dict[str, FlowCoverage] | None = None
+    results: Sequence[TestResult],
+    *,
+    covered: dict[str, FlowCoverage] | None = None,
+    why: dict[str, dict[tuple[str, str], str]] | None = None,
+    seconds: float | None = None,
 ) -> dict[str, Any]:
     document: dict[str, Any] = {
         "tests": [
@@ -96,7 +133,7 @@ def as_json(
         "summary": {
             "passed": sum(r.passed for r in results),
             "failed": sum(not r.passed for r in results),
-            "seconds": round(sum(r.seconds for r in results), 3),
+            "seconds": round(sum(r.seconds for r in results) if seconds is None else seconds, 3),
         },
     }
     if covered is not None:
@@ -105,7 +142,13 @@ def as_json(
                 "taken": len(c.taken),
                 "transitions": len(c.transitions),
                 "ratio": round(c.ratio, 4),
+                "cloud_drivable": len(c.transitions - set((why or {}).get(name, {}))),
                 "missed": [f"{a} → {b}" for a, b in c.missed],
+                "missed_reasons": {
+                    f"{a} → {b}": (why or {}).get(name, {})[(a, b)]
+                    for a, b in c.missed
+                    if (a, b) in (why or {}).get(name, {})
+                },
             }
             for name, c in covered.items()
         }

@@ -46,7 +46,8 @@ from tandem.flows.simulator.flows import FLOW_IN_ARN
 from tandem.flowtest.actions import DISCONNECT, Effects, run_actions
 from tandem.flowtest.conditions import WITHHELD_CALLER, read_conditions
 from tandem.flowtest.events import DEFAULT_SIMILARITY, TestEvent, expected_text, matches
-from tandem.flowtest.suite import parse
+from tandem.flowtest.faults import check_faults
+from tandem.flowtest.reading import parse
 from tandem.local.sandbox import FUNCTIONS
 
 if TYPE_CHECKING:
@@ -282,6 +283,7 @@ def run_case(case: TestCase, options: RunOptions, *, box: Sandbox | None = None)
         settings = dict(local.settings)
         resolved = resolve(case, LocalResources(dict(box.queue_arns), settings), options.flows_dir)
         flow = entry_flow(resolved, options)
+        check_faults(local.block_faults(), options.flows_dir, f"{case.path}: Metadata.Tandem.Faults")
         harness = Harness(resolved, similarity=options.similarity, live_queues=options.live_queues)
         entry = resolved.entry
         caller = entry.caller if entry and entry.caller else options.caller

@@ -61,9 +61,11 @@ def test_coverage_lists_every_flow_and_the_transitions_never_taken(
 ) -> None:
     assert main(["test", str(PASSING), "--coverage"]) == 0
     out = capsys.readouterr().out
-    assert "Transition coverage (taken / all)" in out
+    assert "Transition coverage (taken / all; the share a cloud test case can take)" in out
     assert "inbound_main: " in out and "post_call_survey: " in out and "agent_whisper: " in out
-    assert "never taken: ask-menu → Equals 1" in out
+    assert "never taken: ask-menu → Equals 1\n" in out  # a test case can take it: no reason
+    assert "; Connect can take " in out
+    assert "never taken: thank-you → NoMatchingError  [fails-only-on-service-fault]" in out
 
 
 def test_a_malformed_case_is_one_line_and_exit_2_and_the_rest_still_run(

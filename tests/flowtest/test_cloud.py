@@ -685,3 +685,18 @@ def test_execution_records_are_read_over_every_page(
     )
 
     assert [m.observation for m in result.matched] == observation_ids(case)
+
+
+def test_a_local_only_case_is_skipped_with_a_note(
+    cli_on: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A case with block faults has no cloud form: one line says so, nothing is created or run."""
+    local = CASE_FILE.parent / "fault-inbound-main-greet-by-name.json"
+    cli_on.add_response("list_test_cases", {"TestCaseSummaryList": []}, {"InstanceId": INSTANCE_ID})
+
+    code = main(["test", "--target", "aws", "--instance", INSTANCE_ARN, str(local)])
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"{local}: skipped, local-only (Metadata.Tandem.Faults)" in err
+    assert "0 test case(s)" in out

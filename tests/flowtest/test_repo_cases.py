@@ -1,14 +1,13 @@
-"""The repo's test cases (flows/tests/) run locally on the real Lambdas and pass; a copy with one
-expected prompt changed fails, naming its observation."""
+"""What the run of every repo case (tests/flowtest/test_junit_report.py reads it) cannot show: a
+copy with one expected prompt changed fails, naming its observation; cases sharing one sandbox
+(`run_suite`) do not see each other's data."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import pytest
-
-from tandem.flowtest import RunOptions, find_cases, parse, read, run_case
+from tandem.flowtest import RunOptions, find_cases, parse, read, run_case, run_suite
 
 CASES = find_cases()
 
@@ -17,11 +16,26 @@ def test_there_are_test_cases() -> None:
     assert len(CASES) >= 2
 
 
-@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
-def test_repo_case_passes(path: Path) -> None:
-    result = run_case(read(path), RunOptions())
-    assert result.passed, result.failures
-    assert result.matched
+def test_cases_on_one_sandbox_do_not_see_each_others_data(tmp_path: Path) -> None:
+    """A callback booked by one case is gone for the next: the same booking case twice passes
+    twice on one sandbox (the second would hear "already booked" if the tables leaked)."""
+    booking = next(p for p in CASES if p.stem == "demo-long-queue-callback")
+    assert run_case(read(booking), RunOptions()).passed
+    run = run_suite([booking, booking], RunOptions())
+    assert run.problems == [] and [r.passed for r in run.results] == [True, True], [
+        r.failures for r in run.results
+    ]
+
+
+def test_without_the_reset_the_second_booking_fails() -> None:
+    """The check above can fail: one sandbox without the reset, the second booking differs."""
+    from tandem.local import sandbox
+
+    booking = next(p for p in CASES if p.stem == "demo-long-queue-callback")
+    with sandbox(attach=False) as box:
+        first = run_case(read(booking), RunOptions(), box=box)
+        second = run_case(read(booking), RunOptions(), box=box)
+    assert first.passed and not second.passed
 
 
 def test_a_changed_prompt_fails_naming_its_observation(tmp_path: Path) -> None:

@@ -402,3 +402,17 @@ def test_flow_tests_off_means_no_tests_stack(tmp_path: Path) -> None:
 
     app, _ = create_app({**cdk_json_context(), "flowTests": False}, outdir=str(tmp_path))
     assert app.node.try_find_child(constants.FLOW_TEST_STACK_NAME) is None
+
+
+def test_a_local_only_case_is_not_deployed(tmp_path: Path) -> None:
+    """A case with block faults (`Metadata.Tandem.Faults`) has no cloud form: the stack leaves it
+    out, and does not hold it to the queue-safety rule it would never meet."""
+    from infra.flow_tests_stack import _read_all
+
+    local = document(overrides=[])  # unsafe if deployed: the transfer is neither mocked nor ended
+    local["Observations"][2]["Actions"] = []
+    local["Metadata"] = {constants.LOCAL_METADATA_KEY: {"Faults": ["inbound_main/greet-by-name"]}}
+    flows_dir = flows_with_tests(
+        tmp_path, {"deployed": wrapper(document()), "local": wrapper(local, name="a local-only case")}
+    )
+    assert sorted(_read_all(flows_dir / "tests", FLOWS)) == ["deployed"]

@@ -31,6 +31,11 @@ What is modelled, and how (the flow-language facts are in docs/connect-facts.md 
   `InvocationTimeLimitSeconds` (nothing sleeps); "invalid": the handler runs, then its answer
   gains a nested map (for a JSON block: is wrapped in a list), which `ResponseValidation` refuses.
   The LambdaCall's `error` says why, marked "(injected)".
+- Block faults: `block_faults` ({"<flow>/<action id>": error type}) makes one block take its
+  error branch instead of running (error type "" is NoMatchingError; or one of the block's own,
+  e.g. CallbackNumberNotDialable): a prompt that fails to play, attributes that fail to set. This
+  is how a test drives the flows' handling of Connect's own failures, which no test-case action can
+  cause. The step's note says "injected fault".
 - Caller input is a list of strings consumed in order by GetParticipantInput (a key, or digits
   when StoreInput is True) and ConnectParticipantWithLexBot (an utterance). "" is silence: the
   block times out, as it does when the script has run out, unless a `responder` (a caller

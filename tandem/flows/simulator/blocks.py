@@ -285,7 +285,7 @@ def _lex(contact: Contact, flow: Flow, action: dict[str, Any], kind: FlowKind) -
         intent = str(override.data.get("IntentName") or override.data.get("intent") or "")
         contact.namespace["Lex"] = {"IntentName": intent, "SessionAttributes": dict(override.data)}
         label = contact.select(action, intent, flow)
-        return Next(label or NEXT, f"{heard}mocked bot answer: intent {intent or '(none)'}")
+        return Next(label or NO_MATCHING_CONDITION, f"{heard}mocked bot answer: intent {intent or '(none)'}")
     if not alias:
         return Next(NO_MATCHING_ERROR, f"{heard}no Lex bot configured (the alias resolves to nothing)")
     said = contact.next_input(kind, flow, action, prompt)
@@ -299,7 +299,7 @@ def _lex(contact: Contact, flow: Flow, action: dict[str, Any], kind: FlowKind) -
     contact.namespace["Lex"] = turn.namespace(session_values)
     note = f'{heard}said "{said}" → fake Lex {turn.intent} {turn.confidence:.2f} {turn.sentiment}'
     label = contact.select(action, turn.intent, flow)
-    return Next(label or NEXT, note, said=said)
+    return Next(label or NO_MATCHING_CONDITION, note, said=said)  # an intent no condition names: Default
 
 
 def _loop(contact: Contact, flow: Flow, action: dict[str, Any], kind: FlowKind) -> Next:

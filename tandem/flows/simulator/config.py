@@ -76,7 +76,9 @@ class SimulationConfig:
     `inputs` are consumed in order by input blocks ("" is silence); `queue_wait_seconds` None is a
     quiet queue; `settings` answer `{{setting:x}}` ("" when absent); `at` overrides the open or
     closed moment the handlers' clock is set to; `lambda_faults` names functions whose blocks fail
-    ("error", "timeout" or "invalid"); `attributes` are the contact's attributes when it arrives;
+    ("error", "timeout" or "invalid"); `block_faults` names blocks ("<flow>/<action id>") that take
+    an error branch instead of running (the branch's ErrorType, or "" for the block's NoMatchingError);
+    `attributes` are the contact's attributes when it arrives;
     `observer` and `override` let a test harness watch the contact and replace flow actions'
     behaviour (see FlowEvent, Override).
     """
@@ -94,6 +96,7 @@ class SimulationConfig:
     at: datetime | None = None
     responder: Responder | None = None
     lambda_faults: Mapping[str, LambdaFault] = field(default_factory=dict)
+    block_faults: Mapping[str, str] = field(default_factory=dict)
     attributes: Mapping[str, str] = field(default_factory=dict)
     observer: Observer | None = None
     override: OverrideSource | None = None
@@ -106,6 +109,10 @@ class SimulationConfig:
                 raise ValueError(
                     f"lambda_faults[{function!r}] is {fault!r}, not one of {', '.join(LAMBDA_FAULTS)}"
                 )
+        for block in self.block_faults:
+            flow, _, action = block.partition("/")
+            if not flow or not action:
+                raise ValueError(f"block_faults: {block!r} is not <flow>/<action id>")
 
     @property
     def moment(self) -> datetime:

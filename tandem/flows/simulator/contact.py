@@ -62,6 +62,7 @@ class Contact:
         self.observer = config.observer
         self.override_source = config.override
         self.lambda_faults = config.lambda_faults
+        self.block_faults = config.block_faults
         self.resources = resources
         self.flows_dir = config.flows_dir
         self.inputs: deque[str] = deque(config.inputs)

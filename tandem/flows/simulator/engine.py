@@ -18,6 +18,7 @@ from tandem.flows.simulator.config import EndContact, SimulationConfig
 from tandem.flows.simulator.contact import Contact, FlowKind, Next, QueueWaitOver
 from tandem.flows.simulator.flows import (
     NEXT,
+    NO_MATCHING_CONDITION,
     NO_MATCHING_ERROR,
     Flow,
     LocalResources,
@@ -126,13 +127,16 @@ class Engine:
                     raise QueueWaitOver(f"{message}; an agent answers the waiting caller")
                 raise GuardStop(message)
             action_type = str(action.get("Type", ""))
-            if action_type in OBSERVED_ACTIONS:
-                contact.observe("action", flow.name, action, parameters=started_parameters(contact, action))
-            handler = HANDLERS.get(action_type)
-            if handler is None:
-                go = self._unmodelled(flow, action, action_type)
+            fault = contact.block_faults.get(f"{flow.name}/{action_id}")
+            if fault is not None:  # a local-only block fault: the error branch, the block not run
+                failed = fault or NO_MATCHING_ERROR
+                go = Next(failed, f"injected fault: {failed} (the block did not run)")
             else:
-                go = handler(contact, flow, action, kind)
+                if action_type in OBSERVED_ACTIONS:
+                    contact.observe(
+                        "action", flow.name, action, parameters=started_parameters(contact, action)
+                    )
+                go = self._handle(contact, flow, action, action_type, kind)
             if go.flow is not None:  # TransferToFlow: this flow ends, the target starts
                 self._step(flow, action_id, action_type, "", go)
                 flow, coverage = go.flow, self._coverage(go.flow)
@@ -156,10 +160,21 @@ class Engine:
             coverage.taken.add((action_id, branch))
             action_id, where = target, f"the {branch} branch of {action_id!r}"
 
+    def _handle(
+        self, contact: Contact, flow: Flow, action: dict[str, Any], action_type: str, kind: FlowKind
+    ) -> Next:
+        handler = HANDLERS.get(action_type)
+        if handler is None:
+            return self._unmodelled(flow, action, action_type)
+        return handler(contact, flow, action, kind)
+
     def _follow(self, action: dict[str, Any], branch: str) -> tuple[str, str | None]:
-        """The branch taken and its target; an error falls back to NoMatchingError, then NextAction."""
+        """The branch taken and its target; an error falls back to NoMatchingError, then NextAction
+        (NoMatchingCondition straight to NextAction)."""
         candidates = [branch]
-        if branch not in (NEXT, NO_MATCHING_ERROR) and not is_condition(branch):
+        # An unmatched condition is the block's default, not a failure: without a
+        # NoMatchingCondition branch it is NextAction.
+        if branch not in (NEXT, NO_MATCHING_ERROR, NO_MATCHING_CONDITION) and not is_condition(branch):
             candidates.append(NO_MATCHING_ERROR)
         if branch != NEXT:
             candidates.append(NEXT)
