@@ -202,24 +202,15 @@ def _start(result: SimulationResult, recording: Recording) -> dict[str, Any]:
         if fault is None or "(injected)" not in call.error:
             continue
         actions.append(
-            {
-                "Identifier": f"mock-{call.function}-{len(actions) + 1}",
-                "Type": "OverrideSystemBehavior",
-                "Parameters": {
-                    "ActionType": "OverrideSystemBehavior",
-                    "Behavior": {
-                        "Type": "FlowAction",
-                        "Properties": {
-                            "ActionType": "InvokeLambdaFunction",
-                            "ActionParameters": {"LambdaFunctionARN": _lambda(call.function)},
-                            "Strategy": {
-                                "Type": "MockResponse",
-                                "Response": {"Type": "Error", "Error": {"Value": MOCKED_ERRORS[fault]}},
-                            },
-                        },
-                    },
+            _override(
+                f"mock-{call.function}-{len(actions) + 1}",
+                "InvokeLambdaFunction",
+                {"LambdaFunctionARN": _lambda(call.function)},
+                {
+                    "Type": "MockResponse",
+                    "Response": {"Type": "Error", "Error": {"Value": MOCKED_ERRORS[fault]}},
                 },
-            }
+            )
         )
     return {
         "Identifier": "start",
@@ -231,6 +222,27 @@ def _start(result: SimulationResult, recording: Recording) -> dict[str, Any]:
 TEST_QUEUE_ACTION = "use-test-queue"
 
 
+def _override(
+    identifier: str, action_type: str, parameters: dict[str, Any], strategy: dict[str, Any]
+) -> dict[str, Any]:
+    """An `OverrideSystemBehavior` action on a flow action (`Transitions` are set by `_chained`)."""
+    return {
+        "Identifier": identifier,
+        "Type": "OverrideSystemBehavior",
+        "Parameters": {
+            "ActionType": "OverrideSystemBehavior",
+            "Behavior": {
+                "Type": "FlowAction",
+                "Properties": {
+                    "ActionType": action_type,
+                    "ActionParameters": parameters,
+                    "Strategy": strategy,
+                },
+            },
+        },
+    }
+
+
 def _test_queue_substitutes(flow: str) -> list[dict[str, Any]]:
     """One `{{queue:test}}` substitute per queue transfer the flow (and the flows it names) holds:
     what the tests' stack requires before it deploys a case that could reach a live agent."""
@@ -240,24 +252,12 @@ def _test_queue_substitutes(flow: str) -> list[dict[str, Any]]:
         for _ in range(count):
             number = len(substitutes) + 1
             substitutes.append(
-                {
-                    "Identifier": TEST_QUEUE_ACTION if number == 1 else f"{TEST_QUEUE_ACTION}-{number}",
-                    "Type": "OverrideSystemBehavior",
-                    "Parameters": {
-                        "ActionType": "OverrideSystemBehavior",
-                        "Behavior": {
-                            "Type": "FlowAction",
-                            "Properties": {
-                                "ActionType": QUEUE_TRANSFERS[flow_type],
-                                "ActionParameters": {},
-                                "Strategy": {
-                                    "Type": "SubstituteResource",
-                                    "SubstituteArn": f"{{{{queue:{TEST_QUEUE_NAMES[0]}}}}}",
-                                },
-                            },
-                        },
-                    },
-                }
+                _override(
+                    TEST_QUEUE_ACTION if number == 1 else f"{TEST_QUEUE_ACTION}-{number}",
+                    QUEUE_TRANSFERS[flow_type],
+                    {},
+                    {"Type": "SubstituteResource", "SubstituteArn": f"{{{{queue:{TEST_QUEUE_NAMES[0]}}}}}"},
+                )
             )
     return substitutes
 
