@@ -126,7 +126,7 @@ def test_deflecting_raises_containment_and_recontacts_while_resolution_stays_abo
 
 
 def test_an_aa_experiment_is_never_stopped() -> None:
-    document = run_demo("aa", calls=100, days=7)
+    document = run_demo("aa", calls=50, days=5)
     status = document["status"]
     assert status["verdict"] != "STOPPED" and status["stop"] is None and document["stoppedOn"] is None
     assert all(day["guard"]["action"] == "running" for day in document["days"])
