@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from tandem.flows.simulator import FLOWS_DIR, Hours, LambdaFault, SimulationConfig, SimulationResult, simulate
+from tandem.flows.simulator.flows import lex_alias_arn
 from tandem.local import Sandbox
 
 INBOUND_FLOW = "inbound_main"
-FAKE_LEX_ALIAS_ARN = "arn:aws:lex:us-east-1:123456789012:bot-alias/FAKEBOT000/FAKEALIAS0"
+FAKE_LEX_ALIAS_ARN = lex_alias_arn("fake_bot")  # `{{lex:fake_bot}}` in the test cases
 LONG_WAIT_SECONDS = 1500  # 25 minutes: past escalation's 10-minute callback threshold
 
 

@@ -9,7 +9,8 @@ language cannot cause). Those live in the document's `Metadata` (which the servi
 when it runs the test), under one key (`Tandem`):
 
     "Metadata": {"Tandem": {"Hours": "closed", "QueueWaitSeconds": 1500,
-                            "Settings": {"lexBotAliasArn": "..."}, "At": "2026-12-25T15:00:00Z",
+                            "Settings": {"lexBotAliasArn": "{{lex:fake_bot}}"},
+                            "At": "2026-12-25T15:00:00Z",
                             "CrmDown": true, "LanguageCode": "vi-VN", "Caller": "anonymous",
                             "Faults": ["inbound_main/greeting",
                                        "customer_queue/set-number:InvalidCallbackNumber"]}}
@@ -17,8 +18,10 @@ when it runs the test), under one key (`Tandem`):
 Every key is optional; absent keys are the simulator's defaults (open hours, a quiet queue, no
 settings, the CRM up, en-US, no faults). A case with `Faults` is local-only: its story cannot
 happen in the cloud on demand, so the tests' stack does not deploy it and `--target aws` skips
-it. `read_conditions` checks the block and answers one line naming the key when it is wrong;
-`conditions_block` writes the block back (`tandem test record` does).
+it. A setting names a resource with a typed placeholder (`{{lex:fake_bot}}`, the local fake Lex
+bot's alias), never a literal ARN. `read_conditions` checks the block, resolves those placeholders
+to their local values, and answers one line naming the key when it is wrong; `conditions_block`
+writes the block back with the placeholders (`tandem test record` does).
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flowdoc.placeholders import substitute_known
 from infra.constants import LOCAL_METADATA_KEY
+from tandem.flows.simulator.flows import LocalResources, local_placeholder
 
 METADATA_KEY = LOCAL_METADATA_KEY
 
@@ -111,6 +116,7 @@ def read_conditions(metadata: Any) -> LocalConditions:
         isinstance(k, str) and isinstance(v, str) for k, v in settings.items()
     ):
         raise ConditionsError(f"{where}.Settings must map names to strings")
+    settings = {name: _local_value(value, f"{where}.Settings.{name}") for name, value in settings.items()}
     crm_down = block.get("CrmDown", False)
     if not isinstance(crm_down, bool):
         raise ConditionsError(f"{where}.CrmDown must be true or false")
@@ -132,6 +138,20 @@ def read_conditions(metadata: Any) -> LocalConditions:
         withheld=caller == WITHHELD_CALLER,
         faults=_faults(block.get("Faults", []), f"{where}.Faults"),
     )
+
+
+def _local_value(value: str, where: str) -> str:
+    """A setting's value with its typed placeholder resolved as the simulator resolves the flows'.
+    A value already resolved to a local resource (the runner resolves a case's placeholders before
+    it reads them again) stands; any other ARN is refused."""
+    if value.startswith("arn:") and local_placeholder(value) == value:
+        raise ConditionsError(
+            f"{where} is a literal ARN; write a typed placeholder such as {{{{lex:fake_bot}}}}"
+        )
+    resolved, unknown = substitute_known(value, LocalResources({}, {}).value)
+    if unknown or not isinstance(resolved, str):
+        raise ConditionsError(f"{where}: {', '.join(unknown)} is not a placeholder a local run can resolve")
+    return resolved
 
 
 def _faults(faults: Any, where: str) -> tuple[str, ...]:
@@ -167,7 +187,7 @@ def conditions_block(conditions: LocalConditions) -> dict[str, Any]:
     if conditions.queue_wait_seconds is not None:
         block["QueueWaitSeconds"] = conditions.queue_wait_seconds
     if conditions.settings:
-        block["Settings"] = dict(sorted(conditions.settings.items()))
+        block["Settings"] = {name: local_placeholder(v) for name, v in sorted(conditions.settings.items())}
     if conditions.crm_down:
         block["CrmDown"] = True
     if conditions.language_code != default.language_code:

@@ -130,7 +130,7 @@ def test_speech_is_a_text_utterance_and_the_setting_a_local_condition(box: Sandb
         "Properties": {"Text": "can I speak to a real person please", "LanguageCode": "en-US"},
     }
     assert said[1] == {"Type": "DtmfInput", "Properties": {"Value": "5"}}
-    assert case["Content"]["Metadata"] == {"Tandem": {"Settings": {"lexBotAliasArn": FAKE_LEX_ALIAS_ARN}}}
+    assert case["Content"]["Metadata"] == {"Tandem": {"Settings": {"lexBotAliasArn": "{{lex:fake_bot}}"}}}
 
 
 def test_injected_faults_become_single_use_mocked_errors_in_call_order(box: Sandbox) -> None:

@@ -16,6 +16,12 @@ def test_there_are_test_cases() -> None:
     assert len(CASES) >= 2
 
 
+def test_no_case_names_a_resource_by_a_literal_arn() -> None:
+    """Resources are typed placeholders everywhere in a case, its local conditions included."""
+    literal = [str(path) for path in CASES if "arn:aws" in path.read_text(encoding="utf-8")]
+    assert literal == []
+
+
 def test_cases_on_one_sandbox_do_not_see_each_others_data(tmp_path: Path) -> None:
     """A callback booked by one case is gone for the next: the same booking case twice passes
     twice on one sandbox (the second would hear "already booked" if the tables leaked)."""

@@ -219,7 +219,7 @@ def test_a_substituted_queue_is_the_one_the_contact_joins() -> None:
     assert result.simulation is not None and result.simulation.queue == "priority"
 
 
-LEX = {"Tandem": {"Settings": {"lexBotAliasArn": "arn:aws:lex:us-east-1:123456789012:bot-alias/BOT/ALIAS"}}}
+LEX = {"Tandem": {"Settings": {"lexBotAliasArn": "{{lex:fake_bot}}"}}}
 
 
 def test_speech_to_the_bot_and_a_mocked_bot_error() -> None:

@@ -21,7 +21,7 @@ def test_every_key_is_read_and_written_back_the_same() -> None:
         "Hours": "closed",
         "At": "2026-12-25T15:00:00Z",
         "QueueWaitSeconds": 1500,
-        "Settings": {"lexBotAliasArn": "arn:aws:lex:us-east-1:123456789012:bot-alias/B/A"},
+        "Settings": {"lexBotAliasArn": "{{lex:fake_bot}}"},
         "CrmDown": True,
         "LanguageCode": "vi-VN",
         "Caller": "anonymous",
@@ -64,3 +64,17 @@ def test_metadata_and_block_must_be_objects() -> None:
     for metadata in ([], {"Tandem": []}):
         with pytest.raises(ConditionsError, match="must be an object"):
             read_conditions(metadata)
+
+
+def test_a_setting_names_a_resource_by_placeholder_and_never_by_literal_arn() -> None:
+    read = read_conditions({"Tandem": {"Settings": {"lexBotAliasArn": "{{lex:fake_bot}}"}}})
+    alias = read.settings["lexBotAliasArn"]
+    assert alias.startswith("arn:aws:lex:") and alias.endswith("/fake_bot")  # the fake bot, locally
+    assert conditions_block(read) == {"Settings": {"lexBotAliasArn": "{{lex:fake_bot}}"}}
+    literal = "arn:aws:lex:us-east-1:111122223333:bot-alias/BOTID/ALIASID"  # an account's own bot
+    with pytest.raises(
+        ConditionsError, match=r"^Metadata\.Tandem\.Settings\.lexBotAliasArn is a literal ARN"
+    ):
+        read_conditions({"Tandem": {"Settings": {"lexBotAliasArn": literal}}})
+    with pytest.raises(ConditionsError, match=r"\{\{bot:x\}\} is not a placeholder a local run can resolve"):
+        read_conditions({"Tandem": {"Settings": {"lexBotAliasArn": "{{bot:x}}"}}})

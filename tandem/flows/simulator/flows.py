@@ -62,6 +62,8 @@ class LocalResources:
             return f"{CONNECT_INSTANCE_ARN}/operating-hours/hours-{name}"
         if kind == "setting":
             return self.settings.get(name, "")
+        if kind == "lex":
+            return lex_alias_arn(name)
         return None
 
     def key(self) -> tuple[Any, ...]:
@@ -70,6 +72,25 @@ class LocalResources:
 
 # The flow id in a flow ARN: what `flow_arn` builds, or a real one.
 FLOW_IN_ARN = re.compile(r"/contact-flow/([^/\s]+)$")
+
+
+# `{{lex:x}}` locally: an alias of the fake Lex bot (tandem.flows.fake_lex answers any alias).
+LOCAL_BOT_ID = "FAKEBOT000"
+LEX_ALIAS_IN_ARN = re.compile(
+    rf"^arn:aws:lex:{DEFAULT_REGION}:{FAKE_ACCOUNT}:bot-alias/{LOCAL_BOT_ID}/(?P<name>[A-Za-z0-9_-]+)$"
+)
+
+
+def lex_alias_arn(name: str) -> str:
+    """The fake ARN a `{{lex:name}}` placeholder stands for."""
+    return f"arn:aws:lex:{DEFAULT_REGION}:{FAKE_ACCOUNT}:bot-alias/{LOCAL_BOT_ID}/{name}"
+
+
+def local_placeholder(value: str) -> str:
+    """`value` written back as the placeholder it resolves from locally, where it is one (a fake
+    Lex alias); else `value` itself."""
+    found = LEX_ALIAS_IN_ARN.match(value)
+    return f"{{{{lex:{found['name']}}}}}" if found else value
 
 
 def flow_arn(name: str) -> str:
