@@ -38,6 +38,7 @@ from tandem.local.demo_data import DEMO_CUSTOMERS
 from tandem.local.provision import DEFAULT_REGION, provision
 from tandem.local.queues import create_queues
 from tandem.local.sandbox import FAKE_ENV, FUNCTIONS
+from tandem.local.topics import create_topics
 
 GOAL = 1.15
 KNOWN_CALLER = DEMO_CUSTOMERS[0].phone
@@ -128,6 +129,7 @@ def first_events() -> dict[str, dict[str, Any]]:
         "escalation": handoff,
         "survey": survey,
         "ctr_ingest": {"Records": [_kinesis_record(n) for n in range(CTR_BATCH)]},
+        "experiment_guard": _scheduled_event(),
     }
 
 
@@ -152,12 +154,14 @@ def moto_backend() -> Iterator[dict[str, str]]:
             now=datetime.now(UTC),  # crm_lookup counts recent contacts by the wall clock
         )
         queues = create_queues(session.client("sqs"))
+        topics = create_topics(session.client("sns"))
         inherited = {k: v for k, v in saved.items() if not k.startswith("AWS_")}
         yield (
             inherited
             | FAKE_ENV
             | names
             | queues
+            | topics
             | {"AWS_ENDPOINT_URL": endpoint, "PYTHONDONTWRITEBYTECODE": "1"}
         )
     finally:
@@ -181,11 +185,29 @@ def _run(code: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
 def _check(function: str, result: dict[str, Any]) -> None:
     """A first invocation that degraded would time a shorter path: refuse to report it."""
     answer = result["answer"]
-    healthy = (
-        answer == {"batchItemFailures": []} if function == "ctr_ingest" else answer.get("status") == "OK"
-    )
+    if function == "ctr_ingest":
+        healthy = answer == {"batchItemFailures": []}
+    elif function == "experiment_guard":
+        healthy = answer.get("action") not in (None, "error")
+    else:
+        healthy = answer.get("status") == "OK"
     if not healthy:
         raise RuntimeError(f"{function}'s first invocation did not succeed: {answer}")
+
+
+def _scheduled_event() -> dict[str, Any]:
+    """EventBridge's scheduled event, as the guard's daily rule delivers it (content unused)."""
+    return {
+        "version": "0",
+        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-11-24T05:30:00Z",
+        "region": DEFAULT_REGION,
+        "resources": [f"arn:aws:events:{DEFAULT_REGION}:123456789012:rule/tandem-experiment-guard"],
+        "detail": {},
+    }
 
 
 def _kinesis_record(n: int) -> dict[str, Any]:
