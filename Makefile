@@ -7,7 +7,6 @@ NODE_STAMP := node_modules/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 # jsii prints an end-of-life banner for Node 20 unless told this version is known.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
-export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: install demo test test-fast test-time-travel lint format synth bench bench-full clean
 

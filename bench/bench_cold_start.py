@@ -8,9 +8,10 @@ invocation makes its real AWS calls and nothing can reach AWS. Runs alternate ba
 so drift on a shared machine hits both; each ratio is median(handler) / median(baseline), in wall
 time (the goal) and in the process's own CPU time (which a busy machine disturbs less).
 
-The handler's own code is compiled from source on every run (the Makefile sets
-PYTHONDONTWRITEBYTECODE, so the repository holds no `.pyc`), as in Lambda, whose read-only code
-directory holds none either; boto3 comes precompiled in both, as in the Lambda runtime.
+The handler's own code is compiled from source on every run, as in Lambda, whose read-only code
+directory holds no `.pyc`: the runs import `lambdas/` from a copy without `__pycache__` (the test
+runs leave `.pyc` files in the working tree) and write none; boto3 comes precompiled in both, as
+in the Lambda runtime.
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -73,19 +77,22 @@ print(json.dumps({"seconds": elapsed, "cpu": cpu, "answer": {"found": "Item" in 
 
 def main(runs: int = 15) -> None:
     heading("cold start: import + init + first invocation, over boto3 + DynamoDB client + GetItem")
-    with moto_backend() as env:
+    with moto_backend() as env, source_copy() as code_dir:
         events = first_events()
         baseline_args = [json.dumps(BASELINE_KEY), env[CUSTOMERS.env_var]]
-        _run(BASELINE_RUN, baseline_args, env)  # let the OS page cache settle before measuring
+        _run(BASELINE_RUN, baseline_args, env, code_dir)  # let the OS page cache settle before measuring
         for function in FUNCTIONS:  # and check every first invocation answers as it should
-            _check(function, _run(_handler_code(function), [json.dumps(events[function]), function], env))
+            _check(
+                function,
+                _run(_handler_code(function), [json.dumps(events[function]), function], env, code_dir),
+            )
         handlers: dict[str, list[dict[str, Any]]] = {f: [] for f in FUNCTIONS}
         baseline: list[dict[str, Any]] = []
         for _ in range(runs):
             for function in FUNCTIONS:
-                baseline.append(_run(BASELINE_RUN, baseline_args, env))
+                baseline.append(_run(BASELINE_RUN, baseline_args, env, code_dir))
                 args = [json.dumps(events[function]), function]
-                handlers[function].append(_run(_handler_code(function), args, env))
+                handlers[function].append(_run(_handler_code(function), args, env, code_dir))
     base, base_cpu = _median(baseline, "seconds"), _median(baseline, "cpu")
     print(
         f"baseline (median of {len(baseline)} fresh interpreters): {base * 1000:.0f} ms, "
@@ -170,13 +177,28 @@ def moto_backend() -> Iterator[dict[str, str]]:
         server.stop()
 
 
+@contextlib.contextmanager
+def source_copy() -> Iterator[Path]:
+    """The functions' code as Lambda gets it: `lambdas/` without any compiled bytecode."""
+    with tempfile.TemporaryDirectory(prefix="tandem-cold-start-") as folder:
+        shutil.copytree(
+            REPO / "lambdas", Path(folder) / "lambdas", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        yield Path(folder)
+
+
 def _handler_code(function: str) -> str:
     return HANDLER_RUN.format(function=function)
 
 
-def _run(code: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
+def _run(code: str, args: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=REPO, env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result

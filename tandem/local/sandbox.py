@@ -15,6 +15,7 @@ count AWS calls, inject faults and answer Connect's GetCurrentMetricData (which 
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import io
 import json
@@ -310,15 +311,10 @@ def sandbox(
                 # The demo data's times are relative to the wall clock because crm_lookup counts recent
                 # contacts by it; `clock` pins the deciding handlers, which compare no seeded time with it.
                 now = datetime.now(UTC)  # clock-mix: seeded for crm_lookup, which reads the wall clock
-                names = provision(
-                    boto3.client("dynamodb", region_name=DEFAULT_REGION),
-                    boto3.client("ssm", region_name=DEFAULT_REGION),
-                    boto3.client("secretsmanager", region_name=DEFAULT_REGION),
-                    now=now,
-                    seed=seed,
-                )
-                queues = create_queues(boto3.client("sqs", region_name=DEFAULT_REGION))
-                topics = create_topics(boto3.client("sns", region_name=DEFAULT_REGION))
+                setup = _setup_clients()
+                names = provision(setup.dynamodb, setup.ssm, setup.secretsmanager, now=now, seed=seed)
+                queues = create_queues(setup.sqs)
+                topics = create_topics(setup.sns)
                 os.environ.update(names | queues | topics)
                 os.environ.update(env or {})
                 fresh = Sandbox(
@@ -378,6 +374,32 @@ def _hooked(box: Sandbox) -> Iterator[Sandbox]:
         box.faults.close()
         box.cold_start()
         boto3.DEFAULT_SESSION = None
+
+
+@dataclass(frozen=True)
+class _SetupClients:
+    dynamodb: Any
+    ssm: Any
+    secretsmanager: Any
+    sqs: Any
+    sns: Any
+
+
+@functools.cache
+def _setup_clients() -> _SetupClients:
+    """The clients an in-process sandbox is provisioned with, made once per process.
+
+    Creating five clients costs about as much as creating the tables, and a test run makes a sandbox
+    per test. Reusing them is safe: moto answers every client of the process while a mock is active
+    (its handler is part of every session), they are only ever used inside `mock_aws()`, and they
+    are made before any sandbox's hooks are registered, so no fault or call count reaches them.
+    """
+    return _SetupClients(
+        *(
+            boto3.client(name, region_name=DEFAULT_REGION)
+            for name in ("dynamodb", "ssm", "secretsmanager", "sqs", "sns")
+        )
+    )
 
 
 def _loopback_only(request: Any, **_: Any) -> None:
