@@ -36,7 +36,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 
-from tandem.local import moto_item_size, moto_update_add
+from tandem.local import moto_item_size, moto_query, moto_update_add
 
 PATCHED_VERSION = "5.2.5"
 ORIGINAL = DynamoDBBackend.transact_write_items
@@ -214,13 +214,14 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
 def install() -> bool:
     """Patch moto (idempotent); False when this moto is not the version the patches were written for.
 
-    Also the item constructor (`tandem.local.moto_item_size`) and UpdateItem's plain `ADD`s
-    (`tandem.local.moto_update_add`)."""
+    Also the item constructor (`tandem.local.moto_item_size`), UpdateItem's plain `ADD`s
+    (`tandem.local.moto_update_add`) and Query on a table's own key (`tandem.local.moto_query`)."""
     if moto.__version__ != PATCHED_VERSION:
         return False
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     moto_item_size.install()
     moto_update_add.install()
+    moto_query.install()
     return True
 
 
@@ -228,3 +229,4 @@ def uninstall() -> None:
     DynamoDBBackend.transact_write_items = ORIGINAL  # type: ignore[method-assign]
     moto_item_size.uninstall()
     moto_update_add.uninstall()
+    moto_query.uninstall()
