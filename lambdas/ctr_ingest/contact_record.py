@@ -156,6 +156,16 @@ class ContactRecord:
     transferred_to_endpoint: bool  # only whether: the endpoint holds a phone number
     attributes: Attributes
     caller: str | None = None  # keyed hash of who called (module docstring); None: unknown, never matches
+    next_contact_id: str | None = None  # the segment a transfer made after this one
+
+    @property
+    def single_segment(self) -> bool:
+        """This record alone is its call: the initial segment, with no segment before or after it."""
+        return (
+            self.contact_id == self.initial_contact_id
+            and self.previous_contact_id is None
+            and self.next_contact_id is None
+        )
 
 
 def parse_record(data: bytes | str, hash_caller: CallerHash | None = None) -> ContactRecord:
@@ -198,6 +208,7 @@ def _read(raw: dict[str, Any], contact_id: str, hash_caller: CallerHash | None) 
         transferred_to_endpoint=raw.get("TransferredToEndpoint") not in (None, {}, ""),
         attributes=_attributes(raw.get("Attributes")),
         caller=_caller(raw, hash_caller),
+        next_contact_id=_contact_id(raw, "NextContactId"),
     )
 
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from lambdas.ctr_ingest.aggregates import Contribution
 from lambdas.ctr_ingest.call_counters import Codec, CounterStore, IngestResult
+from lambdas.ctr_ingest.call_homes import Place
 from lambdas.ctr_ingest.classify import contribution, summarise_call
 from lambdas.ctr_ingest.config import IngestConfig
 from lambdas.ctr_ingest.contact_record import CallerHash, ContactRecord, MalformedRecord, parse_record
@@ -75,7 +76,14 @@ def make_codec(zone: tzinfo, service_level_seconds: int) -> Codec[ContactRecord]
         summary = summarise_call(segments, zone=zone, service_level_seconds=service_level_seconds)
         return contribution(summary, recontacted)
 
-    return Codec(encode=encode, decode=decode, contribute=contribute, contact=contact_of)
+    return Codec(encode=encode, decode=decode, contribute=contribute, contact=contact_of, place=place_of)
+
+
+def place_of(segment: ContactRecord) -> Place | None:
+    """Where the segment's call state lives (call_homes.py): known only for a segment with a caller."""
+    if segment.caller is None:
+        return None
+    return Place(segment.caller, segment.initiation, segment.single_segment)
 
 
 def build_deps() -> IngestDeps:
