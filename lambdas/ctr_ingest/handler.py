@@ -80,10 +80,12 @@ def make_codec(zone: tzinfo, service_level_seconds: int) -> Codec[ContactRecord]
 
 
 def place_of(segment: ContactRecord) -> Place | None:
-    """Where the segment's call state lives (call_homes.py): known only for a segment with a caller."""
+    """Where the segment's call state lives (call_homes.py): known only for a segment with a caller.
+    Only a caller keyed by number is fixed in every version of a record, so only such a record can
+    be counted in its caller's item: a chat's CRM id is an attribute a later version may set or change."""
     if segment.caller is None:
         return None
-    return Place(segment.caller, segment.initiation, segment.single_segment)
+    return Place(segment.caller, segment.initiation, segment.single_segment and segment.caller_by_number)
 
 
 def build_deps() -> IngestDeps:

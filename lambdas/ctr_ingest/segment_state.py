@@ -57,6 +57,7 @@ def encode(record: ContactRecord) -> dict[str, Any]:
             "experiment": attributes.experiment,
         },
         "caller": record.caller,
+        "callerByNumber": record.caller_by_number,
     }
 
 
@@ -102,6 +103,7 @@ def decode(raw: Mapping[str, Any]) -> ContactRecord:
         ),
         caller=raw.get("caller"),
         next_contact_id=raw.get("nextContactId"),
+        caller_by_number=bool(raw.get("callerByNumber")),
     )
 
 
