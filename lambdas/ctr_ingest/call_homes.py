@@ -1,13 +1,16 @@
 """Where a call's state lives: in its caller's item (a single-segment call) or in its own item.
 
 A record that is its whole call (`ContactRecord.single_segment`: the initial segment, no previous
-and no next contact) and has a caller key is counted inside its caller's item `CALLER#<hash>`
-(recontacts.py), beside that call's recontact index entry: one key read and one Put per record, the
-common case. Every other call keeps its own state item `CALL#<initial contact id>` (aggregates.py).
+and no next contact) and whose caller is keyed by its number is counted inside its caller's item
+`CALLER#<hash>` (recontacts.py), beside that call's recontact index entry: one key read and one Put
+per record, the common case. Every other call keeps its own state item `CALL#<initial contact id>`
+(aggregates.py): calls with transfers, callers withheld, and chats (a CRM id is an attribute, which
+a later version of the record may set or change; a number is fixed for the contact's life).
 
-Every segment of a call computes the same home from its own record, so a call has one state. One
-case can disagree: a version of an initial segment without NextContactId (an earlier version, or
-Connect writing it before the transfer) beside a transfer segment of the same call. So:
+Every segment of a call computes the same home from its own record's ids and number, so a call has
+one state, whatever the order, duplication or redelivery. One case can disagree: a version of an
+initial segment without NextContactId (an earlier version, or Connect writing it before the
+transfer) beside a transfer segment of the same call. So:
 
 - when a record of a call with its own item is counted, the caller items of its segments' callers
   are read with it: a state of the call found there moves into the call's own item (its counted
