@@ -24,8 +24,8 @@ from tandem.kpi_report import build_report
 from tandem.local import Sandbox, sandbox
 
 CALLS_PER_100_BUDGET = 4
-# Issue 18's goal; the recontact index's item per caller makes 5 the floor of this design
-# (docs/decision_log.md, "Recontacts: one index item per caller").
+# Issue 18's goal: one item per record (a single-segment call's state in its caller's item,
+# lambdas/ctr_ingest/call_homes.py) makes it 1 read and 2 transactions.
 CALLS_PER_100_GOAL = 3
 BATCH = 100
 BATCHES = 10

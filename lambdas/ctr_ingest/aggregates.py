@@ -6,13 +6,15 @@ reads one Query per dimension (`pk = DIM#intent AND sk BETWEEN '2026-01-01#' AND
 never the calls. The `all` dimension has the single value `all`; what each dimension's values are
 (rule, `<experiment>:<variant>`, `<queue>@HH:MM` …) is in classify.py.
 
-Call state: pk `CALL#<initial contact id>`, sk `STATE`: the newest `LastUpdateTimestamp` seen per
-contact segment, and the contributions this call has added to the counters (so a newer version
-of a record replaces them by a delta, and an older or repeated one changes nothing). The day is the
-call's first segment's initiation day in the centre's time zone.
+Call state: the newest version seen of each contact segment, and the contributions this call has
+added to the counters (so a newer version of a record replaces them by a delta, and an older or
+repeated one changes nothing). The day is the call's first segment's initiation day in the centre's
+time zone. A single-segment call's state is inside its caller's item; any other call's is its own
+item, pk `CALL#<initial contact id>`, sk `STATE` (lambdas/ctr_ingest/call_homes.py).
 
-Caller index: pk `CALLER#<keyed hash>`, sk `CONTACTS`: a caller's recent contacts and whether each
-was recontacted, with `expiresAt` (lambdas/ctr_ingest/recontacts.py).
+Caller item: pk `CALLER#<keyed hash>`, sk `CONTACTS`: a caller's recent contacts and whether each
+was recontacted, its single-segment calls' states, and `expiresAt` while it holds none
+(lambdas/ctr_ingest/recontacts.py).
 
 Refused records (`contact_record.Refusal`): pk `REFUSED#<YYYY-MM-DD>` (the day the record reached the
 stream, in the centre's time zone), sk `<arrival time, UTC ISO>#<shard>:<sequence number>`, so a

@@ -13,19 +13,22 @@ delta is applied exactly when the state that records it is written:
 - two writers racing for one call: the loser's condition fails; it re-reads and tries once more,
   and otherwise reports the call's records as failed, so Kinesis delivers them again.
 
-Recontacts (recontacts.py): each call's caller item is read with the call states; a call whose
-first segment is new joins its caller's index, and its flag (recontacted or not) is part of its
-contribution. When an arriving contact recontacts an earlier one, the earlier call's state is read
-(a second BatchGetItem, unless it was read already) and Put with its new contribution, in the same
-transaction as the caller item (conditioned on its revision) and the counters' deltas. A call's
-flag, once counted, never clears.
+Where a state lives (call_homes.py): a single-segment call's (the common case) inside its caller's
+item `CALLER#<hash>` beside its recontact index entry; any other call's in its own item. Recontacts
+(recontacts.py): a call whose first segment is new joins its caller's index, and its flag
+(recontacted or not) is part of its contribution. When an arriving contact recontacts an earlier
+one, the earlier call's state is rewritten with its new contribution in the same transaction as the
+caller item (conditioned on its revision) and the counters' deltas: in the same item when it is a
+single-segment call, else read in one more round. A call's flag, once counted, never clears.
 
-Cost: one BatchGetItem per 100 keys (call states, caller items, and `also_read`: other items of the
-table the caller needs to know about, which refused records are listed already), one more round for
-earlier calls a batch recontacts, and one TransactWriteItems per group of calls whose states, caller
-items and distinct counters fit in 100 actions. 100 records of 100 calls by 100 callers are 200 keys
-and 200 Puts plus the counters: 2 reads and 3 writes. A batch with more than `ARRIVALS_PER_CALLER`
-calls of one caller takes one round of reads and writes per ten of them.
+Cost: one BatchGetItem per 100 keys (one key per call: its caller item, or its own item and its
+segments' caller items; and `also_read`: other items of the table the caller needs to know about,
+which refused records are listed already), one more round for the rare calls whose state must be
+found in their own item, and one TransactWriteItems per group of calls whose Puts (one per caller
+item, one per call with its own item) and distinct counters fit in 100 actions. 100 records of 100
+single-segment calls by 100 callers are 100 keys and 100 Puts plus the counters: 1 read and 2
+writes. A batch with more than `ARRIVALS_PER_CALLER` calls of one caller takes one round of reads
+and writes per ten of them.
 """
 
 from __future__ import annotations
@@ -34,11 +37,19 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 from lambdas.ctr_ingest.aggregates import ALL, CALL_PREFIX, STATE_SK, Contribution, state_key
-from lambdas.ctr_ingest.recontacts import CALLER_PREFIX, CallerIndex, Contact, Settled, index_key
+from lambdas.ctr_ingest.call_homes import Book, Links, Place, Stored
+from lambdas.ctr_ingest.recontacts import (
+    CALLER_PREFIX,
+    CallerIndex,
+    Contact,
+    fit,
+    index_key,
+    pruned_elsewhere,
+)
 from lambdas.shared.counters import PK, SK, counter_key
 
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit on actions in one TransactWriteItems
@@ -71,6 +82,8 @@ class Codec(Generic[S]):
     decode: Callable[[Mapping[str, Any]], S]
     contribute: Callable[[Sequence[S], bool], Contribution]  # (segments, recontacted)
     contact: Callable[[Sequence[S]], Contact | None] = lambda segments: None  # for the recontact index
+    # Where a segment stands for the caller items (None: no caller; its call keeps its own item)
+    place: Callable[[S], Place | None] = lambda segment: None
 
 
 @dataclass
@@ -82,14 +95,21 @@ class CallUpdate(Generic[S]):
     sources: list[str]  # the batch item ids (sequence numbers) behind the new segments
     recontacted: bool  # the flag to count (the stored one until the caller's index says more)
     new: dict[str, dict[str, int]] = field(default_factory=dict)
+    home: str | None = None  # the caller whose item holds the state; None: the call's own item
+    start: str = ""  # ISO start of a state held in a caller item
+    spilled: bool = False  # moved out of its caller item for room: its own item is written unconditioned
 
 
 @dataclass
 class Unit:
-    """What must be written in one transaction: one call, or a caller's calls and its index item."""
+    """What must be written in one transaction: calls, and the caller items that hold or list them."""
 
     calls: list[CallUpdate[Any]]
-    index: dict[str, Any] | None = None  # the caller item's Put
+    callers: list[dict[str, Any]] = field(default_factory=list)  # the caller items' Puts
+
+    @property
+    def puts(self) -> int:
+        return len(self.callers) + sum(1 for update in self.calls if update.home is None)
 
 
 @dataclass
@@ -191,116 +211,214 @@ class CounterStore(Generic[S]):
         result: IngestResult,
         also_read: Sequence[Mapping[str, Any]] = (),
     ) -> tuple[list[Unit], int]:
-        arriving = [
-            self.codec.contact([pair[0] for pair in incoming.values()]) for incoming in calls.values()
-        ]
-        callers = sorted({contact.caller for contact in arriving if contact})
-        extra = [_typed(index_key(caller)) for caller in callers] + [dict(key) for key in also_read]
-        states, found = self._read(list(calls), result, extra)
-        indexes = {caller: found.get(_pair(index_key(caller))) for caller in callers}
-        updates: dict[str, CallUpdate[S]] = {}
-        unchanged = 0
+        homes: dict[str, Place] = {}  # single-segment calls, by the place of their one record
+        touched: dict[str, dict[str, datetime]] = {}  # other calls → their segments' callers (and when)
+        callers: set[str] = set()
         for call_id, incoming in calls.items():
-            update = self._update(call_id, states.get(call_id), incoming)
-            if update is None:
-                unchanged += 1
+            segments = [pair[0] for pair in incoming.values()]
+            places = [place for place in map(self.codec.place, segments) if place is not None]
+            contact = self.codec.contact(segments)
+            callers |= {place.caller for place in places} | ({contact.caller} if contact else set())
+            if len(segments) == 1 and places and places[0].single:
+                homes[call_id] = places[0]
             else:
+                touched[call_id] = _earliest(places)
+        ordered = sorted(callers)
+        extra = [_typed(index_key(caller)) for caller in ordered] + [dict(key) for key in also_read]
+        own, found = self._read([c for c in calls if c not in homes], result, extra)
+        books = {c: Book.of(CallerIndex.from_item(c, found.get(_pair(index_key(c))))) for c in ordered}
+        redirected = [c for c, p in homes.items() if books[p.caller].index.state_elsewhere(c, p.start)]
+        for call_id in redirected:
+            place = homes.pop(call_id)
+            touched[call_id] = {place.caller: place.start}
+        if redirected:
+            own.update(self._read(redirected, result, [])[0])
+        updates: dict[str, CallUpdate[S]] = {}
+        links = Links()
+        for call_id, incoming in calls.items():
+            update = self._placed(
+                call_id, incoming, homes=homes, touched=touched, own=own, books=books, links=links
+            )
+            if update is not None:
                 updates[call_id] = update
-        units = self._recontacts(updates, states, indexes, result)
-        for unit in units:
-            for update in unit.calls:
-                ordered = [update.segments[c] for c in sorted(update.segments)]
-                update.new = _flatten(self.codec.contribute(ordered, update.recontacted))
-        return units, unchanged
+        unchanged = len(calls) - len(updates)
+        self._recontacts(updates, own, books, links, result)
+        for update in updates.values():
+            ordered_segments = [update.segments[c] for c in sorted(update.segments)]
+            update.new = _flatten(self.codec.contribute(ordered_segments, update.recontacted))
+        return self._grouped(updates, books, links), unchanged
+
+    def _placed(
+        self,
+        call_id: str,
+        incoming: Mapping[str, tuple[S, list[str]]],
+        *,
+        homes: Mapping[str, Place],
+        touched: Mapping[str, Mapping[str, datetime]],
+        own: Mapping[str, Mapping[str, Any]],
+        books: Mapping[str, Book],
+        links: Links,
+    ) -> CallUpdate[S] | None:
+        """The call's update from its state where it lives; a call with its own item takes in any state
+        of it held by its segments' caller items, which then list it elsewhere."""
+        if call_id in homes:
+            place = homes[call_id]
+            held = books[place.caller].states.get(call_id)
+            stored = Stored.from_caller_item(held) if held else None
+            update = self._update(call_id, stored, incoming)
+            if update is not None:
+                update.home, update.start = place.caller, place.start.isoformat()
+                links.join(call_id, place.caller)
+            return update
+        stored = Stored.from_own(own.get(call_id))
+        moved = False
+        for caller, moment in sorted(touched[call_id].items()):
+            book = books[caller]
+            held = book.states.pop(call_id, None)
+            if held is not None:
+                moving = Stored.from_caller_item(held)
+                stored = moving if stored is None else stored.merged(moving, self._version)
+                moved = book.changed = True
+            book.list_elsewhere(call_id, moment)
+            links.join(call_id, caller)
+        return self._update(call_id, stored, incoming, moved=moved)
+
+    def _version(self, encoded: dict[str, Any]) -> tuple[str, Any]:
+        segment = self.codec.decode(encoded)
+        return segment.contact_id, segment.last_update
 
     def _update(
-        self, call_id: str, state: Mapping[str, Any] | None, incoming: Mapping[str, tuple[S, list[str]]]
+        self,
+        call_id: str,
+        stored: Stored | None,
+        incoming: Mapping[str, tuple[S, list[str]]],
+        *,
+        moved: bool = False,
     ) -> CallUpdate[S] | None:
-        """The call with its new segments merged in; None when nothing is newer than its state."""
-        stored = {s.contact_id: s for s in map(self.codec.decode, _segments(state))}
+        """The call with its new segments merged in; None when nothing is newer than its state (and
+        no state of it moves between items)."""
+        held = {s.contact_id: s for s in map(self.codec.decode, stored.segments if stored else [])}
         fresh = {
             contact: pair
             for contact, pair in incoming.items()
-            if contact not in stored or pair[0].last_update > stored[contact].last_update
+            if contact not in held or pair[0].last_update > held[contact].last_update
         }
-        if not fresh:
+        if not fresh and not moved:
             return None
         return CallUpdate(
             call_id=call_id,
-            segments={**stored, **{contact: pair[0] for contact, pair in fresh.items()}},
-            revision=_revision(state),
-            old=json.loads(state["contribution"]["S"]) if state else {},
+            segments={**held, **{contact: pair[0] for contact, pair in fresh.items()}},
+            revision=stored.revision if stored else 0,
+            old=stored.contribution if stored else {},
             sources=[item for pair in incoming.values() for item in pair[1]],
-            recontacted=_flag(state),
+            recontacted=bool(stored and stored.recontacted),
         )
 
     def _recontacts(
         self,
         updates: dict[str, CallUpdate[S]],
-        states: Mapping[str, Mapping[str, Any]],
-        indexes: Mapping[str, Mapping[str, Any] | None],
+        own: dict[str, dict[str, Any]],
+        books: Mapping[str, Book],
+        links: Links,
         result: IngestResult,
-    ) -> list[Unit]:
-        """Calls grouped by caller with each caller's index (`indexes`: the caller items read, None
-        when absent), and the earlier calls their arrival recontacts, flagged. Only a call whose first
-        segment is new arrives; another keeps its flag until an arrival flips it."""
+    ) -> None:
+        """Settle each caller's index with its arriving contacts, and flag the earlier calls they
+        recontact (added to `updates`). Only a call whose first segment is new arrives; another
+        keeps its flag until an arrival flips it."""
         arrivals: dict[str, dict[str, Contact]] = defaultdict(dict)
         for call_id, update in updates.items():
             contact = self.codec.contact(list(update.segments.values()))
-            if contact is not None and contact.caller in indexes:
+            if contact is not None and contact.caller in books:
                 arrivals[contact.caller][call_id] = contact
-        settled_units: list[tuple[CallerIndex, Settled, Unit]] = []
-        earlier: dict[str, tuple[Settled, Unit]] = {}  # calls to flip that have nothing new
-        grouped: set[str] = set()
+        earlier: list[tuple[str, str]] = []  # (caller, call id): flipped, with nothing new
         for caller, arrived in sorted(arrivals.items()):
-            index = CallerIndex.from_item(caller, indexes[caller])
-            settled = index.settle(arrived, self.window)
-            unit = Unit(calls=[])
+            book = books[caller]
+            book.settled = settled = book.index.settle(arrived, self.window)
             for call_id in [*arrived, *sorted(settled.flipped)]:
+                links.join(call_id, caller)
                 if call_id in updates:  # an arrival, or a new segment of an earlier call
                     update = updates[call_id]
                     update.recontacted = update.recontacted or settled.flags[call_id]
-                    unit.calls.append(update)
-                    grouped.add(call_id)
                 else:
-                    earlier[call_id] = (settled, unit)
-            settled_units.append((index, settled, unit))
-        self._flip(earlier, states, result)
-        units = []
-        for index, settled, unit in settled_units:
-            unit.index = self._index_put(index, settled.entries) if settled.changed else None
-            units.append(unit)
-        units.extend(Unit(calls=[u]) for call_id, u in updates.items() if call_id not in grouped)
-        return units
-
-    def _flip(
-        self,
-        earlier: Mapping[str, tuple[Settled, Unit]],
-        states: Mapping[str, Mapping[str, Any]],
-        result: IngestResult,
-    ) -> None:
-        """Add to its unit each earlier call an arrival recontacts, from its state (read in one more
-        round unless read already). A call whose state is gone keeps its entry unflagged."""
-        read = dict(states)
-        missing = [call_id for call_id in earlier if call_id not in read]
+                    earlier.append((caller, call_id))
+        missing = [c for caller, c in earlier if c not in books[caller].states and c not in own]
         if missing:
-            read.update(self._read(missing, result, [])[0])
-        for call_id, (settled, unit) in earlier.items():
-            state = read.get(call_id)
-            if state is None:
-                if call_id in settled.entries:
-                    settled.entries[call_id] = replace(settled.entries[call_id], recontacted=False)
+            own.update(self._read(missing, result, [])[0])
+        for caller, call_id in earlier:
+            book = books[caller]
+            held = book.states.get(call_id)
+            stored = Stored.from_caller_item(held) if held else Stored.from_own(own.get(call_id))
+            if stored is None:  # its state is gone: the entry stays unflagged
+                entries = book.settled.entries if book.settled else {}
+                if call_id in entries:
+                    entries[call_id] = replace(entries[call_id], recontacted=False)
                 continue
-            unit.calls.append(
-                CallUpdate(
+            if call_id not in updates:
+                updates[call_id] = CallUpdate(
                     call_id=call_id,
-                    segments={s.contact_id: s for s in map(self.codec.decode, _segments(state))},
-                    revision=_revision(state),
-                    old=json.loads(state["contribution"]["S"]),
+                    segments={s.contact_id: s for s in map(self.codec.decode, stored.segments)},
+                    revision=stored.revision,
+                    old=stored.contribution,
                     sources=[],
                     recontacted=True,
+                    home=caller if held else None,
+                    start=stored.start,
                 )
+
+    def _grouped(
+        self, updates: Mapping[str, CallUpdate[S]], books: Mapping[str, Book], links: Links
+    ) -> list[Unit]:
+        """Each caller item's Put (the states it holds written in, the oldest moved to their own items
+        when it would outgrow its limit), and the calls, in units to write each in one transaction."""
+        every = dict(updates)
+        for update in updates.values():
+            if update.home is not None:
+                books[update.home].states[update.call_id] = {
+                    "start": update.start,
+                    "segments": [self.codec.encode(s) for s in update.segments.values()],
+                    "contribution": update.new,
+                    "recontacted": update.recontacted,
+                }
+                books[update.home].changed = True
+        puts: dict[str, dict[str, Any]] = {}
+        for caller, book in books.items():
+            settled = book.settled
+            if not (book.changed or (settled is not None and settled.changed)):
+                continue
+            entries = settled.entries if settled else book.index.entries
+            elsewhere = pruned_elsewhere(book.elsewhere, entries, self.window)
+            kept, moving = fit(entries, book.states, elsewhere)
+            spilled = book.index.spilled
+            for call_id in moving:
+                held = Stored.from_caller_item(book.states[call_id])
+                moment = datetime.fromisoformat(held.start)
+                spilled = moment if spilled is None else max(spilled, moment)
+                every[call_id] = self._spill(call_id, held, every.get(call_id))
+                links.join(call_id, caller)
+            index = book.index
+            item = index.item(entries, self.window, kept, elsewhere, spilled)
+            puts[caller] = _conditioned({"TableName": self.table, "Item": item}, index.revision)
+        units: dict[str, Unit] = {}
+        for call_id, update in every.items():
+            units.setdefault(links.root(f"call:{call_id}"), Unit(calls=[])).calls.append(update)
+        for caller, put in puts.items():
+            units.setdefault(links.root(f"caller:{caller}"), Unit(calls=[])).callers.append(put)
+        return list(units.values())
+
+    def _spill(self, call_id: str, held: Stored, update: CallUpdate[S] | None) -> CallUpdate[S]:
+        """A state moved from its caller item to its own item: what it counted is unchanged."""
+        if update is None:
+            update = CallUpdate(
+                call_id=call_id,
+                segments={s.contact_id: s for s in map(self.codec.decode, held.segments)},
+                revision=0,
+                old=held.contribution,
+                sources=[],
+                recontacted=held.recontacted,
+                new=held.contribution,
             )
+        update.home, update.spilled = None, True
+        return update
 
     def _read(
         self, call_ids: list[str], result: IngestResult, extra: Sequence[Mapping[str, Any]]
@@ -361,15 +479,15 @@ class CounterStore(Generic[S]):
         return lost
 
     def _actions(self, group: list[Unit]) -> tuple[list[dict[str, Any]], int, dict[str, dict[str, int]]]:
-        """The transaction's actions (conditioned Puts first, then the counters' ADDs), how many
-        are conditioned, and the counter deltas."""
+        """The transaction's actions (the Puts first, then the counters' ADDs), how many are Puts,
+        and the counter deltas."""
         actions: list[dict[str, Any]] = []
         totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for unit in group:
-            if unit.index is not None:
-                actions.append({"Put": unit.index})
+            actions.extend({"Put": put} for put in unit.callers)
             for update in unit.calls:
-                actions.append({"Put": self._state_put(update)})
+                if update.home is None:
+                    actions.append({"Put": self._state_put(update)})
                 for key, moved in delta(update.old, update.new).items():
                     for name, amount in moved.items():
                         totals[key][name] += amount
@@ -382,11 +500,6 @@ class CounterStore(Generic[S]):
                 applied[key] = nonzero
         return actions, conditioned, applied
 
-    def _index_put(self, index: CallerIndex, entries: Mapping[str, Any]) -> dict[str, Any]:
-        return _conditioned(
-            {"TableName": self.table, "Item": index.item(entries, self.window)}, index.revision
-        )
-
     def _state_put(self, update: CallUpdate[S]) -> dict[str, Any]:
         item = {
             **_typed(state_key(update.call_id)),
@@ -396,7 +509,9 @@ class CounterStore(Generic[S]):
             "contribution": {"S": json.dumps(update.new, sort_keys=True)},
             "recontacted": {"BOOL": update.recontacted},
         }
-        return _conditioned({"TableName": self.table, "Item": item}, update.revision)
+        put = {"TableName": self.table, "Item": item}
+        # A state moved out of its caller item for room: the call has no own item to guard
+        return put if update.spilled else _conditioned(put, update.revision)
 
     def _counter_update(self, key: str, moved: Mapping[str, int]) -> dict[str, Any]:
         dimension, day, value = key.split("|", 2)
@@ -421,20 +536,8 @@ def _conditioned(put: dict[str, Any], revision: int) -> dict[str, Any]:
     return put
 
 
-def _revision(state: Mapping[str, Any] | None) -> int:
-    return int(state.get("revision", {}).get("N", "0")) if state else 0
-
-
-def _flag(state: Mapping[str, Any] | None) -> bool:
-    return bool(state and state.get("recontacted", {}).get("BOOL"))
-
-
 class StateReadIncomplete(RuntimeError):
     """DynamoDB kept call states unprocessed after every retry: the batch is retried later."""
-
-
-def _segments(state: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    return json.loads(state["segments"]["S"]) if state else []
 
 
 def _pair(key: Mapping[str, str]) -> tuple[str, str]:
@@ -451,7 +554,7 @@ def _groups(units: list[Unit]) -> Iterable[list[Unit]]:
     puts = 0
     counters: set[str] = set()
     for unit in units:
-        size = len(unit.calls) + (unit.index is not None)
+        size = unit.puts
         keys = {key for update in unit.calls for key in delta(update.old, update.new)}
         if group and puts + size + len(counters | keys) > MAX_TRANSACTION_ITEMS:
             yield group
@@ -461,6 +564,15 @@ def _groups(units: list[Unit]) -> Iterable[list[Unit]]:
         counters |= keys
     if group:
         yield group
+
+
+def _earliest(places: Iterable[Place]) -> dict[str, datetime]:
+    """Each caller of the places, with its earliest start."""
+    earliest: dict[str, datetime] = {}
+    for place in places:
+        held = earliest.get(place.caller)
+        earliest[place.caller] = place.start if held is None else min(held, place.start)
+    return earliest
 
 
 def _lost_a_race(error: Any, conditioned: int) -> bool:

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from lambdas.shared.caller_number import caller_identity
+from lambdas.shared.caller_number import NUMBER_IDENTITY, caller_identity
 
 # Codes as the flows write them (see lambdas/survey/rating.py, which this package does not bundle).
 CODE = re.compile(r"[A-Z][A-Z0-9_]{0,47}")
@@ -156,6 +156,19 @@ class ContactRecord:
     transferred_to_endpoint: bool  # only whether: the endpoint holds a phone number
     attributes: Attributes
     caller: str | None = None  # keyed hash of who called (module docstring); None: unknown, never matches
+    next_contact_id: str | None = None  # the segment a transfer made after this one
+    # The caller key is the number's: fixed for the contact's life, where a CRM id (an attribute) may
+    # change in a later version of the record
+    caller_by_number: bool = False
+
+    @property
+    def single_segment(self) -> bool:
+        """This record alone is its call: the initial segment, with no segment before or after it."""
+        return (
+            self.contact_id == self.initial_contact_id
+            and self.previous_contact_id is None
+            and self.next_contact_id is None
+        )
 
 
 def parse_record(data: bytes | str, hash_caller: CallerHash | None = None) -> ContactRecord:
@@ -184,6 +197,8 @@ def _read(raw: dict[str, Any], contact_id: str, hash_caller: CallerHash | None) 
     disconnect = _timestamp(raw, "DisconnectTimestamp")
     if disconnect is not None and disconnect < initiation:
         raise MalformedRecord(Refusal.DISCONNECT_BEFORE_INITIATION, "DisconnectTimestamp")
+    identity = _identity(raw)
+    caller = hash_caller(identity) if hash_caller is not None and identity is not None else None
     return ContactRecord(
         contact_id=contact_id,
         initial_contact_id=_contact_id(raw, "InitialContactId") or contact_id,
@@ -197,21 +212,20 @@ def _read(raw: dict[str, Any], contact_id: str, hash_caller: CallerHash | None) 
         agent=_agent(raw.get("Agent")),
         transferred_to_endpoint=raw.get("TransferredToEndpoint") not in (None, {}, ""),
         attributes=_attributes(raw.get("Attributes")),
-        caller=_caller(raw, hash_caller),
+        caller=caller,
+        caller_by_number=caller is not None and identity is not None and identity.startswith(NUMBER_IDENTITY),
+        next_contact_id=_contact_id(raw, "NextContactId"),
     )
 
 
-def _caller(raw: dict[str, Any], hash_caller: CallerHash | None) -> str | None:
-    """The keyed hash of the caller's number, else of the CRM customer id when the contact has no
+def _identity(raw: dict[str, Any]) -> str | None:
+    """What the caller's key is made of: the number, else the CRM customer id when the contact has no
     phone endpoint; None for a withheld or malformed number, and when nothing identifies the caller."""
-    if hash_caller is None:
-        return None
     endpoint = raw.get("CustomerEndpoint")
     endpoint = endpoint if isinstance(endpoint, dict) else {}
     attributes = raw.get("Attributes")
     customer = _text(attributes.get("customerId")) if isinstance(attributes, dict) else ""
-    identity = caller_identity(endpoint.get("Type"), endpoint.get("Address"), customer)
-    return hash_caller(identity) if identity is not None else None
+    return caller_identity(endpoint.get("Type"), endpoint.get("Address"), customer)
 
 
 def _load(data: bytes | str) -> dict[str, Any]:

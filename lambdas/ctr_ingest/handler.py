@@ -32,6 +32,7 @@ from typing import Any
 
 from lambdas.ctr_ingest.aggregates import Contribution
 from lambdas.ctr_ingest.call_counters import Codec, CounterStore, IngestResult
+from lambdas.ctr_ingest.call_homes import Place
 from lambdas.ctr_ingest.classify import contribution, summarise_call
 from lambdas.ctr_ingest.config import IngestConfig
 from lambdas.ctr_ingest.contact_record import CallerHash, ContactRecord, MalformedRecord, parse_record
@@ -75,7 +76,16 @@ def make_codec(zone: tzinfo, service_level_seconds: int) -> Codec[ContactRecord]
         summary = summarise_call(segments, zone=zone, service_level_seconds=service_level_seconds)
         return contribution(summary, recontacted)
 
-    return Codec(encode=encode, decode=decode, contribute=contribute, contact=contact_of)
+    return Codec(encode=encode, decode=decode, contribute=contribute, contact=contact_of, place=place_of)
+
+
+def place_of(segment: ContactRecord) -> Place | None:
+    """Where the segment's call state lives (call_homes.py): known only for a segment with a caller.
+    Only a caller keyed by number is fixed in every version of a record, so only such a record can
+    be counted in its caller's item: a chat's CRM id is an attribute a later version may set or change."""
+    if segment.caller is None:
+        return None
+    return Place(segment.caller, segment.initiation, segment.single_segment and segment.caller_by_number)
 
 
 def build_deps() -> IngestDeps:

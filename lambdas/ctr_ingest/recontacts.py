@@ -6,13 +6,29 @@ transfer, a callback or an outbound call) with a different initial contact id, a
 the window after it. A contact's start is its first segment's initiation; it is recontacted or not,
 at most once, so in A → B → C, B recontacts A and C recontacts B.
 
-One item per caller, pk `CALLER#<hash>`, sk `CONTACTS`: `contacts` (JSON: per contact its initial
-contact id, start, whether it can recontact, and whether it was counted as recontacted), a
-`revision`, and `expiresAt` (the table's TTL attribute) = the newest start + the window + a day.
-Contacts that started more than the window and a day before the newest are pruned: no contact that
-could still recontact them is expected (records arrive within a day of one another). `CounterStore`
-(call_counters.py) reads the item with the call states and writes it, conditioned on its revision,
-in the same transaction as the states whose flag it changes, so each flag is counted exactly once.
+One item per caller, pk `CALLER#<hash>`, sk `CONTACTS`, holding:
+
+- `contacts` (JSON: per contact its initial contact id, start, whether it can recontact, and whether
+  it was counted as recontacted). Contacts that started more than the window and a day before the
+  newest are pruned: no contact that could still recontact them is expected (records arrive within
+  a day of one another).
+- `states` (JSON: per single-segment call of this caller, its call state: start, segments,
+  contribution, flag). A call whose only record is its initial segment with no previous or next
+  contact (`ContactRecord.single_segment`), the common case, is counted here, beside its index
+  entry: one key read and one Put per record. Other calls keep their own state item
+  (`CALL#<initial contact id>`, aggregates.py), and are listed in `elsewhere`.
+- `elsewhere` (JSON: initial contact id → time): this caller's calls whose state is in their own
+  item (transfers), so that a single-segment version of one of their records is counted there.
+- `spilled`: states are kept as long as call state items are (not pruned with the index); when the
+  item would outgrow `ITEM_BYTES` (a number shared by many callers), the oldest states move to
+  their own items, and every single-segment call that started at or before `spilled` is looked for
+  there.
+- `revision`, and `expiresAt` (the table's TTL attribute) = the newest start + the window + a day,
+  only while the item holds no call state (an item that does is kept like a call state item).
+
+`CounterStore` (call_counters.py) reads the item with the call states and writes it, conditioned on
+its revision, in the same transaction as the counters' deltas of every state it holds or changes,
+so each call and each flag is counted exactly once.
 """
 
 from __future__ import annotations
@@ -20,17 +36,22 @@ from __future__ import annotations
 import bisect
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from lambdas.shared.counters import PK, SK
 
 CALLER_PREFIX, INDEX_SK = "CALLER#", "CONTACTS"
+CALLER_ITEM_TYPE = "CALLER_CONTACTS"  # the items' `type`: what a reader scanning for them filters on
 GRACE = timedelta(days=1)  # how late a contact's record may arrive after its caller's newest and still match
-# A caller item holds at most this many contacts (about 100 bytes each, far under DynamoDB's 400 KB
-# item limit); beyond it the oldest go first. Only a number shared by many callers comes near it.
-MAX_ENTRIES = 2000
+# A caller item holds at most this many contacts (about 100 bytes each) and `elsewhere` calls (about
+# 70); beyond it the oldest go first. Only a number shared by many callers comes near it.
+MAX_ENTRIES = 1000
+MAX_ELSEWHERE = 1000
+# Under DynamoDB's 400 KB item limit with room for the keys and names: beyond it the oldest call
+# states move to their own items (a call state is about 1.5 KB: some 150 calls at the index's limit).
+ITEM_BYTES = 350_000
 
 
 class Initial(Protocol):
@@ -101,6 +122,9 @@ class CallerIndex:
     caller: str
     revision: int  # 0: no item yet
     entries: dict[str, Entry]
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)  # single-segment calls' states
+    elsewhere: dict[str, datetime] = field(default_factory=dict)  # calls in their own state item
+    spilled: datetime | None = None  # single-segment calls started then or before: in their own items
 
     @classmethod
     def from_item(cls, caller: str, item: Mapping[str, Any] | None) -> CallerIndex:
@@ -113,7 +137,27 @@ class CallerIndex:
             )
             for each in raw
         }
-        return cls(caller, int(item["revision"]["N"]), entries)
+        # An item written before call states moved in has none of these
+        states = json.loads(item["states"]["S"]) if "states" in item else {}
+        elsewhere = json.loads(item["elsewhere"]["S"]) if "elsewhere" in item else {}
+        spilled = item.get("spilled", {}).get("S")
+        return cls(
+            caller,
+            int(item["revision"]["N"]),
+            entries,
+            states,
+            {call_id: datetime.fromisoformat(moment) for call_id, moment in elsewhere.items()},
+            datetime.fromisoformat(spilled) if spilled else None,
+        )
+
+    def state_elsewhere(self, call_id: str, start: datetime) -> bool:
+        """Whether a single-segment record of this caller's call must be counted in the call's own
+        state item: the item knows the call but holds no state for it (a transfer's call, a state
+        moved out for room, or one written before states moved into caller items)."""
+        if call_id in self.states:
+            return False
+        spilled = self.spilled is not None and start <= self.spilled
+        return call_id in self.elsewhere or call_id in self.entries or spilled
 
     def settle(self, arrivals: Mapping[str, Contact], window: timedelta) -> Settled:
         """Add the arriving contacts; flag every contact a later one recontacts (flags never clear)."""
@@ -133,25 +177,82 @@ class CallerIndex:
         kept = _pruned(flagged, window)
         return Settled(kept, flags, flipped, changed=kept != self.entries)
 
-    def item(self, entries: Mapping[str, Entry], window: timedelta) -> dict[str, Any]:
-        """The item to Put (typed), at the next revision."""
-        newest = max(e.start for e in entries.values())  # never empty: the newest is never pruned
-        contacts = [
-            {
-                "id": call_id,
-                "start": entry.start.isoformat(),
-                "recontacts": entry.recontacts,
-                "recontacted": entry.recontacted,
-            }
-            for call_id, entry in sorted(entries.items(), key=lambda pair: (pair[1].start, pair[0]))
-        ]
-        return {
+    def item(
+        self,
+        entries: Mapping[str, Entry],
+        window: timedelta,
+        states: Mapping[str, Mapping[str, Any]] | None = None,
+        elsewhere: Mapping[str, datetime] | None = None,
+        spilled: datetime | None = None,
+    ) -> dict[str, Any]:
+        """The item to Put (typed), at the next revision. `states`, `elsewhere` and `spilled` as
+        `fit` left them."""
+        states, elsewhere = states or {}, elsewhere or {}
+        item: dict[str, Any] = {
             **{name: {"S": value} for name, value in index_key(self.caller).items()},
-            "type": {"S": "CALLER_CONTACTS"},
+            "type": {"S": CALLER_ITEM_TYPE},
             "revision": {"N": str(self.revision + 1)},
-            "contacts": {"S": json.dumps(contacts, separators=(",", ":"))},
-            "expiresAt": {"N": str(int((newest + window + GRACE).timestamp()))},
+            "contacts": {"S": _contacts_json(entries)},
         }
+        if states:
+            item["states"] = {"S": _json(states)}
+        if elsewhere:
+            item["elsewhere"] = {"S": _json({c: t.isoformat() for c, t in elsewhere.items()})}
+        if spilled is not None:
+            item["spilled"] = {"S": spilled.isoformat()}
+        moments = [e.start for e in entries.values()] + list(elsewhere.values())
+        if not states and moments:  # call states are kept as long as their own items would be
+            item["expiresAt"] = {"N": str(int((max(moments) + window + GRACE).timestamp()))}
+        return item
+
+
+def fit(
+    entries: Mapping[str, Entry], states: Mapping[str, Mapping[str, Any]], elsewhere: Mapping[str, datetime]
+) -> tuple[dict[str, Mapping[str, Any]], list[str]]:
+    """The states the item can hold within `ITEM_BYTES`, newest first kept, and the ids of those that
+    must move to their own items (oldest first)."""
+    room = (
+        ITEM_BYTES
+        - len(_contacts_json(entries))
+        - len(_json({c: t.isoformat() for c, t in elsewhere.items()}))
+    )
+    ordered = sorted(states.items(), key=lambda pair: (pair[1]["start"], pair[0]), reverse=True)
+    kept: dict[str, Mapping[str, Any]] = {}
+    for call_id, state in ordered:
+        room -= len(_json({call_id: state}))
+        if room < 0:
+            break
+        kept[call_id] = state
+    return kept, [call_id for call_id, _ in reversed(ordered) if call_id not in kept]
+
+
+def pruned_elsewhere(
+    elsewhere: Mapping[str, datetime], entries: Mapping[str, Entry], window: timedelta
+) -> dict[str, datetime]:
+    """`elsewhere` without the calls too old to see a record again, at most `MAX_ELSEWHERE`."""
+    moments = [e.start for e in entries.values()] + list(elsewhere.values())
+    if not moments:
+        return {}
+    cutoff = max(moments) - window - GRACE
+    kept = sorted(((c, t) for c, t in elsewhere.items() if t >= cutoff), key=lambda p: (p[1], p[0]))
+    return dict(kept[-MAX_ELSEWHERE:])
+
+
+def _contacts_json(entries: Mapping[str, Entry]) -> str:
+    contacts = [
+        {
+            "id": call_id,
+            "start": entry.start.isoformat(),
+            "recontacts": entry.recontacts,
+            "recontacted": entry.recontacted,
+        }
+        for call_id, entry in sorted(entries.items(), key=lambda pair: (pair[1].start, pair[0]))
+    ]
+    return _json(contacts)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
 def _pruned(entries: dict[str, Entry], window: timedelta) -> dict[str, Entry]:

@@ -3,8 +3,8 @@
 The state keeps the newest version of each segment of a call, so that a segment arriving in a later
 batch is classified with the others. Only `ContactRecord`'s fields are stored: codes, times and
 durations and the caller's keyed hash, never a phone number or a name. Fields added later (the
-deciding rule, variant, experiment and caller) read as not set from a state stored before them, so
-old states decode unchanged.
+deciding rule, variant, experiment, caller and next contact id) read as not set from a state stored
+before them, so old states decode unchanged.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ def encode(record: ContactRecord) -> dict[str, Any]:
         "contactId": record.contact_id,
         "initialContactId": record.initial_contact_id,
         "previousContactId": record.previous_contact_id,
+        "nextContactId": record.next_contact_id,
         "channel": record.channel,
         "initiationMethod": record.initiation_method,
         "initiation": _time(record.initiation),
@@ -56,6 +57,7 @@ def encode(record: ContactRecord) -> dict[str, Any]:
             "experiment": attributes.experiment,
         },
         "caller": record.caller,
+        "callerByNumber": record.caller_by_number,
     }
 
 
@@ -100,6 +102,8 @@ def decode(raw: Mapping[str, Any]) -> ContactRecord:
             experiment=attributes.get("experiment", ""),
         ),
         caller=raw.get("caller"),
+        next_contact_id=raw.get("nextContactId"),
+        caller_by_number=bool(raw.get("callerByNumber")),
     )
 
 

@@ -18,6 +18,7 @@ WITHHELD_SENTINELS = frozenset({"+266696687", "+7378742833", "+2562533", "+86282
 # shortest number in service anywhere (country code included).
 E164 = re.compile(r"\+[1-9]\d{6,14}", re.ASCII)
 PHONE_ENDPOINT = "TELEPHONE_NUMBER"
+NUMBER_IDENTITY = "tel:"  # a caller identity made of a number (the other kind: `crm:<customer id>`)
 # A CRM customer id as the flows pass it: id-like text, never free text.
 CUSTOMER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,255}")
 
@@ -33,5 +34,7 @@ def caller_identity(endpoint_type: object, address: object, customer_id: str) ->
     (chat); None when nothing identifies the caller (withheld, malformed), so such callers never
     match one another. ctr_ingest's recontact key and ivr_decision's experiment unit share it."""
     if endpoint_type == PHONE_ENDPOINT:
-        return f"tel:{address}" if isinstance(address, str) and identifying_e164(address) else None
+        return (
+            f"{NUMBER_IDENTITY}{address}" if isinstance(address, str) and identifying_e164(address) else None
+        )
     return f"crm:{customer_id}" if CUSTOMER_ID.fullmatch(customer_id) else None

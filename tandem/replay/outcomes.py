@@ -1,10 +1,14 @@
 """What became of each call, read from the call states ctr_ingest keeps in the Metrics table.
 
-ctr_ingest writes one state per call (`CALL#<initial contact id>`, lambdas/ctr_ingest/aggregates.py
-`state_key`) whose `contribution` is what the call added to the counters: per
+ctr_ingest keeps one state per call whose `contribution` is what the call added to the counters: per
 `<dimension>|<day>|<value>` key, the same counters (lambdas/shared/kpi.py `call_counters`). So a
 call's outcome, its recontact and resolution, its handle time and its intent, route, queue and
 interval are read back exactly as the report counted them, never classified a second time.
+
+Where a state lives (lambdas/ctr_ingest/call_homes.py): a call with transfers has its own item
+(`CALL#<initial contact id>`, `state_key`), read by key; a single-segment call's state is inside its
+caller's item, whose key (a keyed hash of the caller) a replay never knows: the calls not found by key
+are looked for in one paged Scan of the caller items, only when some are missing.
 
 A call with no state (its contact records not ingested yet) is absent from the answer, and so is a
 state whose contribution cannot be read: the replay reports such calls as without an outcome rather
@@ -21,6 +25,7 @@ from typing import Any
 
 from lambdas.ctr_ingest.aggregates import ALL, CALL_PREFIX, state_key
 from lambdas.ctr_ingest.call_counters import MAX_BATCH_GET_KEYS, MAX_UNPROCESSED_ROUNDS
+from lambdas.ctr_ingest.recontacts import CALLER_ITEM_TYPE
 from lambdas.policy.rules import PERSON_ROUTES
 from lambdas.shared.counters import PK
 from lambdas.shared.dynamodb_item import to_dynamodb
@@ -68,6 +73,7 @@ def read_outcomes(
 
     BatchGetItem in pages of 100 keys; unprocessed keys are asked again (after a short, growing
     pause) up to five times, then `OutcomesIncomplete` is raised rather than a call left out unseen.
+    The calls without an own item are then looked for in the caller items (one paged Scan).
     """
     unique = list(dict.fromkeys(call_ids))
     outcomes: dict[str, CallOutcome] = {}
@@ -90,13 +96,52 @@ def read_outcomes(
             raise OutcomesIncomplete(
                 f"DynamoDB left {left} call states unread after {MAX_UNPROCESSED_ROUNDS} tries"
             )
+    missing = set(unique) - set(outcomes)
+    if missing:
+        outcomes |= _in_caller_items(dynamodb, table, missing)
     return outcomes
+
+
+def _in_caller_items(dynamodb: Any, table: str, wanted: set[str]) -> dict[str, CallOutcome]:
+    """The outcomes of the `wanted` calls whose state a caller item holds."""
+    found: dict[str, CallOutcome] = {}
+    request: dict[str, Any] = {
+        "TableName": table,
+        "FilterExpression": "#type = :callers AND attribute_exists(#states)",
+        "ProjectionExpression": "#states",
+        "ExpressionAttributeNames": {"#type": "type", "#states": "states"},
+        "ExpressionAttributeValues": {":callers": {"S": CALLER_ITEM_TYPE}},
+    }
+    while True:
+        page = dynamodb.scan(**request)
+        for item in page.get("Items", []):
+            try:
+                states = json.loads(item["states"]["S"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            if not isinstance(states, dict):
+                continue
+            for call_id in wanted & set(states):
+                held = states[call_id]
+                outcome = _outcome(held.get("contribution")) if isinstance(held, dict) else None
+                if outcome is not None:
+                    found[call_id] = outcome
+        if not page.get("LastEvaluatedKey"):
+            return found
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def outcome_of(state: Mapping[str, Any]) -> CallOutcome | None:
     """The call a state item describes; None when its contribution cannot be read."""
     try:
-        contribution = json.loads(state["contribution"]["S"])
+        return _outcome(json.loads(state["contribution"]["S"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _outcome(contribution: Any) -> CallOutcome | None:
+    """The call a contribution (by `<dimension>|<day>|<value>`) describes; None when it cannot be read."""
+    try:
         values = dict(_dimension_value(key) for key in contribution)
         counters = next(c for key, c in contribution.items() if _dimension_value(key) == (ALL, ALL))
         outcome = next(name for name, counter in OUTCOME_COUNTERS.items() if counters.get(counter))

@@ -154,6 +154,38 @@ def test_a_later_segment_keeps_its_call_and_previous_ids() -> None:
     assert record.initiation_method == "TRANSFER"
 
 
+FIRST, SECOND = "11111111-2222-3333-4444-555555555555", "22222222-2222-3333-4444-555555555555"
+
+
+@pytest.mark.parametrize(
+    ("ids", "single"),
+    [
+        ({}, True),  # the reference: its own initial contact, no previous or next
+        ({"InitialContactId": FIRST, "ContactId": FIRST}, True),
+        ({"NextContactId": SECOND}, False),  # a transfer followed it
+        ({"ContactId": SECOND, "InitialContactId": FIRST, "PreviousContactId": FIRST}, False),
+        ({"ContactId": SECOND, "InitialContactId": FIRST}, False),  # not the initial segment
+    ],
+)
+def test_a_record_is_its_whole_call_only_without_previous_or_next_segment(
+    ids: dict[str, str], single: bool
+) -> None:
+    record = _parse(_with(**ids))
+    assert record.single_segment is single
+    assert record.next_contact_id == ids.get("NextContactId")
+
+
+def test_only_a_number_keys_the_caller_for_the_records_whole_life() -> None:
+    hash_caller = lambda value: f"h({value})"  # noqa: E731
+    by_number = parse_record(json.dumps(REFERENCE), hash_caller)
+    assert by_number.caller is not None and by_number.caller_by_number
+    chat = parse_record(
+        json.dumps(_with(CustomerEndpoint=None, Attributes={"customerId": "CUST-1"})), hash_caller
+    )
+    assert chat.caller == "h(crm:CUST-1)" and not chat.caller_by_number  # an attribute may change
+    assert not parse_record(json.dumps(REFERENCE)).caller_by_number  # no hasher, no caller
+
+
 @pytest.mark.parametrize("absent", [None, ...])
 def test_initial_contact_id_null_or_absent_is_the_contact_itself(absent: Any) -> None:
     record = _parse(_with(InitialContactId=absent))

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from lambdas.ctr_ingest import recontacts
 from lambdas.ctr_ingest.contact_record import parse_record
-from lambdas.ctr_ingest.recontacts import MAX_ENTRIES, CallerIndex, Contact, contact_of
+from lambdas.ctr_ingest.recontacts import MAX_ENTRIES, CallerIndex, Contact, contact_of, fit
 from lambdas.shared.keyed_hash import CALLBACK, CALLER, KeyedHasher
 from tests.unit.test_ctr_classify import ctr
 
@@ -96,3 +97,49 @@ def test_only_the_first_segment_makes_the_contact() -> None:
     first = parse_record(json.dumps(ctr("i1")), hash_caller)
     made = contact_of([transfer, first])
     assert made is not None and made.recontacts and made.caller == first.caller
+
+
+def held_state(hours: float) -> dict[str, object]:
+    """A call state as a caller item holds it (about 1.3 KB, as a real one with its dimensions)."""
+    start = (T0 + timedelta(hours=hours)).isoformat()
+    contribution = {f"dimension{n}|2025-03-04|value": {"contacts": 1, "contained": 1} for n in range(20)}
+    return {
+        "start": start,
+        "segments": [{"contactId": "x" * 36}],
+        "contribution": contribution,
+        "recontacted": False,
+    }
+
+
+def test_a_caller_item_keeps_its_newest_states_within_its_limit_and_moves_out_the_oldest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    states = {f"s{n}": held_state(n) for n in range(10)}
+    assert fit({}, states, {}) == (states, [])
+    size = len(json.dumps({"s0": held_state(0)}, separators=(",", ":")))
+    monkeypatch.setattr(recontacts, "ITEM_BYTES", 3 * size + 100)
+    kept, moving = fit({}, states, {})
+    assert set(kept) == {"s7", "s8", "s9"} and moving == [f"s{n}" for n in range(7)]
+
+
+def test_an_item_holding_call_states_has_no_ttl_and_one_without_has_the_window_and_a_day() -> None:
+    entries = CallerIndex("c", 0, {}).settle({"a": contact(0)}, WINDOW).entries
+    index = CallerIndex("c", 0, {})
+    assert "expiresAt" not in index.item(entries, WINDOW, {"a": held_state(0)})
+    listed = index.item(entries, WINDOW, {}, {"b": T0 + timedelta(hours=5)})
+    expected = T0 + timedelta(hours=5) + WINDOW + timedelta(days=1)  # the newest of entries and listed
+    assert int(listed["expiresAt"]["N"]) == int(expected.timestamp())
+    read = CallerIndex.from_item("c", listed)
+    assert read.elsewhere == {"b": T0 + timedelta(hours=5)} and read.states == {}
+
+
+def test_a_single_segment_record_goes_to_its_calls_own_item_only_when_the_caller_item_says_so() -> None:
+    entries = CallerIndex("c", 0, {}).settle({"old": contact(0), "held": contact(1)}, WINDOW).entries
+    index = CallerIndex(
+        "c", 3, entries, {"held": held_state(1)}, {"moved": T0}, spilled=T0 + timedelta(hours=2)
+    )
+    assert not index.state_elsewhere("held", T0)  # its state is here
+    assert index.state_elsewhere("old", T0)  # an entry without a state: written before states moved in
+    assert index.state_elsewhere("moved", T0 + timedelta(days=1))  # a transfer's call
+    assert index.state_elsewhere("early", T0 + timedelta(hours=2))  # moved out for room
+    assert not index.state_elsewhere("new", T0 + timedelta(hours=3))  # never seen: counted here

@@ -32,6 +32,9 @@ RECORD = ContactRecord(
         variant="challenger",
         experiment="exp-2026-12",
     ),
+    caller="0f" * 32,
+    next_contact_id="c-3",
+    caller_by_number=True,
 )
 
 

@@ -204,6 +204,9 @@ class PartialDynamoDB:
             "UnprocessedKeys": {"metrics": {"Keys": left}} if left else {},
         }
 
+    def scan(self, **request: Any) -> dict[str, Any]:  # the caller items (single-segment calls): none
+        return {"Items": []}
+
 
 def test_read_outcomes_pages_by_100_and_asks_again_for_unprocessed_keys() -> None:
     contribution = {"all|d|all": {"contacts": 1, "contained": 1}, "intent|d|X": {}, "route|d|CLOSED": {}}
