@@ -141,6 +141,9 @@ class Attributes:
     experiment: str = ""  # experimentId: empty when no experiment ran
 
 
+UNREADABLE_NEXT = "unreadable"  # a NextContactId was there, but is not a contact id
+
+
 @dataclass(frozen=True)
 class ContactRecord:
     contact_id: str
@@ -214,7 +217,7 @@ def _read(raw: dict[str, Any], contact_id: str, hash_caller: CallerHash | None) 
         attributes=_attributes(raw.get("Attributes")),
         caller=caller,
         caller_by_number=caller is not None and identity is not None and identity.startswith(NUMBER_IDENTITY),
-        next_contact_id=_contact_id(raw, "NextContactId"),
+        next_contact_id=_next_contact_id(raw),
     )
 
 
@@ -253,6 +256,16 @@ def _contact_id(raw: dict[str, Any], name: str, *, required: bool = False) -> st
     if not isinstance(value, str) or not CONTACT_ID.fullmatch(value):
         raise MalformedRecord(Refusal.CONTACT_ID_INVALID, name)
     return value
+
+
+def _next_contact_id(raw: dict[str, Any]) -> str | None:
+    """NextContactId only tells whether a transfer followed this segment, so an unreadable one is
+    not a reason to refuse the record: it still says a segment followed (`UNREADABLE_NEXT`), and
+    the call is kept as a call of several segments, which is always a safe home for its state."""
+    value = raw.get("NextContactId")
+    if value is None:
+        return None
+    return value if isinstance(value, str) and CONTACT_ID.fullmatch(value) else UNREADABLE_NEXT
 
 
 def _timestamp(raw: dict[str, Any], name: str, where: str = "") -> datetime | None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from lambdas.ctr_ingest.contact_record import (
+    UNREADABLE_NEXT,
     AgentSegment,
     Attributes,
     ContactRecord,
@@ -173,6 +174,14 @@ def test_a_record_is_its_whole_call_only_without_previous_or_next_segment(
     record = _parse(_with(**ids))
     assert record.single_segment is single
     assert record.next_contact_id == ids.get("NextContactId")
+
+
+@pytest.mark.parametrize("odd", ["", "not an id!", [], {}, 7, True])
+def test_an_unreadable_next_contact_id_still_says_a_segment_followed(odd: Any) -> None:
+    # Counted, not refused (only whether a transfer followed is read), and kept with its segments.
+    record = _parse(_with(NextContactId=odd))
+    assert record.next_contact_id == UNREADABLE_NEXT
+    assert record.single_segment is False
 
 
 def test_only_a_number_keys_the_caller_for_the_records_whole_life() -> None:
