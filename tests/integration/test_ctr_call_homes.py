@@ -30,6 +30,7 @@ from tests.integration.test_ctr_recontacts import (
     contact,
     contact_id,
     ingest,
+    ingest_in_batches,
     parsed,
     recontacted,
     scan,
@@ -210,12 +211,8 @@ def test_mixed_single_and_multi_segment_calls_in_any_order_and_batches_give_the_
     expected = mixed_reference()
     delivered = MIXED + [MIXED[i] for i in duplicates]
     random.Random(seed).shuffle(delivered)
-    bounds = sorted(cuts)
-    batches = [delivered[a:b] for a, b in zip([0, *bounds], [*bounds, len(delivered)], strict=True)]
     with sandbox(attach=False) as box:
-        for each in batches:
-            if each:
-                ingest(box, *each)
+        ingest_in_batches(box, delivered, cuts)
         assert recontacted(box) == MIXED_RECONTACTED
         assert all_counters(box) == expected
         each_call_has_one_state(box)

@@ -97,6 +97,14 @@ def ingest(box: Sandbox, *records: dict[str, Any]) -> None:
     assert box.invoke("ctr_ingest", kinesis_event(*records)) == {"batchItemFailures": []}
 
 
+def ingest_in_batches(box: Sandbox, delivered: list[dict[str, Any]], cuts: list[int]) -> None:
+    """The records in order, one Kinesis batch between each two cuts (empty batches skipped)."""
+    bounds = sorted(cuts)
+    for start, end in zip([0, *bounds], [*bounds, len(delivered)], strict=True):
+        if delivered[start:end]:
+            ingest(box, *delivered[start:end])
+
+
 def metric(box: Sandbox, name: str) -> float:
     """The value of one EMF metric of the last invocation (0 when it was not emitted)."""
     for line in box.last.metrics:
@@ -280,12 +288,8 @@ def test_any_order_duplicates_and_batch_splits_give_the_same_counters(
     order: list[int], duplicates: list[int], cuts: list[int]
 ) -> None:
     delivered = [SMALL[i] for i in order] + [SMALL[i] for i in duplicates]
-    bounds = sorted(cuts)
-    batches = [delivered[a:b] for a, b in zip([0, *bounds], [*bounds, len(delivered)], strict=True)]
     with sandbox(attach=False) as box:
-        for each in batches:
-            if each:
-                ingest(box, *each)
+        ingest_in_batches(box, delivered, cuts)
         assert recontacted(box) == SMALL_RECONTACTED
         assert all_counters(box)[("all", "2025-03-04", "all")]["contacts"] == 2
 
