@@ -10,13 +10,13 @@ it), so pushing the document again never restarts an experiment the guard stoppe
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from lambdas.policy.rules import RuleSet, parse_rules
 from lambdas.policy.validation import (
     HEADER_FIELDS,
     DocumentError,
@@ -26,7 +26,13 @@ from lambdas.policy.validation import (
     join,
     type_name,
 )
-from lambdas.shared import kpi
+
+if TYPE_CHECKING:
+    from lambdas.policy.rules import RuleSet
+
+# The rules' parser (a challenger) and the KPI definitions (its metrics) are imported when an
+# experiment is parsed: the shipped document holds none, and ivr_decision and the guard parse it
+# at every cold start.
 
 KIND = "tandem/ivr-experiment"
 # Counted as `<experiment id>:<variant>` and stored with every decision: a lowercase label that
@@ -34,7 +40,6 @@ KIND = "tandem/ivr-experiment"
 EXPERIMENT_ID = re.compile(r"^[a-z][a-z0-9-]{0,47}$")
 UNITS = ("caller", "contact")
 DIRECTIONS = ("higher", "lower")
-METRICS = tuple(rate.key for rate in kpi.JUDGED_RATES)  # what a primary metric or guardrail may be
 FIELDS = (
     "id",
     "challenger",
@@ -51,8 +56,16 @@ FIELDS = (
 MAX_GUARDRAILS = 10
 
 
+@functools.cache
+def judged_metrics() -> tuple[str, ...]:
+    """What a primary metric or guardrail may be."""
+    from lambdas.shared import kpi
+
+    return tuple(rate.key for rate in kpi.JUDGED_RATES)
+
+
 class Goal(NamedTuple):
-    metric: str  # one of METRICS
+    metric: str  # one of judged_metrics()
     better: str  # higher | lower
 
 
@@ -144,6 +157,8 @@ def _experiment(problems: Problems, where: str, raw: Any) -> Experiment | None:
 
 
 def _challenger(problems: Problems, where: str, raw: Any) -> RuleSet | None:
+    from lambdas.policy.rules import parse_rules
+
     try:
         return parse_rules(raw)
     except DocumentError as error:
@@ -186,8 +201,9 @@ def _goal(problems: Problems, where: str, raw: Any, extra: tuple[str, ...]) -> G
         return None
     metric, better = raw["metric"], raw["better"]
     ok = True
-    if metric not in METRICS:
-        problems.add(join(where, "metric"), f"must be one of {', '.join(METRICS)}, got {metric!r}")
+    metrics = judged_metrics()
+    if metric not in metrics:
+        problems.add(join(where, "metric"), f"must be one of {', '.join(metrics)}, got {metric!r}")
         ok = False
     if better not in DIRECTIONS:
         problems.add(join(where, "better"), f"must be higher or lower, got {better!r}")
