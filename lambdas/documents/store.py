@@ -293,26 +293,48 @@ def open_store(
     init_budget_ms: float,
     reporter: StoreReporter,
     extras: tuple[str, ...] = (),
-) -> DocumentStore:
-    """A store over `path` serving `names`, read once now (in the init phase, so the first caller
-    does not wait for it; bounded, so a stalled store cannot eat the init phase's time limit).
+) -> StoreOpening:
+    """A store over `path` serving `names`, read once in the init phase (so the first caller does
+    not wait for it; bounded, so a stalled store cannot eat the init phase's time limit).
 
-    The first read gets all of `init_budget_ms`, not REFRESH_BUDGET_MS: without it the container
-    has only the bundled documents, and the init phase is not a caller's budget."""
+    The read starts now; `StoreOpening.open()` waits for it and gives the store. What the init
+    phase does in between (parsing the bundled documents, building the function's other clients)
+    overlaps the store's answer. The first read gets all of `init_budget_ms` from now, not
+    REFRESH_BUDGET_MS: without it the container has only the bundled documents, and the init phase
+    is not a caller's budget."""
     ssm = make_client("ssm-slim", STORE_LIMITS)  # GetParametersByPath only: a faster cold start
     deadline = Deadline.after_ms(init_budget_ms)
-    # The store answers while the bundled documents are parsed: the read starts first.
     first_read = _StartedRead(lambda: fetch_parameters(ssm, path, names, extras))
-    store = DocumentStore(
-        fetch=first_read,
-        path=path,
-        bundled=bundled_defaults(names),
-        max_age_seconds=max_age_seconds,
-        retry_after_failure_seconds=retry_after_failure_seconds,
-        extras=extras,
+    return StoreOpening(
+        lambda: DocumentStore(
+            fetch=first_read,
+            path=path,
+            bundled=bundled_defaults(names),
+            max_age_seconds=max_age_seconds,
+            retry_after_failure_seconds=retry_after_failure_seconds,
+            extras=extras,
+        ),
+        deadline,
+        reporter,
     )
-    reporter.report(store.refresh(read=within(deadline)))
-    return store
+
+
+class StoreOpening:
+    """A store whose first read is under way (`open_store`)."""
+
+    def __init__(
+        self, build: Callable[[], DocumentStore], deadline: Deadline, reporter: StoreReporter
+    ) -> None:
+        self._build = build
+        self._deadline = deadline
+        self._reporter = reporter
+
+    def open(self) -> DocumentStore:
+        """The store, once its first read is in (or the init budget is spent): the bundled
+        documents are parsed meanwhile."""
+        store = self._build()
+        self._reporter.report(store.refresh(read=within(self._deadline)))
+        return store
 
 
 class _StartedRead:

@@ -66,7 +66,7 @@ def build_deps() -> EscalationDeps:
     )
     secret_read.start()
     try:
-        store = open_store(
+        opening = open_store(
             config.config_path,
             DOCUMENTS,
             max_age_seconds=config.max_age_seconds,
@@ -74,7 +74,8 @@ def build_deps() -> EscalationDeps:
             init_budget_ms=config.budget_ms,
             reporter=REPORTER,
         )
-        dynamodb = make_client("dynamodb-slim", DYNAMODB_LIMITS)
+        dynamodb = make_client("dynamodb-slim", DYNAMODB_LIMITS)  # built while the store answers
+        store = opening.open()
     finally:
         secret_read.join()
     queue_metrics = ConnectQueueMetrics(
