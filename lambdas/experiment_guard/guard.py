@@ -17,10 +17,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from lambdas.policy.experiment import Experiment, Stop
+from lambdas.policy.experiment import Stop
 from lambdas.shared.counters import CHALLENGER, CHAMPION
 
 if TYPE_CHECKING:
+    from lambdas.policy.experiment_spec import Experiment
     from lambdas.shared.guardrails import GuardrailCheck
 
 # The statistics (lambdas/shared/guardrails.py and experiment_stats.py) are imported when a running

@@ -19,12 +19,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from lambdas.policy.experiment import Experiment, Stop
 from lambdas.policy.rules import RuleSet
 from lambdas.shared.caller_number import caller_identity
 from lambdas.shared.event import ContactEvent
+
+if TYPE_CHECKING:
+    from lambdas.policy.experiment import Stop
+    from lambdas.policy.experiment_spec import Experiment
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"

@@ -14,11 +14,11 @@ from lambdas.policy.experiment import (
     EVERY_EXPERIMENT,
     ExperimentDocument,
     Stop,
-    judged_metrics,
     parse_experiment,
     read_stop,
     stop_text,
 )
+from lambdas.policy.experiment_spec import METRICS
 from lambdas.policy.validation import DocumentError
 from lambdas.shared import kpi
 from tests.unit.ivr_support import CHALLENGER_REVISION, experiment_json
@@ -59,7 +59,7 @@ def test_the_shipped_default_holds_no_experiment() -> None:
 def test_the_metric_names_are_kpi_proportions_and_the_low_csat_share() -> None:
     # The means (handle time, queue wait, CSAT average) are reported by the status, not judged
     means = {"averageHandleSeconds", "averageQueueWaitSeconds", "csatAverage"}
-    assert set(judged_metrics()) == ({rate.key for rate in kpi.RATES} - means) | {"lowCsatShare"}
+    assert set(METRICS) == ({rate.key for rate in kpi.RATES} - means) | {"lowCsatShare"}
 
 
 @pytest.mark.parametrize(
