@@ -38,7 +38,7 @@ from lambdas.ctr_ingest.contact_record import CallerHash, ContactRecord, Malform
 from lambdas.ctr_ingest.recontacts import contact_of
 from lambdas.ctr_ingest.refusals import KeepResult, RefusalStore, Refused, contact_hash
 from lambdas.ctr_ingest.segment_state import decode, encode
-from lambdas.shared.aws import ClientLimits, make_client
+from lambdas.shared.aws import ClientLimits, LazyClient, make_client
 from lambdas.shared.budget import Deadline
 from lambdas.shared.container import Container
 from lambdas.shared.keyed_hash import CALLER
@@ -86,7 +86,7 @@ def build_deps() -> IngestDeps:
     store = CounterStore(dynamodb, config.metrics_table, codec, window)
     refusals = RefusalStore(
         dynamodb,
-        make_client("sqs-slim", SQS_LIMITS),
+        LazyClient("sqs-slim", SQS_LIMITS),  # made by the first batch with a refused record
         config.metrics_table,
         config.refused_queue_url,
         config.time_zone,
