@@ -28,7 +28,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -50,12 +49,13 @@ STORE_UNAVAILABLE = "STORE_UNAVAILABLE"  # no read of the store has succeeded: a
 STORE_INCOMPLETE = "STORE_INCOMPLETE"  # read, but a document has no valid version there: bundled
 
 
-@dataclass
-class RefreshOutcome:
-    checked: bool = False  # the store was read (or a read was attempted)
-    changed: list[str] = field(default_factory=list)  # documents replaced by a new valid version
-    refused: list[tuple[str, str]] = field(default_factory=list)  # (document, first problem)
-    missing: list[str] = field(default_factory=list)  # documents the store does not hold at all
+class RefreshOutcome(NamedTuple):
+    """What one refresh did; each outcome has its own lists."""
+
+    checked: bool  # the store was read (or a read was attempted)
+    changed: list[str]  # documents replaced by a new valid version
+    refused: list[tuple[str, str]]  # (document, first problem)
+    missing: list[str]  # documents the store does not hold at all
     failed: str = ""  # error type when the store could not be read
 
 
@@ -123,11 +123,11 @@ class Snapshot(NamedTuple):
         self, path: str, parameters: Mapping[str, str], extras: tuple[str, ...] = ()
     ) -> tuple[Snapshot, RefreshOutcome]:
         """The next snapshot from one read of the store (pure: this one is left as it is)."""
-        outcome = RefreshOutcome(checked=True)
+        outcome = RefreshOutcome(checked=True, changed=[], refused=[], missing=[])
         parsed, sources = dict(self.parsed), dict(self.sources)
         seen, refused = dict(self.seen), dict(self.refused)
         stored_documents = decode_documents(path, parameters, tuple(parsed))
-        outcome.missing = [name for name in parsed if name not in stored_documents]
+        outcome.missing.extend(name for name in parsed if name not in stored_documents)
         for name, stored in stored_documents.items():
             if isinstance(stored, StorageFormatError):
                 outcome.refused.append((name, str(stored)))
@@ -227,10 +227,12 @@ class DocumentStore:
             candidate, outcome = read(read_and_build) if read else read_and_build()
         except Exception as error:  # throttled, unreachable, timed out, access denied
             self._next_check = self._clock() + self._retry_after
-            return RefreshOutcome(checked=True, failed=type(error).__name__)
+            return RefreshOutcome(
+                checked=True, changed=[], refused=[], missing=[], failed=type(error).__name__
+            )
         with self._swap:
             if self._snapshot is not base:  # another refresh installed a newer set meanwhile
-                return replace(outcome, changed=[])
+                return outcome._replace(changed=[])
             self._snapshot = candidate
             self._next_check = self._clock() + self._max_age
         return outcome
