@@ -20,7 +20,9 @@ import botocore.loaders
 SLIM_DIR = Path(__file__).resolve().parent.parent / "lambdas" / "shared" / "slim_models"
 # slim service name → (full service name, operations kept)
 SLIM_SERVICES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "ssm-slim": ("ssm", ("GetParametersByPath",)),
+    # The documents' reads (ivr_decision, escalation, the experiment guard) and the guard's one write,
+    # the experiment's stop: PutParameter adds 3.5 KB to a model every reader parses.
+    "ssm-slim": ("ssm", ("GetParametersByPath", "PutParameter")),
     "connect-slim": ("connect", ("GetCurrentMetricData",)),
     "secretsmanager-slim": ("secretsmanager", ("GetSecretValue",)),
     # Every DynamoDB operation any function calls (crm_lookup queries, ivr_decision, survey and
@@ -28,6 +30,7 @@ SLIM_SERVICES: dict[str, tuple[str, tuple[str, ...]]] = {
     # model is the largest a function loads.
     "dynamodb-slim": ("dynamodb", ("BatchGetItem", "PutItem", "Query", "TransactWriteItems")),
     "sqs-slim": ("sqs", ("SendMessageBatch",)),
+    "sns-slim": ("sns", ("Publish",)),  # the experiment guard's announcement of a stop
 }
 
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from lambdas.policy.experiment import Guardrail, parse_experiment
+from lambdas.policy.experiment import parse_experiment
+from lambdas.policy.experiment_spec import Guardrail
 from lambdas.policy.validation import DocumentError
 
 

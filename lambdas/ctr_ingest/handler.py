@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from lambdas.ctr_ingest.contact_record import CallerHash, ContactRecord, Malform
 from lambdas.ctr_ingest.recontacts import contact_of
 from lambdas.ctr_ingest.refusals import KeepResult, RefusalStore, Refused, contact_hash
 from lambdas.ctr_ingest.segment_state import decode, encode
-from lambdas.shared.aws import ClientLimits, make_client
+from lambdas.shared.aws import ClientLimits, LazyClient, make_client
 from lambdas.shared.budget import Deadline
 from lambdas.shared.container import Container
 from lambdas.shared.keyed_hash import CALLER
@@ -90,23 +91,32 @@ def place_of(segment: ContactRecord) -> Place | None:
 
 def build_deps() -> IngestDeps:
     config = IngestConfig.from_env()
-    codec = make_codec(config.time_zone, config.service_level_seconds)
-    dynamodb = make_client("dynamodb-slim", DYNAMODB_LIMITS)
-    window = timedelta(hours=config.recontact_window_hours)
-    store = CounterStore(dynamodb, config.metrics_table, codec, window)
-    refusals = RefusalStore(
-        dynamodb,
-        make_client("sqs-slim", SQS_LIMITS),
-        config.metrics_table,
-        config.refused_queue_url,
-        config.time_zone,
-    )
     hash_secret = KeyedHashSecret(
         make_client("secretsmanager-slim", SECRETS_LIMITS),
         config.keyed_hash_secret,
         retry_after_seconds=HASH_KEY_RETRY_SECONDS,
     )
-    hash_secret.hasher(Deadline.after_ms(HASH_KEY_BUDGET_MS))  # a failure is retried by the next batch
+    # Read while the rest is built, so the wait on the network overlaps that work; joined before
+    # the container is built, so the key is still read in the init phase (a failure is retried by
+    # the next batch).
+    secret_read = threading.Thread(
+        target=hash_secret.hasher, args=(Deadline.after_ms(HASH_KEY_BUDGET_MS),), daemon=True
+    )
+    secret_read.start()
+    try:
+        codec = make_codec(config.time_zone, config.service_level_seconds)
+        dynamodb = make_client("dynamodb-slim", DYNAMODB_LIMITS)
+        window = timedelta(hours=config.recontact_window_hours)
+        store = CounterStore(dynamodb, config.metrics_table, codec, window)
+        refusals = RefusalStore(
+            dynamodb,
+            LazyClient("sqs-slim", SQS_LIMITS),  # made by the first batch with a refused record
+            config.metrics_table,
+            config.refused_queue_url,
+            config.time_zone,
+        )
+    finally:
+        secret_read.join()
     return IngestDeps(config, store, refusals, hash_secret)
 
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -50,12 +49,13 @@ STORE_UNAVAILABLE = "STORE_UNAVAILABLE"  # no read of the store has succeeded: a
 STORE_INCOMPLETE = "STORE_INCOMPLETE"  # read, but a document has no valid version there: bundled
 
 
-@dataclass
-class RefreshOutcome:
-    checked: bool = False  # the store was read (or a read was attempted)
-    changed: list[str] = field(default_factory=list)  # documents replaced by a new valid version
-    refused: list[tuple[str, str]] = field(default_factory=list)  # (document, first problem)
-    missing: list[str] = field(default_factory=list)  # documents the store does not hold at all
+class RefreshOutcome(NamedTuple):
+    """What one refresh did; each outcome has its own lists."""
+
+    checked: bool  # the store was read (or a read was attempted)
+    changed: list[str]  # documents replaced by a new valid version
+    refused: list[tuple[str, str]]  # (document, first problem)
+    missing: list[str]  # documents the store does not hold at all
     failed: str = ""  # error type when the store could not be read
 
 
@@ -123,11 +123,11 @@ class Snapshot(NamedTuple):
         self, path: str, parameters: Mapping[str, str], extras: tuple[str, ...] = ()
     ) -> tuple[Snapshot, RefreshOutcome]:
         """The next snapshot from one read of the store (pure: this one is left as it is)."""
-        outcome = RefreshOutcome(checked=True)
+        outcome = RefreshOutcome(checked=True, changed=[], refused=[], missing=[])
         parsed, sources = dict(self.parsed), dict(self.sources)
         seen, refused = dict(self.seen), dict(self.refused)
         stored_documents = decode_documents(path, parameters, tuple(parsed))
-        outcome.missing = [name for name in parsed if name not in stored_documents]
+        outcome.missing.extend(name for name in parsed if name not in stored_documents)
         for name, stored in stored_documents.items():
             if isinstance(stored, StorageFormatError):
                 outcome.refused.append((name, str(stored)))
@@ -227,10 +227,12 @@ class DocumentStore:
             candidate, outcome = read(read_and_build) if read else read_and_build()
         except Exception as error:  # throttled, unreachable, timed out, access denied
             self._next_check = self._clock() + self._retry_after
-            return RefreshOutcome(checked=True, failed=type(error).__name__)
+            return RefreshOutcome(
+                checked=True, changed=[], refused=[], missing=[], failed=type(error).__name__
+            )
         with self._swap:
             if self._snapshot is not base:  # another refresh installed a newer set meanwhile
-                return replace(outcome, changed=[])
+                return outcome._replace(changed=[])
             self._snapshot = candidate
             self._next_check = self._clock() + self._max_age
         return outcome
@@ -293,26 +295,48 @@ def open_store(
     init_budget_ms: float,
     reporter: StoreReporter,
     extras: tuple[str, ...] = (),
-) -> DocumentStore:
-    """A store over `path` serving `names`, read once now (in the init phase, so the first caller
-    does not wait for it; bounded, so a stalled store cannot eat the init phase's time limit).
+) -> StoreOpening:
+    """A store over `path` serving `names`, read once in the init phase (so the first caller does
+    not wait for it; bounded, so a stalled store cannot eat the init phase's time limit).
 
-    The first read gets all of `init_budget_ms`, not REFRESH_BUDGET_MS: without it the container
-    has only the bundled documents, and the init phase is not a caller's budget."""
+    The read starts now; `StoreOpening.open()` waits for it and gives the store. What the init
+    phase does in between (parsing the bundled documents, building the function's other clients)
+    overlaps the store's answer. The first read gets all of `init_budget_ms` from now, not
+    REFRESH_BUDGET_MS: without it the container has only the bundled documents, and the init phase
+    is not a caller's budget."""
     ssm = make_client("ssm-slim", STORE_LIMITS)  # GetParametersByPath only: a faster cold start
     deadline = Deadline.after_ms(init_budget_ms)
-    # The store answers while the bundled documents are parsed: the read starts first.
     first_read = _StartedRead(lambda: fetch_parameters(ssm, path, names, extras))
-    store = DocumentStore(
-        fetch=first_read,
-        path=path,
-        bundled=bundled_defaults(names),
-        max_age_seconds=max_age_seconds,
-        retry_after_failure_seconds=retry_after_failure_seconds,
-        extras=extras,
+    return StoreOpening(
+        lambda: DocumentStore(
+            fetch=first_read,
+            path=path,
+            bundled=bundled_defaults(names),
+            max_age_seconds=max_age_seconds,
+            retry_after_failure_seconds=retry_after_failure_seconds,
+            extras=extras,
+        ),
+        deadline,
+        reporter,
     )
-    reporter.report(store.refresh(read=within(deadline)))
-    return store
+
+
+class StoreOpening:
+    """A store whose first read is under way (`open_store`)."""
+
+    def __init__(
+        self, build: Callable[[], DocumentStore], deadline: Deadline, reporter: StoreReporter
+    ) -> None:
+        self._build = build
+        self._deadline = deadline
+        self._reporter = reporter
+
+    def open(self) -> DocumentStore:
+        """The store, once its first read is in (or the init budget is spent): the bundled
+        documents are parsed meanwhile."""
+        store = self._build()
+        self._reporter.report(store.refresh(read=within(self._deadline)))
+        return store
 
 
 class _StartedRead:

@@ -8,18 +8,22 @@ The keyed-hash secret, the key for callback claims, is read in the init phase
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdas.documents.store import DocumentStore, StoreReporter, open_store
 from lambdas.escalation.config import EscalationConfig
-from lambdas.escalation.queue_metrics import ConnectQueueMetrics, parse_instance_arn, queue_ids
+from lambdas.escalation.queue_metrics import QueueSnapshot, parse_instance_arn, queue_ids
 from lambdas.shared.aws import ClientLimits, LazyClient, make_client
 from lambdas.shared.budget import Deadline
 from lambdas.shared.clock import Clock, utc_now
 from lambdas.shared.keyed_hash import KeyedHasher
 from lambdas.shared.keyed_hash_secret import KeyedHashSecret
 from lambdas.shared.observability import MetricUnit, get_logger, get_metrics, single_metric
+
+if TYPE_CHECKING:
+    from lambdas.escalation.connect_metrics import ConnectQueueMetrics
 
 SERVICE = "escalation"
 CONNECT_LIMITS = ClientLimits(connect_timeout=0.3, read_timeout=0.6, max_attempts=1)
@@ -43,7 +47,7 @@ REPORTER = StoreReporter(logger, metrics, subject="policy", metric_prefix="Polic
 class EscalationDeps:
     config: EscalationConfig
     store: DocumentStore
-    queue_metrics: ConnectQueueMetrics
+    queue_metrics: ConnectMetrics
     dynamodb: Any
     hash_secret: KeyedHashSecret
     clock: Clock = utc_now  # plans "as of" this moment (closing time, holidays); the sandbox pins it
@@ -66,7 +70,7 @@ def build_deps() -> EscalationDeps:
     )
     secret_read.start()
     try:
-        store = open_store(
+        opening = open_store(
             config.config_path,
             DOCUMENTS,
             max_age_seconds=config.max_age_seconds,
@@ -74,16 +78,56 @@ def build_deps() -> EscalationDeps:
             init_budget_ms=config.budget_ms,
             reporter=REPORTER,
         )
-        dynamodb = make_client("dynamodb-slim", DYNAMODB_LIMITS)
+        dynamodb = make_client("dynamodb-slim", DYNAMODB_LIMITS)  # built while the store answers
+        store = opening.open()
     finally:
         secret_read.join()
-    queue_metrics = ConnectQueueMetrics(
-        LazyClient("connect-slim", CONNECT_LIMITS),
-        instance_id,
-        queues,
-        requests_per_second=config.metrics_requests_per_second,
+    queue_metrics = ConnectMetrics(
+        instance_id, queues, requests_per_second=config.metrics_requests_per_second
     )
     return EscalationDeps(config, store, queue_metrics, dynamodb, hash_secret)
+
+
+class ConnectMetrics:
+    """The container's `ConnectQueueMetrics`, made by the first handoff whose flow passed no queue
+    metrics (its module, cache and rate limiter included): with the recommended wiring, no handoff
+    does, and no cold start pays for it. Its Connect client is made on first use too."""
+
+    def __init__(self, instance_id: str, queues: Mapping[str, str], *, requests_per_second: float) -> None:
+        self._instance_id = instance_id
+        self._queues = dict(queues)
+        self._requests_per_second = requests_per_second
+        self._reader: ConnectQueueMetrics | None = None
+        self._making = threading.Lock()
+
+    def snapshot(self, queue_name: str) -> QueueSnapshot | None:
+        return self._made().snapshot(queue_name)
+
+    @property
+    def last_problem(self) -> str:
+        return "" if self._reader is None else self._reader.last_problem
+
+    @property
+    def last_error(self) -> str:
+        return "" if self._reader is None else self._reader.last_error
+
+    def forget(self) -> None:
+        """As `ConnectQueueMetrics.forget`: nothing to forget before the first snapshot."""
+        if self._reader is not None:
+            self._reader.forget()
+
+    def _made(self) -> ConnectQueueMetrics:
+        with self._making:  # a budget's worker may still be making it for a timed-out call
+            if self._reader is None:
+                from lambdas.escalation.connect_metrics import ConnectQueueMetrics
+
+                self._reader = ConnectQueueMetrics(
+                    LazyClient("connect-slim", CONNECT_LIMITS),
+                    self._instance_id,
+                    self._queues,
+                    requests_per_second=self._requests_per_second,
+                )
+            return self._reader
 
 
 def callback_hasher(deps: EscalationDeps, deadline: Deadline) -> tuple[KeyedHasher | None, str]:

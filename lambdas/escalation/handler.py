@@ -15,8 +15,7 @@ import json
 import os
 from typing import Any
 
-from lambdas.escalation.claim_callback import claim_callback
-from lambdas.escalation.deps import build_deps, logger, metrics
+from lambdas.escalation.deps import EscalationDeps, build_deps, logger, metrics
 from lambdas.escalation.handoff import hand_off
 from lambdas.shared.connect_handler import run_connect_handler
 from lambdas.shared.container import Container
@@ -38,8 +37,15 @@ def lambda_handler(event: Any, context: Any) -> dict[str, str]:
 
 
 def _dispatch(event: ContactEvent, lambda_context: Any) -> dict[str, str]:
-    operation = claim_callback if event.parameters.get("operation") == CLAIM_CALLBACK else hand_off
+    operation = _claim_callback if event.parameters.get("operation") == CLAIM_CALLBACK else hand_off
     return operation(event, CONTAINER.get(), lambda_context)  # a ConfigError: DEGRADED/CONFIG
+
+
+def _claim_callback(event: ContactEvent, deps: EscalationDeps, lambda_context: Any) -> dict[str, str]:
+    # Imported by the first claim: a container's first call is a handoff (the claim follows one).
+    from lambdas.escalation.claim_callback import claim_callback
+
+    return claim_callback(event, deps, lambda_context)
 
 
 def _fallback(status: Status, reason: str) -> dict[str, str]:

@@ -15,12 +15,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lambdas.policy.experiment import Experiment, Stop
-from lambdas.shared import experiment_stats as es
+from lambdas.policy.experiment import Stop
 from lambdas.shared.counters import CHALLENGER, CHAMPION
-from lambdas.shared.guardrails import GuardrailCheck, guardrail_checks
+
+if TYPE_CHECKING:
+    from lambdas.policy.experiment_spec import Experiment
+    from lambdas.shared.guardrails import GuardrailCheck
+
+# The statistics (lambdas/shared/guardrails.py and experiment_stats.py) are imported when a running
+# experiment is looked at: most days no experiment runs, and each run of the guard is a cold start.
 
 NONE, ALREADY_STOPPED, NOT_RUNNING, RUNNING, STOPPED = (
     "none",
@@ -83,6 +88,8 @@ def judge(
         return Judgement(action, "")
     if action != RUNNING:
         return Judgement(action, experiment.id)
+    from lambdas.shared.guardrails import guardrail_checks
+
     checks = guardrail_checks(experiment.alpha, experiment.guardrails, champion, challenger)
     looked = Judgement(RUNNING, experiment.id, None, checks, champion, challenger)
     tripped = looked.tripped
@@ -100,6 +107,8 @@ def figures(
     """A guardrail's look in numbers: each arm's value over its trials, how much worse the
     challenger is, the margin, and the mSPRT's likelihood ratio against its threshold (None while an
     arm has too few calls to look)."""
+    from lambdas.shared import experiment_stats as es
+
     look, metric = check.look, check.guardrail.metric
     arms = {
         arm: es.estimate(metric, counts) for arm, counts in ((CHAMPION, champion), (CHALLENGER, challenger))

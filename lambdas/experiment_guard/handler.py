@@ -55,13 +55,11 @@ class GuardDeps:
 
 
 def build_deps() -> GuardDeps:
-    # Full SSM and SNS models: a daily function's cold start is not on a caller's path, and the
-    # slim models stay the size the Connect-facing functions need (docs/decision_log.md).
     return GuardDeps(
         GuardConfig.from_env(),
-        make_client("ssm", LIMITS),
+        make_client("ssm-slim", LIMITS),
         make_client("dynamodb-slim", LIMITS),
-        make_client("sns", LIMITS),
+        make_client("sns-slim", LIMITS),
     )
 
 

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdas.documents.registry import bundled_defaults
 from lambdas.documents.storage_format import EXPERIMENT_STOP, stop_parameter_name
 from lambdas.documents.store import Snapshot, fetch_parameters
 from lambdas.experiment_guard.guard import Judgement, figures
-from lambdas.policy.experiment import Experiment, ExperimentDocument, Stop, read_stop, stop_text
+from lambdas.policy.experiment import ExperimentDocument, Stop, read_stop, stop_text
 from lambdas.shared.counters import ARMS, Reads, add_counts, arm_days
+
+if TYPE_CHECKING:
+    from lambdas.policy.experiment_spec import Experiment
 
 DOCUMENTS = ("experiment",)
 EXTRAS = (EXPERIMENT_STOP,)

@@ -19,12 +19,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from lambdas.policy.experiment import Experiment, Stop
 from lambdas.policy.rules import RuleSet
-from lambdas.shared.caller_number import caller_identity
 from lambdas.shared.event import ContactEvent
+
+if TYPE_CHECKING:
+    from lambdas.policy.experiment import Stop
+    from lambdas.policy.experiment_spec import Experiment
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
@@ -62,6 +64,8 @@ def unit_key(experiment: Experiment, event: ContactEvent, hash_caller: CallerHas
     """The unit the experiment assigns: the caller's keyed hash, or the call (its initial contact
     id); None when the caller is known but the key is not at hand."""
     if experiment.unit == "caller":
+        from lambdas.shared.caller_number import caller_identity  # only an experiment by caller needs it
+
         endpoint = event.customer_endpoint
         identity = caller_identity(
             endpoint.type if endpoint else None,

@@ -65,7 +65,7 @@ class DecisionDeps:
 
 def build_deps() -> DecisionDeps:
     config = DecisionConfig.from_env()
-    store = open_store(
+    opening = open_store(
         config.config_path,
         DOCUMENTS,
         max_age_seconds=config.max_age_seconds,
@@ -74,6 +74,8 @@ def build_deps() -> DecisionDeps:
         reporter=REPORTER,
         extras=EXTRAS,
     )
+    dynamodb = make_client("dynamodb-slim", DYNAMODB_LIMITS)  # built while the store answers
+    store = opening.open()
     # Created on first use: without an experiment by caller, the container never reads the secret.
     hash_secret = KeyedHashSecret(
         LazyClient("secretsmanager-slim", SECRETS_LIMITS),
@@ -82,7 +84,7 @@ def build_deps() -> DecisionDeps:
     )
     if _needs_caller_key(store.snapshot()):
         hash_secret.hasher(Deadline.after_ms(HASH_KEY_INIT_BUDGET_MS))  # in the init phase, bounded
-    return DecisionDeps(config, store, make_client("dynamodb-slim", DYNAMODB_LIMITS), hash_secret)
+    return DecisionDeps(config, store, dynamodb, hash_secret)
 
 
 def _needs_caller_key(snapshot: Snapshot) -> bool:

@@ -28,7 +28,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from lambdas.ivr_decision.agent_request import asks_for_person
 from lambdas.policy.calendar import Calendar, Closure
 from lambdas.policy.content import Order
 from lambdas.policy.facts import CALLER_TYPES, CHANNELS, SENTIMENTS, TIERS
@@ -57,7 +56,7 @@ def build_context(
     reader = _Reader(event)
     intent, source, confidence = _intent(reader, rules)
     transcript = reader.raw("transcript")
-    asks = intent == rules.agent_request_intent or bool(transcript and asks_for_person(transcript))
+    asks = intent == rules.agent_request_intent or bool(transcript and _asks_for_person(transcript))
     channel = event.channel if event.channel in CHANNELS else "UNKNOWN"
     caller_type = _caller_type(reader, event)
     status = calendar.status_at(now, zone, reader.flag("hoursOpen", None))
@@ -165,6 +164,14 @@ def intent_code(name: str, rules: RuleSet) -> str:
     code = _NON_WORD.sub("_", _CAMEL.sub("_", name.strip()).upper()).strip("_")
     code = rules.intent_aliases.get(code, code)
     return code if code in rules.intents else "OTHER"
+
+
+def _asks_for_person(transcript: str) -> bool:
+    # Imported with the first transcript: the shipped flows pass none, and its phrase patterns are
+    # the largest regular expressions a decision would otherwise compile at every cold start.
+    from lambdas.ivr_decision.agent_request import asks_for_person
+
+    return asks_for_person(transcript)
 
 
 def _caller_type(reader: _Reader, event: ContactEvent) -> str:

@@ -42,8 +42,8 @@ class ClientLimits(NamedTuple):
         )
 
 
-# Trimmed service models (see infra/slim_models.py): "ssm-slim" is SSM with one operation,
-# "dynamodb-slim" DynamoDB with the four the functions call; a cold start parses kilobytes, not the
+# Trimmed service models (see infra/slim_models.py): "ssm-slim" is SSM with the two operations the
+# functions call, "dynamodb-slim" DynamoDB with the four; a cold start parses kilobytes, not the
 # full models. Requests, hooks and IAM see the full service (same service id and endpoint prefix).
 SLIM_MODELS = Path(__file__).resolve().parent / "slim_models"
 # botocore's endpoints.json (1.2 MB, parsed when a session builds its first client) with every

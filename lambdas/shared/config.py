@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 
 class ConfigError(ValueError):
@@ -56,6 +59,10 @@ def choice(env: Mapping[str, str], name: str, default: str, options: tuple[str, 
 
 
 def time_zone(name: str, where: str) -> ZoneInfo:
+    # Imported here: crm_lookup and survey, which share this module, need no time zone, and
+    # importing zoneinfo reads the interpreter's build configuration (sysconfig) at every cold start.
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -17,7 +17,7 @@ from lambdas.shared import experiment_stats as es
 
 
 class GuardrailLike(Protocol):
-    """A guardrail as the experiment document states it (lambdas/policy/experiment.py `Guardrail`)."""
+    """A guardrail as the experiment document states it (lambdas/policy/experiment_spec.py `Guardrail`)."""
 
     @property
     def metric(self) -> str: ...

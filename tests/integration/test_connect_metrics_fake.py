@@ -15,15 +15,8 @@ import botocore.session
 import pytest
 from botocore.validate import validate_parameters
 
-from lambdas.escalation.queue_metrics import (
-    RATE_LIMITED,
-    THROTTLED,
-    UNKNOWN_QUEUE,
-    ConnectQueueMetrics,
-    QueueSnapshot,
-    parse_instance_arn,
-    queue_ids,
-)
+from lambdas.escalation.connect_metrics import RATE_LIMITED, THROTTLED, UNKNOWN_QUEUE, ConnectQueueMetrics
+from lambdas.escalation.queue_metrics import QueueSnapshot, parse_instance_arn, queue_ids
 from lambdas.shared.aws import ClientLimits, make_client
 from tandem.local import Sandbox
 from tandem.local.faults import Fault

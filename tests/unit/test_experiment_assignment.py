@@ -19,7 +19,8 @@ from lambdas.ivr_decision.assignment import (
     assign,
     bucket,
 )
-from lambdas.policy.experiment import EVERY_EXPERIMENT, Experiment, Stop, parse_experiment
+from lambdas.policy.experiment import EVERY_EXPERIMENT, Stop, parse_experiment
+from lambdas.policy.experiment_spec import Experiment
 from lambdas.shared.event import ContactEvent
 from lambdas.shared.keyed_hash import CALLER, KeyedHasher
 from tests.unit.ivr_support import CHALLENGER_REVISION, OPEN_WEEKDAY, contact_event, experiment_json

@@ -12,13 +12,13 @@ import pytest
 from lambdas.documents.registry import bundled_defaults, parse_text
 from lambdas.policy.experiment import (
     EVERY_EXPERIMENT,
-    METRICS,
     ExperimentDocument,
     Stop,
     parse_experiment,
     read_stop,
     stop_text,
 )
+from lambdas.policy.experiment_spec import METRICS
 from lambdas.policy.validation import DocumentError
 from lambdas.shared import kpi
 from tests.unit.ivr_support import CHALLENGER_REVISION, experiment_json

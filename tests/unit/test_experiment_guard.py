@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from lambdas.experiment_guard.guard import judge, standing
-from lambdas.policy.experiment import NO_STOP, Experiment, Stop, parse_experiment, read_stop
+from lambdas.policy.experiment import NO_STOP, Stop, parse_experiment, read_stop
+from lambdas.policy.experiment_spec import Experiment
 from lambdas.shared.experiment_stats import MIN_TRIALS_PER_ARM
 from tandem.experiment_settings import experiment_settings
 from tandem.experiment_status import guardrail_checks

@@ -14,18 +14,20 @@ import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 from botocore.validate import validate_parameters
 
-from lambdas.escalation.queue_metrics import (
+from lambdas.escalation.connect_metrics import (
     CONNECT_ERROR,
     RATE_LIMITED,
     THROTTLE_BACKOFF_SECONDS,
     THROTTLED,
     UNKNOWN_QUEUE,
     ConnectQueueMetrics,
+    parse_metric_results,
+)
+from lambdas.escalation.queue_metrics import (
     QueueRef,
     QueueSnapshot,
     estimate_wait_seconds,
     parse_instance_arn,
-    parse_metric_results,
     parse_queue_arn,
     queue_ids,
     snapshot_from_flow,

@@ -41,9 +41,12 @@ def test_slim_client_reads_what_the_full_client_wrote_and_looks_like_ssm(
         page = slim.get_parameters_by_path(Path="/tandem/t/ivr", Recursive=True)
 
         assert [p["Name"] for p in page["Parameters"]] == ["/tandem/t/ivr/rules"]
-        assert not hasattr(slim, "put_parameter")  # only what the function needs
-        assert hasattr(boto3.client("ssm"), "put_parameter")  # full clients untouched
         assert seen[-1] == "before-send.ssm.GetParametersByPath"  # hooks and IAM see plain SSM
+        slim.put_parameter(Name="/tandem/t/ivr/experiment-stop", Value="{}", Type="String", Overwrite=True)
+        assert seen[-1] == "before-send.ssm.PutParameter"
+        assert full.get_parameter(Name="/tandem/t/ivr/experiment-stop")["Parameter"]["Value"] == "{}"
+        assert not hasattr(slim, "delete_parameter")  # only what the functions need
+        assert hasattr(boto3.client("ssm"), "delete_parameter")  # full clients untouched
         boto3.DEFAULT_SESSION = None
 
 
@@ -75,7 +78,7 @@ def _no_listing(*_: object) -> list[str]:
     raise AssertionError("a slim model was looked up by listing every installed service")
 
 
-def test_slim_dynamodb_and_sqs_clients_talk_to_moto_like_the_full_ones(
+def test_slim_dynamodb_sqs_and_sns_clients_talk_to_moto_like_the_full_ones(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
@@ -106,6 +109,13 @@ def test_slim_dynamodb_and_sqs_clients_talk_to_moto_like_the_full_ones(
             )
             assert [m["Id"] for m in sent["Successful"]] == ["1"]
             assert boto3.client("sqs").receive_message(QueueUrl=url)["Messages"][0]["Body"] == "x"
+
+            topic = boto3.client("sns").create_topic(Name="alarms")["TopicArn"]
+            boto3.client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=_queue_arn(url))
+            published = make_client("sns-slim").publish(TopicArn=topic, Subject="s", Message="stopped")
+            assert published["MessageId"]
+            delivered = json.loads(boto3.client("sqs").receive_message(QueueUrl=url)["Messages"][0]["Body"])
+            assert (delivered["Subject"], delivered["Message"]) == ("s", "stopped")
         finally:
             boto3.DEFAULT_SESSION = None
 
@@ -116,7 +126,7 @@ def test_slim_endpoints_resolve_every_slim_service_exactly_as_botocores_full_fil
     )
     slim = SlimEndpointResolver(json.loads(SLIM_ENDPOINTS.read_text(encoding="utf-8")), _no_full_file)
     prefixes = {make_model_prefix(service) for service, _ in SLIM_SERVICES.values()}
-    assert prefixes == {"dynamodb", "ssm", "secretsmanager", "sqs", "connect"}
+    assert prefixes == {"dynamodb", "ssm", "secretsmanager", "sqs", "connect", "sns"}
     partitions = full.get_available_partitions()
     assert slim.get_available_partitions() == partitions
     regions = [
@@ -135,6 +145,11 @@ def test_slim_endpoints_resolve_every_slim_service_exactly_as_botocores_full_fil
                 options = {"use_fips_endpoint": fips, "use_dualstack_endpoint": dualstack}
                 expected = _outcome(full, prefix, region, options)
                 assert _outcome(slim, prefix, region, options) == expected, (prefix, region, options)
+
+
+def _queue_arn(url: str) -> str:
+    attributes = boto3.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    return str(attributes["Attributes"]["QueueArn"])
 
 
 def _outcome(resolver: Any, prefix: str, region: str | None, options: dict[str, bool]) -> Any:
