@@ -35,8 +35,10 @@ from moto import mock_aws
 
 from infra.constants import DEFAULT_TIME_ZONE
 from lambdas.shared.keyed_hash_secret import SECRET_VAR as KEYED_HASH_SECRET_VAR
+from lambdas.shared.tables import CUSTOMERS
 from tandem.local import moto_patches, server
 from tandem.local.connect_fake import ConnectMetricsFake, QueueValues
+from tandem.local.demo_data import seed_customers
 from tandem.local.faults import Fault, FaultInjector
 from tandem.local.provision import (
     DEFAULT_REGION,
@@ -45,6 +47,7 @@ from tandem.local.provision import (
     SANDBOX_KEYED_HASH_SECRET_NAME,
     provision,
 )
+from tandem.local.provisioned import Provisioned
 from tandem.local.queues import create_queues
 from tandem.local.topics import create_topics
 from tandem.rules_store import SANDBOX_CONFIG_PATH
@@ -312,7 +315,7 @@ def sandbox(
                 # contacts by it; `clock` pins the deciding handlers, which compare no seeded time with it.
                 now = datetime.now(UTC)  # clock-mix: seeded for crm_lookup, which reads the wall clock
                 setup = _setup_clients()
-                names = provision(setup.dynamodb, setup.ssm, setup.secretsmanager, now=now, seed=seed)
+                names = _provision(setup, now, seed)
                 queues = create_queues(setup.sqs)
                 topics = create_topics(setup.sns)
                 os.environ.update(names | queues | topics)
@@ -374,6 +377,23 @@ def _hooked(box: Sandbox) -> Iterator[Sandbox]:
         box.faults.close()
         box.cold_start()
         boto3.DEFAULT_SESSION = None
+
+
+_PROVISIONED: list[Provisioned] = []  # the first seeded in-process sandbox's state, for the later ones
+
+
+def _provision(setup: _SetupClients, now: datetime, seed: bool) -> dict[str, str]:
+    """`provision()`'s state: through the API the first time in a process, then restored from a copy
+    of it, with the customers seeded again for this sandbox's `now` (tandem/local/provisioned.py)."""
+    if not seed:
+        return provision(setup.dynamodb, setup.ssm, setup.secretsmanager, now=now, seed=False)
+    if not _PROVISIONED:
+        names = provision(setup.dynamodb, setup.ssm, setup.secretsmanager, now=now)
+        _PROVISIONED.append(Provisioned.capture(DEFAULT_REGION, names))
+        return names
+    names = _PROVISIONED[0].restore()
+    seed_customers(setup.dynamodb, names[CUSTOMERS.env_var], now)
+    return names
 
 
 @dataclass(frozen=True)
