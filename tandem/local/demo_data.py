@@ -307,11 +307,18 @@ def to_attribute_values(item: dict[str, Any]) -> dict[str, dict[str, str]]:
     return {k: {"N": str(v)} if isinstance(v, int) else {"S": str(v)} for k, v in item.items()}
 
 
+def demo_customer_items(
+    now: datetime, customers: tuple[DemoCustomer, ...] = DEMO_CUSTOMERS
+) -> list[dict[str, dict[str, str]]]:
+    """Every item the demo customers are written as, typed as DynamoDB takes them."""
+    return [to_attribute_values(item) for customer in customers for item in customer_items(customer, now)]
+
+
 def seed_customers(
     dynamodb_client: Any, table_name: str, now: datetime, customers: tuple[DemoCustomer, ...] = DEMO_CUSTOMERS
 ) -> int:
     """Write every demo customer; returns the number of items written."""
-    items = [to_attribute_values(item) for customer in customers for item in customer_items(customer, now)]
+    items = demo_customer_items(now, customers)
     # In batches (DynamoDB's limit is 25 a request): every sandbox seeds these, and a request costs
     # far more in moto than the item it carries.
     for start in range(0, len(items), BATCH_WRITE_LIMIT):

@@ -5,10 +5,12 @@ the five documents in SSM, the keyed-hash secret: two dozen requests) was a larg
 suite's time. After the first seeded in-process sandbox of a process, `Provisioned.capture` copies
 moto's state for those resources: the DynamoDB backend's tables, with the Customers table emptied
 (its demo data is written relative to each sandbox's own `now`), the SSM parameters and the
-secrets. `restore` puts a deep copy back into the fresh backends of a new `mock_aws()`; the caller
-then seeds the customers through the API as `provision()` does. The restored state is what
-`provision()` would have written, except the creation times moto records (no part of Tandem reads
-them); tests/integration/test_sandbox_provisioned.py compares the two.
+secrets. `restore` puts a deep copy back into the fresh backends of a new `mock_aws()` and writes
+the demo customers for the new sandbox's `now` with the backend's PutItem, which is what moto's
+BatchWriteItem does with each item (the items are the ones `provision()` writes through the API).
+The restored state is what `provision()` would have written, except what moto makes up at creation
+(times, the secret's random ARN suffix and version; no part of Tandem reads them):
+tests/integration/test_sandbox_provisioned.py compares the two.
 
 moto 5.2.5's backends, reached by account and region; an attached sandbox never uses this.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from moto.dynamodb.models import dynamodb_backends
@@ -25,6 +28,7 @@ from moto.secretsmanager.models import secretsmanager_backends
 from moto.ssm.models import ParameterDict, ssm_backends
 
 from lambdas.shared.tables import CUSTOMERS
+from tandem.local.demo_data import demo_customer_items
 from tandem.local.provision import FAKE_ACCOUNT
 
 
@@ -51,10 +55,14 @@ class Provisioned:
             copy.deepcopy(secretsmanager_backends[FAKE_ACCOUNT][region].secrets),
         )
 
-    def restore(self) -> dict[str, str]:
-        """Put a copy of the state into the running mock's backends; env var → table name."""
+    def restore(self, now: datetime) -> dict[str, str]:
+        """Put a copy of the state into the running mock's backends, with the customers as of `now`;
+        env var → table name."""
         dynamodb, ssm = dynamodb_backends[FAKE_ACCOUNT][self.region], ssm_backends[FAKE_ACCOUNT][self.region]
         dynamodb.tables = copy.deepcopy(self.tables)
+        customers = self.names[CUSTOMERS.env_var]
+        for item in demo_customer_items(now):
+            dynamodb.put_item(customers, item)
         parameters = ParameterDict(FAKE_ACCOUNT, self.region)
         parameters.update(copy.deepcopy(self.parameters))
         ssm._parameters = parameters

@@ -35,10 +35,8 @@ from moto import mock_aws
 
 from infra.constants import DEFAULT_TIME_ZONE
 from lambdas.shared.keyed_hash_secret import SECRET_VAR as KEYED_HASH_SECRET_VAR
-from lambdas.shared.tables import CUSTOMERS
 from tandem.local import moto_patches, server
 from tandem.local.connect_fake import ConnectMetricsFake, QueueValues
-from tandem.local.demo_data import seed_customers
 from tandem.local.faults import Fault, FaultInjector
 from tandem.local.provision import (
     DEFAULT_REGION,
@@ -384,16 +382,14 @@ _PROVISIONED: list[Provisioned] = []  # the first seeded in-process sandbox's st
 
 def _provision(setup: _SetupClients, now: datetime, seed: bool) -> dict[str, str]:
     """`provision()`'s state: through the API the first time in a process, then restored from a copy
-    of it, with the customers seeded again for this sandbox's `now` (tandem/local/provisioned.py)."""
+    of it, with the customers written again for this sandbox's `now` (tandem/local/provisioned.py)."""
     if not seed:
         return provision(setup.dynamodb, setup.ssm, setup.secretsmanager, now=now, seed=False)
     if not _PROVISIONED:
         names = provision(setup.dynamodb, setup.ssm, setup.secretsmanager, now=now)
         _PROVISIONED.append(Provisioned.capture(DEFAULT_REGION, names))
         return names
-    names = _PROVISIONED[0].restore()
-    seed_customers(setup.dynamodb, names[CUSTOMERS.env_var], now)
-    return names
+    return _PROVISIONED[0].restore(now)
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,7 @@ def fill(client: Any, table: str, rows: list[dict[str, Any]]) -> None:
         client.put_item(TableName=table, Item=item)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ranged=items, hash_only=items, asked=st.lists(queries(), min_size=1, max_size=4))
 def test_patched_queries_answer_as_motos(
     dynamodb: Any, ranged: list[dict[str, Any]], hash_only: list[dict[str, Any]], asked: list[dict[str, Any]]
