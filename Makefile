@@ -7,6 +7,10 @@ NODE_STAMP := node_modules/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 # jsii prints an end-of-life banner for Node 20 unless told this version is known.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# Compiled bytecode is written, whatever the environment says: without it every pytest worker and
+# every `tandem` process a test starts compiles the repository again. (The cold-start bench runs
+# the functions from a copy without it, as Lambda does: bench/bench_cold_start.py.)
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install demo test test-fast test-time-travel lint format synth bench bench-full clean
 
