@@ -387,7 +387,7 @@ class CounterStore(Generic[S]):
                 continue
             entries = settled.entries if settled else book.index.entries
             elsewhere = pruned_elsewhere(book.elsewhere, entries, self.window)
-            kept, moving = fit(entries, book.states, elsewhere)
+            kept, moving = fit(entries, book.states, elsewhere, self.window)
             spilled = book.index.spilled
             for call_id in moving:
                 held = Stored.from_caller_item(book.states[call_id])

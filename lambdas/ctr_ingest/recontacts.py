@@ -19,10 +19,11 @@ One item per caller, pk `CALLER#<hash>`, sk `CONTACTS`, holding:
   (`CALL#<initial contact id>`, aggregates.py), and are listed in `elsewhere`.
 - `elsewhere` (JSON: initial contact id → time): this caller's calls whose state is in their own
   item (transfers), so that a single-segment version of one of their records is counted there.
-- `spilled`: states are kept as long as call state items are (not pruned with the index); when the
-  item would outgrow `ITEM_BYTES` (a number shared by many callers), the oldest states move to
-  their own items, and every single-segment call that started at or before `spilled` is looked for
-  there.
+- `spilled`: states are kept as long as call state items are (not deleted with the index): a state
+  whose call the index no longer reaches (started more than the window and a day before the
+  newest contact), or that would make the item outgrow `ITEM_BYTES` (a number shared by many
+  callers), moves to its own item, and every single-segment call that started at or before
+  `spilled` is looked for there. So an item holds the states of a few days of its caller's calls.
 - `revision`, and `expiresAt` (the table's TTL attribute) = the newest start + the window + a day,
   only while the item holds no call state (an item that does is kept like a call state item).
 
@@ -207,18 +208,26 @@ class CallerIndex:
 
 
 def fit(
-    entries: Mapping[str, Entry], states: Mapping[str, Mapping[str, Any]], elsewhere: Mapping[str, datetime]
+    entries: Mapping[str, Entry],
+    states: Mapping[str, Mapping[str, Any]],
+    elsewhere: Mapping[str, datetime],
+    window: timedelta,
 ) -> tuple[dict[str, Mapping[str, Any]], list[str]]:
-    """The states the item can hold within `ITEM_BYTES`, newest first kept, and the ids of those that
-    must move to their own items (oldest first)."""
+    """The states the item keeps, newest first: those of calls its index still reaches (started at
+    most the window and a day before its newest contact) that fit within `ITEM_BYTES`; and the ids
+    of the others, which move to their own items (oldest first). Moving the older ones by age keeps a
+    caller who rings every day from growing an item that each of their calls reads and writes."""
     room = (
         ITEM_BYTES
         - len(_contacts_json(entries))
         - len(_json({c: t.isoformat() for c, t in elsewhere.items()}))
     )
+    reach = max(e.start for e in entries.values()) - window - GRACE if entries else None
     ordered = sorted(states.items(), key=lambda pair: (pair[1]["start"], pair[0]), reverse=True)
     kept: dict[str, Mapping[str, Any]] = {}
     for call_id, state in ordered:
+        if reach is not None and datetime.fromisoformat(state["start"]) < reach:
+            break
         room -= len(_json({call_id: state}))
         if room < 0:
             break

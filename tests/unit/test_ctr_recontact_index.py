@@ -115,11 +115,19 @@ def test_a_caller_item_keeps_its_newest_states_within_its_limit_and_moves_out_th
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     states = {f"s{n}": held_state(n) for n in range(10)}
-    assert fit({}, states, {}) == (states, [])
+    assert fit({}, states, {}, WINDOW) == (states, [])
     size = len(json.dumps({"s0": held_state(0)}, separators=(",", ":")))
     monkeypatch.setattr(recontacts, "ITEM_BYTES", 3 * size + 100)
-    kept, moving = fit({}, states, {})
+    kept, moving = fit({}, states, {}, WINDOW)
     assert set(kept) == {"s7", "s8", "s9"} and moving == [f"s{n}" for n in range(7)]
+
+
+def test_a_caller_item_moves_out_the_states_its_index_no_longer_reaches() -> None:
+    # Contacts at 0 h and 100 h: the index reaches back the window (72 h) and a day from 100 h, to 4 h
+    entries = CallerIndex("c", 0, {}).settle({"old": contact(0), "new": contact(100)}, WINDOW).entries
+    states = {"old": held_state(0), "recent": held_state(5), "new": held_state(100)}
+    kept, moving = fit(entries, states, {}, WINDOW)
+    assert set(kept) == {"recent", "new"} and moving == ["old"]
 
 
 def test_an_item_holding_call_states_has_no_ttl_and_one_without_has_the_window_and_a_day() -> None:
