@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -99,11 +98,7 @@ def build_deps() -> IngestDeps:
     # Read while the rest is built, so the wait on the network overlaps that work; joined before
     # the container is built, so the key is still read in the init phase (a failure is retried by
     # the next batch).
-    secret_read = threading.Thread(
-        target=hash_secret.hasher, args=(Deadline.after_ms(HASH_KEY_BUDGET_MS),), daemon=True
-    )
-    secret_read.start()
-    try:
+    with hash_secret.read_meanwhile(HASH_KEY_BUDGET_MS):
         codec = make_codec(config.time_zone, config.service_level_seconds)
         dynamodb = make_client("dynamodb-slim", DYNAMODB_LIMITS)
         window = timedelta(hours=config.recontact_window_hours)
@@ -115,8 +110,6 @@ def build_deps() -> IngestDeps:
             config.refused_queue_url,
             config.time_zone,
         )
-    finally:
-        secret_read.join()
     return IngestDeps(config, store, refusals, hash_secret)
 
 

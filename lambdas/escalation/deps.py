@@ -65,11 +65,7 @@ def build_deps() -> EscalationDeps:
     # Read while the store is read, so the two waits on the network overlap; joined before the
     # container is built, so the secret is still read once, in the init phase (a failure is
     # retried when a call needs the key).
-    secret_read = threading.Thread(
-        target=hash_secret.hasher, args=(Deadline.after_ms(HASH_KEY_INIT_BUDGET_MS),), daemon=True
-    )
-    secret_read.start()
-    try:
+    with hash_secret.read_meanwhile(HASH_KEY_INIT_BUDGET_MS):
         opening = open_store(
             config.config_path,
             DOCUMENTS,
@@ -80,8 +76,6 @@ def build_deps() -> EscalationDeps:
         )
         dynamodb = make_client("dynamodb-slim", DYNAMODB_LIMITS)  # built while the store answers
         store = opening.open()
-    finally:
-        secret_read.join()
     queue_metrics = ConnectMetrics(
         instance_id, queues, requests_per_second=config.metrics_requests_per_second
     )

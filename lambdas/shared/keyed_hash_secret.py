@@ -12,9 +12,10 @@ service's error code or the exception's type. Neither ever holds the secret or t
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -75,6 +76,17 @@ class KeyedHashSecret:
         except Exception as error:  # a reply the SDK could not parse
             self._failed("BAD_REPLY", type(error).__name__)
         return None
+
+    @contextlib.contextmanager
+    def read_meanwhile(self, budget_ms: float) -> Iterator[None]:
+        """Read the key on its own thread while the block runs, and wait for it when the block ends:
+        an init phase overlaps its network waits and still has the key (or its failure) when done."""
+        read = threading.Thread(target=self.hasher, args=(Deadline.after_ms(budget_ms),), daemon=True)
+        read.start()
+        try:
+            yield
+        finally:
+            read.join()
 
     def _read(self) -> KeyedHasher:
         response = self._client.get_secret_value(SecretId=self._secret_id)
