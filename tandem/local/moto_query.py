@@ -5,10 +5,10 @@ table, sorted by key, from which it keeps the asked partition's. The Metrics tab
 call's state and every counter, so each counter read in the sandbox (the experiment guard, `tandem
 report`, `tandem experiment status`) sorts the whole table. `install()` wraps `Table.query` so that,
 while a Query without an index runs in this thread, the table's `all_items()` gives only the asked
-partition's items, in the order `all_items()` gives them (by key); moto's method does everything
-else as before: the partition check (each item still has the asked hash key), the sort by range
-key, the direction, paging, limits, size limits, projections and filters. A Query on an index, and
-every other caller of `all_items()` (Scan among them), is unchanged.
+partition's items; moto's method does everything else as before: the partition check (each item
+still has the asked hash key), the sort by range key, the direction, paging, limits, size limits,
+projections and filters. A Query on an index, and every other caller of `all_items()` (Scan among
+them), is unchanged.
 
 Installed with the other sandbox patches by `tandem.local.moto_patches.install()`; moto 5.2.5
 only. Proven equal to moto's method by tests/unit/test_moto_query.py.
@@ -47,13 +47,14 @@ def all_items(self: Table) -> list[Item]:
 
 
 def _partition(table: Table, hash_key: DynamoType) -> list[Item]:
-    """The partition's items in `all_items()`'s order (by key); moto keeps them under their hash key."""
+    """The partition's items; moto keeps them under their hash key. Unsorted: the query sorts what
+    it keeps by range key next, and range keys are unique within a partition."""
     slot = table.items.get(hash_key)
     if slot is None:
         return []
     if not table.range_key_attr:
         return [slot]  # type: ignore[list-item]
-    return sorted(slot.values(), key=lambda item: (item.hash_key, item.range_key))
+    return list(slot.values())
 
 
 def install() -> None:
