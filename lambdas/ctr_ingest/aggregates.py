@@ -8,7 +8,8 @@ never the calls. The `all` dimension has the single value `all`; what each dimen
 
 Call state: the newest version seen of each contact segment, and the contributions this call has
 added to the counters (so a newer version of a record replaces them by a delta, and an older or
-repeated one changes nothing). The day is the call's first segment's initiation day in the centre's
+repeated one changes nothing); the contribution is stored packed (`packed`: the counter keys that add
+the same counters share one entry). The day is the call's first segment's initiation day in the centre's
 time zone. A single-segment call's state is inside its caller's item; any other call's is its own
 item, pk `CALL#<initial contact id>`, sk `STATE` (lambdas/ctr_ingest/call_homes.py).
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 # The counter items' keys (`counter_key`) live with their reader, lambdas/shared/counters.py.
 from lambdas.shared.counters import PK, SK
@@ -62,3 +64,30 @@ def iso_utc(moment: datetime) -> str:
 
 # What one call adds: (dimension, day, value) → counter name → amount (whole numbers).
 Contribution = Mapping[tuple[str, str, str], Mapping[str, int]]
+
+
+def packed(contribution: Mapping[str, Mapping[str, int]]) -> list[list[Any]]:
+    """A call's contribution (by flat counter key) as its state stores it: the keys that add the same
+    counters share one `[counters, [keys]]` entry. A call adds the same counters to each of its
+    dimensions, so this is a fifth of the map by key that every read and write of its state carries."""
+    groups: dict[tuple[tuple[str, int], ...], list[Any]] = {}
+    for key in sorted(contribution):
+        counters = contribution[key]
+        groups.setdefault(tuple(sorted(counters.items())), [dict(counters), []])[1].append(key)
+    return list(groups.values())
+
+
+def unpacked(stored: Any) -> dict[str, dict[str, int]]:
+    """The contribution by flat counter key, from `packed`'s form or the map by key that states
+    written before it hold. Raises TypeError or ValueError when it is neither."""
+    if isinstance(stored, dict):
+        return {str(key): dict(counters) for key, counters in stored.items()}
+    if not isinstance(stored, list):
+        raise TypeError(f"a contribution is a list or an object, not {type(stored).__name__}")
+    flat: dict[str, dict[str, int]] = {}
+    for counters, keys in stored:
+        if not isinstance(counters, dict) or not isinstance(keys, list):
+            raise TypeError("a packed contribution entry is [counters, [keys]]")
+        for key in keys:
+            flat[str(key)] = dict(counters)
+    return flat

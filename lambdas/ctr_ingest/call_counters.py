@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
-from lambdas.ctr_ingest.aggregates import ALL, CALL_PREFIX, STATE_SK, Contribution, state_key
+from lambdas.ctr_ingest.aggregates import ALL, CALL_PREFIX, STATE_SK, Contribution, packed, state_key
 from lambdas.ctr_ingest.call_homes import Book, Links, Place, Stored
 from lambdas.ctr_ingest.recontacts import (
     CALLER_PREFIX,
@@ -376,7 +376,7 @@ class CounterStore(Generic[S]):
                 books[update.home].states[update.call_id] = {
                     "start": update.start,
                     "segments": [self.codec.encode(s) for s in update.segments.values()],
-                    "contribution": update.new,
+                    "contribution": packed(update.new),
                     "recontacted": update.recontacted,
                 }
                 books[update.home].changed = True
@@ -506,7 +506,7 @@ class CounterStore(Generic[S]):
             "type": {"S": "CALL_STATE"},
             "revision": {"N": str(update.revision + 1)},
             "segments": {"S": json.dumps([self.codec.encode(s) for s in update.segments.values()])},
-            "contribution": {"S": json.dumps(update.new, sort_keys=True)},
+            "contribution": {"S": json.dumps(packed(update.new), sort_keys=True)},
             "recontacted": {"BOOL": update.recontacted},
         }
         put = {"TableName": self.table, "Item": item}

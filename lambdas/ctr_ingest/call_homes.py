@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from lambdas.ctr_ingest.aggregates import unpacked
 from lambdas.ctr_ingest.recontacts import CallerIndex, Settled
 
 
@@ -63,7 +64,7 @@ class Stored:
             return None
         return cls(
             json.loads(item["segments"]["S"]),
-            json.loads(item["contribution"]["S"]),
+            unpacked(json.loads(item["contribution"]["S"])),
             bool(item.get("recontacted", {}).get("BOOL")),
             int(item.get("revision", {}).get("N", "0")),
         )
@@ -72,7 +73,7 @@ class Stored:
     def from_caller_item(cls, held: Mapping[str, Any]) -> Stored:
         return cls(
             list(held["segments"]),
-            dict(held["contribution"]),
+            unpacked(held["contribution"]),
             bool(held["recontacted"]),
             start=str(held["start"]),
         )

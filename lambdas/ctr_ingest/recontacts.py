@@ -51,7 +51,8 @@ GRACE = timedelta(days=1)  # how late a contact's record may arrive after its ca
 MAX_ENTRIES = 1000
 MAX_ELSEWHERE = 1000
 # Under DynamoDB's 400 KB item limit with room for the keys and names: beyond it the oldest call
-# states move to their own items (a call state is about 1.5 KB: some 150 calls at the index's limit).
+# states move to their own items (an answered call's state is about 1.4 KB, its contribution packed by
+# aggregates.packed: some 180 calls beside an index at its limit).
 ITEM_BYTES = 350_000
 
 
@@ -182,12 +183,12 @@ class CallerIndex:
         self,
         entries: Mapping[str, Entry],
         window: timedelta,
-        states: Mapping[str, Mapping[str, Any]] | None = None,
+        states: Mapping[str, str] | None = None,
         elsewhere: Mapping[str, datetime] | None = None,
         spilled: datetime | None = None,
     ) -> dict[str, Any]:
-        """The item to Put (typed), at the next revision. `states`, `elsewhere` and `spilled` as
-        `fit` left them."""
+        """The item to Put (typed), at the next revision. `states` (each call's state as JSON),
+        `elsewhere` and `spilled` as `fit` left them."""
         states, elsewhere = states or {}, elsewhere or {}
         item: dict[str, Any] = {
             **{name: {"S": value} for name, value in index_key(self.caller).items()},
@@ -196,7 +197,7 @@ class CallerIndex:
             "contacts": {"S": _contacts_json(entries)},
         }
         if states:
-            item["states"] = {"S": _json(states)}
+            item["states"] = {"S": _joined(states)}
         if elsewhere:
             item["elsewhere"] = {"S": _json({c: t.isoformat() for c, t in elsewhere.items()})}
         if spilled is not None:
@@ -212,11 +213,12 @@ def fit(
     states: Mapping[str, Mapping[str, Any]],
     elsewhere: Mapping[str, datetime],
     window: timedelta,
-) -> tuple[dict[str, Mapping[str, Any]], list[str]]:
-    """The states the item keeps, newest first: those of calls its index still reaches (started at
-    most the window and a day before its newest contact) that fit within `ITEM_BYTES`; and the ids
-    of the others, which move to their own items (oldest first). Moving the older ones by age keeps a
-    caller who rings every day from growing an item that each of their calls reads and writes."""
+) -> tuple[dict[str, str], list[str]]:
+    """The states the item keeps, newest first, each as its JSON: those of calls its index still
+    reaches (started at most the window and a day before its newest contact) that fit within
+    `ITEM_BYTES`; and the ids of the others, which move to their own items (oldest first). Moving the
+    older ones by age keeps a caller who rings every day from growing an item that each of their
+    calls reads and writes."""
     room = (
         ITEM_BYTES
         - len(_contacts_json(entries))
@@ -224,14 +226,15 @@ def fit(
     )
     reach = max(e.start for e in entries.values()) - window - GRACE if entries else None
     ordered = sorted(states.items(), key=lambda pair: (pair[1]["start"], pair[0]), reverse=True)
-    kept: dict[str, Mapping[str, Any]] = {}
+    kept: dict[str, str] = {}
     for call_id, state in ordered:
         if reach is not None and datetime.fromisoformat(state["start"]) < reach:
             break
-        room -= len(_json({call_id: state}))
+        text = _json(state)
+        room -= len(_json(call_id)) + len(text) + 2  # as in `_joined`: `"id":{...}` and a comma or brace
         if room < 0:
             break
-        kept[call_id] = state
+        kept[call_id] = text
     return kept, [call_id for call_id, _ in reversed(ordered) if call_id not in kept]
 
 
@@ -262,6 +265,11 @@ def _contacts_json(entries: Mapping[str, Entry]) -> str:
 
 def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _joined(encoded: Mapping[str, str]) -> str:
+    """`_json` of the object whose members' JSON is `encoded` (by key), without encoding them again."""
+    return "{" + ",".join(f"{_json(key)}:{encoded[key]}" for key in sorted(encoded)) + "}"
 
 
 def _pruned(entries: dict[str, Entry], window: timedelta) -> dict[str, Entry]:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lambdas.ctr_ingest.aggregates import ALL, CALL_PREFIX, state_key
+from lambdas.ctr_ingest.aggregates import ALL, CALL_PREFIX, state_key, unpacked
 from lambdas.ctr_ingest.call_counters import MAX_BATCH_GET_KEYS, MAX_UNPROCESSED_ROUNDS
 from lambdas.ctr_ingest.recontacts import CALLER_ITEM_TYPE
 from lambdas.policy.rules import PERSON_ROUTES
@@ -139,9 +139,11 @@ def outcome_of(state: Mapping[str, Any]) -> CallOutcome | None:
         return None
 
 
-def _outcome(contribution: Any) -> CallOutcome | None:
-    """The call a contribution (by `<dimension>|<day>|<value>`) describes; None when it cannot be read."""
+def _outcome(stored: Any) -> CallOutcome | None:
+    """The call a stored contribution (`aggregates.packed`, or a map by `<dimension>|<day>|<value>`)
+    describes; None when it cannot be read."""
     try:
+        contribution = unpacked(stored)
         values = dict(_dimension_value(key) for key in contribution)
         counters = next(c for key, c in contribution.items() if _dimension_value(key) == (ALL, ALL))
         outcome = next(name for name, counter in OUTCOME_COUNTERS.items() if counters.get(counter))

@@ -115,7 +115,8 @@ def test_a_caller_item_keeps_its_newest_states_within_its_limit_and_moves_out_th
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     states = {f"s{n}": held_state(n) for n in range(10)}
-    assert fit({}, states, {}, WINDOW) == (states, [])
+    kept, moving = fit({}, states, {}, WINDOW)
+    assert {call_id: json.loads(text) for call_id, text in kept.items()} == states and moving == []
     size = len(json.dumps({"s0": held_state(0)}, separators=(",", ":")))
     monkeypatch.setattr(recontacts, "ITEM_BYTES", 3 * size + 100)
     kept, moving = fit({}, states, {}, WINDOW)
@@ -133,7 +134,7 @@ def test_a_caller_item_moves_out_the_states_its_index_no_longer_reaches() -> Non
 def test_an_item_holding_call_states_has_no_ttl_and_one_without_has_the_window_and_a_day() -> None:
     entries = CallerIndex("c", 0, {}).settle({"a": contact(0)}, WINDOW).entries
     index = CallerIndex("c", 0, {})
-    assert "expiresAt" not in index.item(entries, WINDOW, {"a": held_state(0)})
+    assert "expiresAt" not in index.item(entries, WINDOW, {"a": json.dumps(held_state(0))})
     listed = index.item(entries, WINDOW, {}, {"b": T0 + timedelta(hours=5)})
     expected = T0 + timedelta(hours=5) + WINDOW + timedelta(days=1)  # the newest of entries and listed
     assert int(listed["expiresAt"]["N"]) == int(expected.timestamp())
@@ -151,3 +152,17 @@ def test_a_single_segment_record_goes_to_its_calls_own_item_only_when_the_caller
     assert index.state_elsewhere("moved", T0 + timedelta(days=1))  # a transfer's call
     assert index.state_elsewhere("early", T0 + timedelta(hours=2))  # moved out for room
     assert not index.state_elsewhere("new", T0 + timedelta(hours=3))  # never seen: counted here
+
+
+def test_a_caller_items_states_are_the_json_of_what_it_keeps_and_within_its_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    states = {f"s{n}": held_state(n) for n in range(12)}
+    monkeypatch.setattr(recontacts, "ITEM_BYTES", 5_000)
+    entries = CallerIndex("c", 0, {}).settle({"s11": contact(11)}, WINDOW).entries
+    kept, _ = fit(entries, states, {}, WINDOW)
+    item = CallerIndex("c", 0, {}).item(entries, WINDOW, kept)
+    written = item["states"]["S"]
+    assert json.loads(written) == {call_id: states[call_id] for call_id in kept}
+    assert written == json.dumps(json.loads(written), separators=(",", ":"), sort_keys=True)
+    assert len(written) + len(item["contacts"]["S"]) <= recontacts.ITEM_BYTES

@@ -1,10 +1,15 @@
-"""A call's segments as stored in its state item: every field round-trips, old states still read."""
+"""A call's state as stored: every segment field and its contribution round-trip, old states still read."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lambdas.ctr_ingest.aggregates import packed, unpacked
 from lambdas.ctr_ingest.contact_record import AgentSegment, Attributes, ContactRecord, QueueSegment
 from lambdas.ctr_ingest.segment_state import decode, encode
 
@@ -52,3 +57,35 @@ def test_a_state_stored_before_the_decider_fields_reads_them_as_not_set() -> Non
     assert (old.attributes.rule, old.attributes.variant, old.attributes.experiment) == ("", "", "")
     # Then everything else is as it was
     assert old.attributes.reasons == RECORD.attributes.reasons and old.agent == RECORD.agent
+
+
+counter_maps = st.dictionaries(
+    st.sampled_from(["contacts", "contained", "handled", "handleSeconds", "csatSum"]),
+    st.integers(-3, 10**6),
+    max_size=4,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(min_size=1, max_size=12), counter_maps, max_size=10))
+def test_a_packed_contribution_reads_back_as_it_was_written(flat: dict[str, dict[str, int]]) -> None:
+    stored = json.loads(json.dumps(packed(flat), sort_keys=True))  # as a state item carries it
+    assert unpacked(stored) == flat
+    assert unpacked(json.loads(json.dumps(flat))) == flat  # the map by key states held before
+
+
+def test_keys_adding_the_same_counters_are_stored_once() -> None:
+    # An answered call's counters, as ctr_ingest adds them to each of its dimensions
+    same = {"contacts": 1, "csatCount": 1, "csatSum": 5, "handleSeconds": 451, "handled": 1, "queued": 1}
+    dimensions = ("all", "intent", "interval", "queue", "reason", "route", "rule")
+    flat = {f"{dimension}|2026-11-26|x": dict(same) for dimension in dimensions}
+    flat["variant|2026-11-26|exp:champion"] = {"contacts": 1}
+    stored = packed(flat)
+    assert len(stored) == 2 and sorted(len(keys) for _, keys in stored) == [1, 7]
+    assert len(json.dumps(stored)) < len(json.dumps(flat)) / 2
+
+
+@pytest.mark.parametrize("garbled", [None, 3, "text", [[{"contacts": 1}]], [["counters", ["all|d|all"]]]])
+def test_a_contribution_that_is_neither_form_is_refused(garbled: object) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        unpacked(garbled)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lambdas.ctr_ingest.aggregates import state_key
+from lambdas.ctr_ingest.aggregates import packed, state_key
 from lambdas.shared.dynamodb_item import to_dynamodb
 from tandem.replay.model import CallMove
 from tandem.replay.outcomes import CallOutcome, OutcomesIncomplete, outcome_of, read_outcomes
@@ -174,12 +174,13 @@ def test_an_outcome_is_read_from_the_contribution_and_a_garbled_one_is_none() ->
     counters = {"contacts": 1, "transferred": 1, "handled": 1, "handleSeconds": 90, "recontacted": 1}
     keys = ["all|2025-03-04|all", "intent|2025-03-04|BILLING", "route|2025-03-04|AGENT"]
     keys += ["queue|2025-03-04|billing", "interval|2025-03-04|billing@09:30", "reason|2025-03-04|VIP"]
-    read = outcome_of(state(dict.fromkeys(keys, counters)))
+    read = outcome_of(state(packed(dict.fromkeys(keys, counters))))
     assert read == CallOutcome(
         "BILLING", "AGENT", "billing", "billing@09:30", "transferred", False, False, True, True, 90
     )
     assert read.to_person and read.half_hour == "09:30"
-    for garbled in ("not json", {"all|2025-03-04|all": {"contacts": 1}}, {"nobars": {}}, []):
+    assert outcome_of(state(dict.fromkeys(keys, counters))) == read  # a state written before packing
+    for garbled in ("not json", {"all|2025-03-04|all": {"contacts": 1}}, {"nobars": {}}, [], [[1, 2]], 7):
         item = (
             state(garbled) if not isinstance(garbled, str) else {**state({}), "contribution": {"S": garbled}}
         )
