@@ -35,6 +35,7 @@ from datetime import datetime
 from typing import Any
 
 from lambdas.ctr_ingest.aggregates import unpacked
+from lambdas.ctr_ingest.held_states import HeldStates
 from lambdas.ctr_ingest.recontacts import CallerIndex, Settled
 
 
@@ -106,14 +107,14 @@ class Book:
     it lists elsewhere; `changed` when something other than the index changed."""
 
     index: CallerIndex
-    states: dict[str, dict[str, Any]] = field(default_factory=dict)
+    states: HeldStates = field(default_factory=HeldStates)
     elsewhere: dict[str, datetime] = field(default_factory=dict)
     settled: Settled | None = None
     changed: bool = False
 
     @classmethod
     def of(cls, index: CallerIndex) -> Book:
-        return cls(index, dict(index.states), dict(index.elsewhere))
+        return cls(index, index.states.copy(), dict(index.elsewhere))
 
     def list_elsewhere(self, call_id: str, moment: datetime) -> None:
         if call_id not in self.elsewhere:

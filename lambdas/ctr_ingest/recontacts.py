@@ -13,9 +13,10 @@ One item per caller, pk `CALLER#<hash>`, sk `CONTACTS`, holding:
   newest are pruned: no contact that could still recontact them is expected (records arrive within
   a day of one another).
 - `states` (JSON: per single-segment call of this caller, its call state: start, segments,
-  contribution, flag). A call whose only record is its initial segment with no previous or next
-  contact (`ContactRecord.single_segment`), the common case, is counted here, beside its index
-  entry: one key read and one Put per record. Other calls keep their own state item
+  contribution, flag; each kept as text until a record needs it, held_states.py). A call whose
+  only record is its initial segment with no previous or next contact
+  (`ContactRecord.single_segment`), the common case, is counted here, beside its index entry: one
+  key read and one Put per record. Other calls keep their own state item
   (`CALL#<initial contact id>`, aggregates.py), and are listed in `elsewhere`.
 - `elsewhere` (JSON: initial contact id → time): this caller's calls whose state is in their own
   item (transfers), so that a single-segment version of one of their records is counted there.
@@ -41,6 +42,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from lambdas.ctr_ingest.held_states import HeldStates
+from lambdas.ctr_ingest.held_states import canonical_json as _json
 from lambdas.shared.counters import PK, SK
 
 CALLER_PREFIX, INDEX_SK = "CALLER#", "CONTACTS"
@@ -124,7 +127,7 @@ class CallerIndex:
     caller: str
     revision: int  # 0: no item yet
     entries: dict[str, Entry]
-    states: dict[str, dict[str, Any]] = field(default_factory=dict)  # single-segment calls' states
+    states: HeldStates = field(default_factory=HeldStates)  # single-segment calls' states
     elsewhere: dict[str, datetime] = field(default_factory=dict)  # calls in their own state item
     spilled: datetime | None = None  # single-segment calls started then or before: in their own items
 
@@ -140,7 +143,7 @@ class CallerIndex:
             for each in raw
         }
         # An item written before call states moved in has none of these
-        states = json.loads(item["states"]["S"]) if "states" in item else {}
+        states = HeldStates.read(json.loads(item["states"]["S"])) if "states" in item else HeldStates()
         elsewhere = json.loads(item["elsewhere"]["S"]) if "elsewhere" in item else {}
         spilled = item.get("spilled", {}).get("S")
         return cls(
@@ -187,8 +190,8 @@ class CallerIndex:
         elsewhere: Mapping[str, datetime] | None = None,
         spilled: datetime | None = None,
     ) -> dict[str, Any]:
-        """The item to Put (typed), at the next revision. `states` (each call's state as JSON),
-        `elsewhere` and `spilled` as `fit` left them."""
+        """The item to Put (typed), at the next revision. `states` (each call's member of the
+        `states` object, as JSON), `elsewhere` and `spilled` as `fit` left them."""
         states, elsewhere = states or {}, elsewhere or {}
         item: dict[str, Any] = {
             **{name: {"S": value} for name, value in index_key(self.caller).items()},
@@ -210,11 +213,11 @@ class CallerIndex:
 
 def fit(
     entries: Mapping[str, Entry],
-    states: Mapping[str, Mapping[str, Any]],
+    states: HeldStates,
     elsewhere: Mapping[str, datetime],
     window: timedelta,
 ) -> tuple[dict[str, str], list[str]]:
-    """The states the item keeps, newest first, each as its JSON: those of calls its index still
+    """The states the item keeps, newest first, each as its member's JSON: those of calls its index still
     reaches (started at most the window and a day before its newest contact) that fit within
     `ITEM_BYTES`; and the ids of the others, which move to their own items (oldest first). Moving the
     older ones by age keeps a caller who rings every day from growing an item that each of their
@@ -225,17 +228,17 @@ def fit(
         - len(_json({c: t.isoformat() for c, t in elsewhere.items()}))
     )
     reach = max(e.start for e in entries.values()) - window - GRACE if entries else None
-    ordered = sorted(states.items(), key=lambda pair: (pair[1]["start"], pair[0]), reverse=True)
+    ordered = sorted(((states.start(call_id), call_id) for call_id in states), reverse=True)
     kept: dict[str, str] = {}
-    for call_id, state in ordered:
-        if reach is not None and datetime.fromisoformat(state["start"]) < reach:
+    for start, call_id in ordered:
+        if reach is not None and datetime.fromisoformat(start) < reach:
             break
-        text = _json(state)
+        text = _json(states.member(call_id))
         room -= len(_json(call_id)) + len(text) + 2  # as in `_joined`: `"id":{...}` and a comma or brace
         if room < 0:
             break
         kept[call_id] = text
-    return kept, [call_id for call_id, _ in reversed(ordered) if call_id not in kept]
+    return kept, [call_id for _, call_id in reversed(ordered) if call_id not in kept]
 
 
 def pruned_elsewhere(
@@ -261,10 +264,6 @@ def _contacts_json(entries: Mapping[str, Entry]) -> str:
         for call_id, entry in sorted(entries.items(), key=lambda pair: (pair[1].start, pair[0]))
     ]
     return _json(contacts)
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
 def _joined(encoded: Mapping[str, str]) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 
 from lambdas.ctr_ingest.aggregates import ALL, CALL_PREFIX, state_key, unpacked
 from lambdas.ctr_ingest.call_counters import MAX_BATCH_GET_KEYS, MAX_UNPROCESSED_ROUNDS
+from lambdas.ctr_ingest.held_states import HeldStates
 from lambdas.ctr_ingest.recontacts import CALLER_ITEM_TYPE
 from lambdas.policy.rules import PERSON_ROUTES
 from lambdas.shared.counters import PK
@@ -116,14 +117,14 @@ def _in_caller_items(dynamodb: Any, table: str, wanted: set[str]) -> dict[str, C
         page = dynamodb.scan(**request)
         for item in page.get("Items", []):
             try:
-                states = json.loads(item["states"]["S"])
-            except (KeyError, TypeError, ValueError):
-                continue
-            if not isinstance(states, dict):
-                continue
+                states = HeldStates.read(json.loads(item["states"]["S"]))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue  # an item that cannot be read holds no outcome
             for call_id in wanted & set(states):
-                held = states[call_id]
-                outcome = _outcome(held.get("contribution")) if isinstance(held, dict) else None
+                try:
+                    outcome = _outcome(states[call_id].get("contribution"))
+                except (TypeError, ValueError):
+                    outcome = None
                 if outcome is not None:
                     found[call_id] = outcome
         if not page.get("LastEvaluatedKey"):

@@ -9,6 +9,7 @@ import pytest
 
 from lambdas.ctr_ingest import recontacts
 from lambdas.ctr_ingest.contact_record import parse_record
+from lambdas.ctr_ingest.held_states import HeldStates
 from lambdas.ctr_ingest.recontacts import MAX_ENTRIES, CallerIndex, Contact, contact_of, fit
 from lambdas.shared.keyed_hash import CALLBACK, CALLER, KeyedHasher
 from tests.unit.test_ctr_classify import ctr
@@ -111,22 +112,30 @@ def held_state(hours: float) -> dict[str, object]:
     }
 
 
+def read_member(member: object) -> object:
+    """A state as a caller item's `states` object holds it: `[start, state JSON]`."""
+    start, text = json.loads(member) if isinstance(member, str) else member
+    state = json.loads(text)
+    assert state["start"] == start
+    return state
+
+
 def test_a_caller_item_keeps_its_newest_states_within_its_limit_and_moves_out_the_oldest(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     states = {f"s{n}": held_state(n) for n in range(10)}
-    kept, moving = fit({}, states, {}, WINDOW)
-    assert {call_id: json.loads(text) for call_id, text in kept.items()} == states and moving == []
-    size = len(json.dumps({"s0": held_state(0)}, separators=(",", ":")))
+    kept, moving = fit({}, HeldStates.of(states), {}, WINDOW)
+    assert {call_id: read_member(text) for call_id, text in kept.items()} == states and moving == []
+    size = len(json.dumps({"s0": HeldStates.of(states).member("s0")}, separators=(",", ":")))
     monkeypatch.setattr(recontacts, "ITEM_BYTES", 3 * size + 100)
-    kept, moving = fit({}, states, {}, WINDOW)
+    kept, moving = fit({}, HeldStates.of(states), {}, WINDOW)
     assert set(kept) == {"s7", "s8", "s9"} and moving == [f"s{n}" for n in range(7)]
 
 
 def test_a_caller_item_moves_out_the_states_its_index_no_longer_reaches() -> None:
     # Contacts at 0 h and 100 h: the index reaches back the window (72 h) and a day from 100 h, to 4 h
     entries = CallerIndex("c", 0, {}).settle({"old": contact(0), "new": contact(100)}, WINDOW).entries
-    states = {"old": held_state(0), "recent": held_state(5), "new": held_state(100)}
+    states = HeldStates.of({"old": held_state(0), "recent": held_state(5), "new": held_state(100)})
     kept, moving = fit(entries, states, {}, WINDOW)
     assert set(kept) == {"recent", "new"} and moving == ["old"]
 
@@ -134,7 +143,7 @@ def test_a_caller_item_moves_out_the_states_its_index_no_longer_reaches() -> Non
 def test_an_item_holding_call_states_has_no_ttl_and_one_without_has_the_window_and_a_day() -> None:
     entries = CallerIndex("c", 0, {}).settle({"a": contact(0)}, WINDOW).entries
     index = CallerIndex("c", 0, {})
-    assert "expiresAt" not in index.item(entries, WINDOW, {"a": json.dumps(held_state(0))})
+    assert "expiresAt" not in index.item(entries, WINDOW, {"a": json.dumps(["0", json.dumps(held_state(0))])})
     listed = index.item(entries, WINDOW, {}, {"b": T0 + timedelta(hours=5)})
     expected = T0 + timedelta(hours=5) + WINDOW + timedelta(days=1)  # the newest of entries and listed
     assert int(listed["expiresAt"]["N"]) == int(expected.timestamp())
@@ -160,9 +169,9 @@ def test_a_caller_items_states_are_the_json_of_what_it_keeps_and_within_its_limi
     states = {f"s{n}": held_state(n) for n in range(12)}
     monkeypatch.setattr(recontacts, "ITEM_BYTES", 5_000)
     entries = CallerIndex("c", 0, {}).settle({"s11": contact(11)}, WINDOW).entries
-    kept, _ = fit(entries, states, {}, WINDOW)
+    kept, _ = fit(entries, HeldStates.of(states), {}, WINDOW)
     item = CallerIndex("c", 0, {}).item(entries, WINDOW, kept)
     written = item["states"]["S"]
-    assert json.loads(written) == {call_id: states[call_id] for call_id in kept}
+    assert {c: read_member(m) for c, m in json.loads(written).items()} == {c: states[c] for c in kept}
     assert written == json.dumps(json.loads(written), separators=(",", ":"), sort_keys=True)
     assert len(written) + len(item["contacts"]["S"]) <= recontacts.ITEM_BYTES
