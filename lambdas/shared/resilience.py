@@ -29,6 +29,11 @@ class CircuitOpen(Exception):
     """The breaker is open: the dependency failed repeatedly and is not being called for now."""
 
 
+# Half-open trials remembered at most: each lapsed trial lets one more through per recovery timeout,
+# so this many trials that never report fill it only after this many timeouts.
+MAX_TRIAL_LEASES = 16
+
+
 class CircuitBreaker:
     """Stops calling a dependency after `failure_threshold` consecutive failures.
 
@@ -69,8 +74,9 @@ class CircuitBreaker:
         self._failures = 0  # consecutive failures while closed
         self._opened_at = 0.0
         # When each half-open trial let through started, oldest first. A trial whose lease lapsed
-        # stays listed: if it reports late, it must not be taken for the trial in flight now.
-        self._trials: deque[float] = deque()
+        # stays listed, however late it reports, so that its report is not taken for the trial in
+        # flight now; only trials beyond MAX_TRIAL_LEASES that never reported are forgotten.
+        self._trials: deque[float] = deque(maxlen=MAX_TRIAL_LEASES)
         self._trial_successes = 0
 
     @property
@@ -95,10 +101,6 @@ class CircuitBreaker:
                 return True
             if self._state == OPEN:
                 return False
-            # Forget leases so old that their calls cannot still report (calls are bounded by
-            # client timeouts far below the recovery timeout); this keeps the list short.
-            while self._trials and now - self._trials[0] >= 2 * self.recovery_timeout_seconds:
-                self._trials.popleft()
             if any(now - started < self.recovery_timeout_seconds for started in self._trials):
                 return False  # another trial is still in flight
             self._trials.append(now)

@@ -38,6 +38,7 @@ from lambdas.shared.keyed_hash_secret import SECRET_VAR as KEYED_HASH_SECRET_VAR
 from tandem.local import moto_patches, server
 from tandem.local.connect_fake import ConnectMetricsFake, QueueValues
 from tandem.local.faults import Fault, FaultInjector
+from tandem.local.long_run import frozen_survivors
 from tandem.local.provision import (
     DEFAULT_REGION,
     FAKE_ACCOUNT,
@@ -278,7 +279,9 @@ def sandbox(
 ) -> Iterator[Sandbox]:
     """Stand Tandem up on moto (tables, demo data, environment); restore everything on exit.
 
-    `history=False` keeps only the last invocation (`Sandbox.history`).
+    `history=False`, for long runs (the demo's day, `tandem ingest`), keeps only the last invocation
+    (`Sandbox.history`) and, in-process, freezes what survives full collections until the sandbox
+    closes (long_run.py), so moto's growing tables are not rescanned by each.
 
     Attaching to `tandem sandbox up`'s server, and why it never happens by accident:
 
@@ -326,7 +329,7 @@ def sandbox(
                     topic_arns=topics,
                     history=history,
                 )
-                with _hooked(fresh) as box:
+                with _hooked(fresh) as box, frozen_survivors() if not history else contextlib.nullcontext():
                     yield box
         else:
             os.environ["AWS_ENDPOINT_URL"] = target.endpoint_url
