@@ -6,7 +6,8 @@ in full collections, three times the share at 1,000 records. While `frozen_survi
 whatever survives a full collection is moved out of the collector's sight (`gc.freeze`), so the
 next full collection walks only what was made since. Nothing unreachable is frozen (the
 collection has just freed it); what is frozen and later becomes unreachable through a cycle is kept
-until the sandbox closes, when everything is handed back to the collector (`gc.unfreeze`).
+until the sandbox closes, when everything is handed back to the collector (`gc.unfreeze`) for one
+full collection, and what survives it is frozen again.
 """
 
 from __future__ import annotations
@@ -30,4 +31,9 @@ def frozen_survivors() -> Iterator[None]:
         yield
     finally:
         gc.callbacks.remove(freeze_after_full_collection)
+        # The sandbox's tables are garbage now: one full collection frees them, and what survives it
+        # is frozen again, as it was before (a process that outlives the sandbox, the test suite's
+        # workers, would otherwise rescan everything it imported at each later full collection).
         gc.unfreeze()
+        gc.collect()
+        gc.freeze()
